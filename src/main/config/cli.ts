@@ -1,0 +1,100 @@
+// Command-line options of the VIM core (headless mode and the desktop app share them).
+import { parseArgs } from 'node:util'
+
+export const RUNTIMES = ['auto', 'docker', 'process'] as const
+export type Runtime = (typeof RUNTIMES)[number]
+
+export interface VimOptions {
+  host: string
+  uiPort: number
+  proxyPort: number
+  hubPort: number
+  /** Undefined: the platform's default data directory. */
+  dataDir: string | undefined
+  /** Undefined: decided by configuration (a lab of 2 VMs when no VM is configured). */
+  lab: number | undefined
+  runtime: Runtime
+}
+
+export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
+export const MAX_LAB_VMS = 16
+
+export const USAGE = `Usage: npm run serve -- [options]
+
+  --host ADDR         address to bind the UI, proxy and hub (default ${DEFAULTS.host})
+  --ui-port N         port of the UI and control API (default ${DEFAULTS.uiPort}; 0 picks a free port)
+  --proxy-port N      port of the front load balancer (default ${DEFAULTS.proxyPort})
+  --hub-port N        port agents connect to (default ${DEFAULTS.hubPort})
+  --data-dir DIR      where settings, the API token and certificates live
+  --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS})
+  --runtime R         lab container runtime: auto, docker or process (default auto)
+  -h, --help          show this help
+
+Environment: ACS_TOKEN sets the API token; ACS_DATA_DIR sets the data directory.`
+
+export type ParsedCli =
+  | { kind: 'run'; options: VimOptions }
+  | { kind: 'help' }
+  | { kind: 'error'; message: string }
+
+export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedCli {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        'ui-port': { type: 'string' },
+        'proxy-port': { type: 'string' },
+        'hub-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        lab: { type: 'string' },
+        runtime: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (error) {
+    return { kind: 'error', message: `${(error as Error).message.split('\n')[0]} (see --help)` }
+  }
+  if (values.help) return { kind: 'help' }
+
+  try {
+    const runtime = (values.runtime as string | undefined) ?? 'auto'
+    if (!(RUNTIMES as readonly string[]).includes(runtime)) {
+      throw new Error(`--runtime must be one of ${RUNTIMES.join(', ')}, not '${runtime}'`)
+    }
+    const lab = values.lab === undefined ? undefined : integerOption('--lab', values.lab, 0, MAX_LAB_VMS)
+    const host = (values.host as string | undefined) ?? DEFAULTS.host
+    if (host.trim() === '') throw new Error('--host must not be empty')
+    const dataDir = (values['data-dir'] as string | undefined) ?? env.ACS_DATA_DIR
+    return {
+      kind: 'run',
+      options: {
+        host,
+        uiPort: portOption('--ui-port', values['ui-port'], DEFAULTS.uiPort),
+        proxyPort: portOption('--proxy-port', values['proxy-port'], DEFAULTS.proxyPort),
+        hubPort: portOption('--hub-port', values['hub-port'], DEFAULTS.hubPort),
+        dataDir: dataDir === '' ? undefined : dataDir,
+        lab,
+        runtime: runtime as Runtime,
+      },
+    }
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message }
+  }
+}
+
+function portOption(flag: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : integerOption(flag, value, 0, 65535)
+}
+
+function integerOption(flag: string, value: unknown, min: number, max: number): number {
+  const text = String(value)
+  const number = Number(text)
+  if (!/^\d+$/.test(text) || number < min || number > max) {
+    throw new Error(`${flag} must be a whole number from ${min} to ${max}, not '${text}'`)
+  }
+  return number
+}

@@ -1,0 +1,83 @@
+// Headless mode: the VIM core in plain Node, with the renderer served to any browser.
+import { join } from 'node:path'
+import { startHttpApiServer } from './api/http-server'
+import { resolveApiToken } from './config/api-token'
+import { parseVimArgs, USAGE } from './config/cli'
+import { defaultDataDir, prepareDataDir } from './config/data-dir'
+import { startCore } from './core'
+import { log } from './log'
+
+const rendererDir = join(import.meta.dirname, '../renderer')
+
+export async function runHeadless(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const parsed = parseVimArgs(argv, env)
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  if (parsed.kind === 'error') return fail(parsed.message, 2)
+
+  const { uiPort, dataDir: requestedDataDir, ...coreOptions } = parsed.options
+  const dataDir = prepareDataDir(requestedDataDir ?? defaultDataDir(env))
+  const token = resolveApiToken(dataDir, env)
+  const core = await startCore({ ...coreOptions, dataDir })
+
+  let http: Awaited<ReturnType<typeof startHttpApiServer>>
+  try {
+    http = await startHttpApiServer({
+      api: core.api,
+      store: core.store,
+      token,
+      rendererDir,
+      host: coreOptions.host,
+      port: uiPort,
+    })
+  } catch (error) {
+    await core.stop()
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') {
+      return fail(
+        `Port ${uiPort} on ${coreOptions.host} is in use: stop the other program or pass --ui-port N (0 picks a free port).`,
+        1,
+      )
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      return fail(
+        `Cannot listen on ${coreOptions.host}: no such local address. Pass --host with an address of this machine.`,
+        1,
+      )
+    }
+    throw error
+  }
+
+  process.stdout.write(
+    `UI: http://${displayHost(coreOptions.host)}:${http.port}/?token=${encodeURIComponent(token)}\n`,
+  )
+  log.info(`data directory ${dataDir}`)
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info(`${signal}: shutting down`)
+    await http.close()
+    await core.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** The address a person can open: a wildcard bind is reachable on loopback; IPv6 needs brackets. */
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+function fail(message: string, exitCode: number): void {
+  process.stderr.write(`acs: ${message}\n`)
+  process.exitCode = exitCode
+}

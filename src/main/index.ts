@@ -1,0 +1,107 @@
+// The Electron shell: one secure window over the VIM core. Everything else lives in Electron-free modules.
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { app, BrowserWindow, nativeTheme, session, shell, type WebFrameMain } from 'electron'
+import { startHttpApiServer } from './api/http-server'
+import { CONTENT_SECURITY_POLICY } from './api/static-files'
+import { resolveApiToken } from './config/api-token'
+import { parseVimArgs } from './config/cli'
+import { prepareDataDir } from './config/data-dir'
+import { type Core, startCore } from './core'
+import { registerIpcBridge, streamEventsTo } from './ipc-bridge'
+import { log } from './log'
+
+const rendererIndex = join(import.meta.dirname, '../renderer/index.html')
+const devServerUrl = process.env.ELECTRON_RENDERER_URL
+
+function isTrustedFrame(frame: WebFrameMain | null): boolean {
+  if (!frame || frame.parent !== null) return false
+  const url = new URL(frame.url)
+  if (devServerUrl) return url.origin === new URL(devServerUrl).origin
+  return url.protocol === 'file:' && url.pathname === pathToFileURL(rendererIndex).pathname
+}
+
+function createWindow(core: Core): void {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 1024,
+    minHeight: 700,
+    show: false,
+    title: 'Auto Cloud Scaler',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#111418' : '#f6f7f9',
+    webPreferences: {
+      preload: join(import.meta.dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+    },
+  })
+  window.once('ready-to-show', () => window.show())
+  streamEventsTo(window.webContents, core.store)
+  if (devServerUrl) void window.loadURL(devServerUrl)
+  else void window.loadFile(rendererIndex)
+}
+
+async function main(): Promise<void> {
+  const parsed = parseVimArgs(process.argv.slice(app.isPackaged ? 1 : 2), process.env)
+  if (parsed.kind !== 'run') {
+    log.error(parsed.kind === 'error' ? parsed.message : 'use `npm run serve -- --help` for the options')
+    app.exit(2)
+    return
+  }
+  const dataDir = prepareDataDir(parsed.options.dataDir ?? app.getPath('userData'))
+  await app.whenReady()
+
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    })
+  })
+
+  const { uiPort, dataDir: _unused, ...coreOptions } = parsed.options
+  const core = await startCore({ ...coreOptions, dataDir })
+  registerIpcBridge(core.api, isTrustedFrame)
+  // The HTTP API stays available to scripts and other browsers, behind the same token as headless mode.
+  const http = await startHttpApiServer({
+    api: core.api,
+    store: core.store,
+    token: resolveApiToken(dataDir),
+    rendererDir: join(import.meta.dirname, '../renderer'),
+    host: coreOptions.host,
+    port: uiPort,
+  }).catch((error: Error) => {
+    log.warn(`control API over HTTP not started: ${error.message}`)
+    return undefined
+  })
+
+  createWindow(core)
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(core)
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  app.on('will-quit', (event) => {
+    event.preventDefault()
+    void Promise.allSettled([http?.close(), core.stop()]).then(() => app.exit(0))
+  })
+}
+
+// Security checklist: no navigation away from the app and no new windows, in every web contents.
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event) => event.preventDefault())
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+})
+
+main().catch((error) => {
+  log.error('the app failed to start', error)
+  app.exit(1)
+})

@@ -1,0 +1,31 @@
+// The Electron transport of the control API: one invoke channel and one event channel, both typed by
+// the shared contract. Only our own window's top frame may call.
+import { ipcMain, type WebContents, type WebFrameMain } from 'electron'
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../preload/channels'
+import type { ControlApi } from '../shared/api/contract'
+import { dispatchApiCall } from './api/dispatch'
+import { openEventFeed } from './api/event-feed'
+import type { ClusterStore } from './cluster/cluster-store'
+
+export function registerIpcBridge(
+  api: ControlApi,
+  isTrustedFrame: (frame: WebFrameMain | null) => boolean,
+): void {
+  ipcMain.handle(IPC_CALL_CHANNEL, async (event, channel: unknown, input: unknown) => {
+    if (!isTrustedFrame(event.senderFrame)) {
+      return {
+        ok: false,
+        error: { code: 'unauthorized', message: 'IPC call from an untrusted frame was refused.' },
+      }
+    }
+    return dispatchApiCall(api, channel, input)
+  })
+}
+
+/** Pushes API events into a window for as long as it lives. */
+export function streamEventsTo(contents: WebContents, store: ClusterStore): void {
+  const close = openEventFeed(store, (event) => {
+    if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event)
+  })
+  contents.once('destroyed', close)
+}

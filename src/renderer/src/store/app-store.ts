@@ -1,0 +1,49 @@
+// Renderer state: what the core last told us, and which page the user looks at.
+import { create } from 'zustand'
+import type { ApiEvent } from '../../../shared/api/contract'
+import type { ClusterSnapshot } from '../../../shared/domain/cluster'
+import type { ConnectionState } from '../api/client'
+
+export const PAGES = ['topology', 'vms', 'scaling', 'traffic', 'events', 'settings'] as const
+export type Page = (typeof PAGES)[number]
+export const PAGE_TITLES: Record<Page, string> = {
+  topology: 'Topology',
+  vms: 'VMs',
+  scaling: 'Scaling',
+  traffic: 'Traffic',
+  events: 'Events',
+  settings: 'Settings',
+}
+
+export type ThemeChoice = 'system' | 'light' | 'dark'
+
+export interface AppState {
+  connection: ConnectionState
+  cluster: ClusterSnapshot | undefined
+  page: Page
+  theme: ThemeChoice
+  setConnection(state: ConnectionState): void
+  applyEvent(event: ApiEvent): void
+  showPage(page: Page): void
+  setTheme(theme: ThemeChoice): void
+}
+
+export const createAppStore = (initialTheme: ThemeChoice = 'system') =>
+  create<AppState>()((set) => ({
+    connection: 'connecting',
+    cluster: undefined,
+    page: 'topology',
+    theme: initialTheme,
+    setConnection: (connection) => set({ connection }),
+    applyEvent: (event) => {
+      switch (event.name) {
+        case 'cluster:snapshot':
+          set({ cluster: event.data })
+          break
+      }
+    },
+    showPage: (page) => set({ page }),
+    setTheme: (theme) => set({ theme }),
+  }))
+
+export type AppStore = ReturnType<typeof createAppStore>

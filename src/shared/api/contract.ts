@@ -1,0 +1,80 @@
+// The control API: one map of calls and events, the single contract between the core and every UI.
+// The core implements it once; Electron IPC and HTTP/WebSocket only carry it.
+import { z } from 'zod'
+import { ClusterSnapshot } from '../domain/cluster'
+
+export const API_PREFIX = '/api/v1'
+
+/** Channel names are `domain:verb`; `path` is the HTTP route under API_PREFIX. */
+export interface ApiCallSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  readonly path: string
+  /** Reachable without the API token (only the liveness probe). */
+  readonly public?: boolean
+  readonly input: z.ZodType
+  readonly output: z.ZodType
+}
+
+const NoInput = z.object({}).strict()
+
+export const Health = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  uptimeSeconds: z.number().nonnegative(),
+})
+export type Health = z.infer<typeof Health>
+
+export const apiCalls = {
+  'health:get': { method: 'GET', path: '/health', public: true, input: NoInput, output: Health },
+  'cluster:get': { method: 'GET', path: '/cluster', input: NoInput, output: ClusterSnapshot },
+} as const satisfies Record<string, ApiCallSpec>
+
+export type ApiCallName = keyof typeof apiCalls
+export type ApiInput<C extends ApiCallName> = z.input<(typeof apiCalls)[C]['input']>
+export type ApiOutput<C extends ApiCallName> = z.output<(typeof apiCalls)[C]['output']>
+
+/** What the core implements once and every transport exposes. */
+export type ControlApi = {
+  [C in ApiCallName]: (input: z.output<(typeof apiCalls)[C]['input']>) => Promise<ApiOutput<C>>
+}
+
+export const apiEvents = {
+  /** The whole cluster, pushed on connect and after every change (throttled). */
+  'cluster:snapshot': ClusterSnapshot,
+} as const satisfies Record<string, z.ZodType>
+
+export type ApiEventName = keyof typeof apiEvents
+export type ApiEvent = {
+  [E in ApiEventName]: { name: E; data: z.output<(typeof apiEvents)[E]> }
+}[ApiEventName]
+
+export function isApiCallName(value: unknown): value is ApiCallName {
+  return typeof value === 'string' && Object.hasOwn(apiCalls, value)
+}
+
+/** A failed call, the same over every transport. `code` is machine-readable, `message` is for a person. */
+export interface ApiErrorBody {
+  code: 'unauthorized' | 'not_found' | 'invalid_input' | 'conflict' | 'unavailable' | 'internal'
+  message: string
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiErrorBody }
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorBody['code'],
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+export const httpStatusOf: Record<ApiErrorBody['code'], number> = {
+  unauthorized: 401,
+  not_found: 404,
+  invalid_input: 400,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+}
