@@ -1,0 +1,66 @@
+// The served UI in a real browser: the app frame, the live connection, and what a wrong token shows.
+import { join } from 'node:path'
+import type { Browser, ConsoleMessage } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../support/browser'
+import { type HeadlessProcess, repoRoot, startHeadless, testEnv } from '../support/headless-process'
+import { chromiumAvailable, shouldRun } from '../support/services'
+
+const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
+
+describe.runIf(run)('the UI in headless Chromium', () => {
+  let vim: HeadlessProcess
+  let browser: Browser
+
+  beforeAll(async () => {
+    vim = await startHeadless(['--ui-port', '0', '--lab', '0'], testEnv({ ACS_TOKEN: 'e2e-token' }))
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await vim?.stop()
+  })
+
+  it('shows the app frame, goes live, and breaks no CSP rule', async () => {
+    const page = await browser.newPage()
+    const problems: string[] = []
+    page.on('console', (message: ConsoleMessage) => {
+      if (message.type() === 'error') problems.push(message.text())
+    })
+    page.on('pageerror', (error) => problems.push(error.message))
+
+    await page.goto(vim.uiUrl.href)
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    for (const item of ['Topology', 'VMs', 'Scaling', 'Traffic', 'Events', 'Settings']) {
+      await expect.poll(() => nav.getByRole('button', { name: item }).count()).toBe(1)
+    }
+    await page.getByTestId('connection').and(page.locator('[data-state="connected"]')).waitFor()
+    expect(await page.getByTestId('connection').textContent()).toContain('Live')
+    // The snapshot arrived over the stream: the empty cluster tells a newcomer what to do.
+    await page.getByRole('heading', { name: 'No VMs yet' }).waitFor()
+    if (process.env.ACS_SCREENSHOTS === '1') {
+      await page.setViewportSize({ width: 1200, height: 720 })
+      await page.screenshot({ path: join(repoRoot, 'docs/screenshots/app-frame.png') })
+    }
+    // The token left the address bar once it was taken.
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false)
+
+    await nav.getByRole('button', { name: 'Settings' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
+    await page.getByLabel('Dark').check()
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark')
+
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('tells the user when the token in the link is wrong', async () => {
+    const page = await browser.newPage()
+    const url = new URL(vim.uiUrl)
+    url.searchParams.set('token', 'not-the-token')
+    await page.goto(url.href)
+    await page.getByTestId('connection').and(page.locator('[data-state="unauthorized"]')).waitFor()
+    expect(await page.getByTestId('connection').textContent()).toContain('Wrong API token')
+    await page.close()
+  })
+})
