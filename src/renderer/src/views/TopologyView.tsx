@@ -10,10 +10,7 @@ export function TopologyView() {
     return (
       <div className="empty-state">
         <h2>No VMs yet</h2>
-        <p>
-          Start a local lab with <code>npm run serve -- --lab 2</code>, or add an SSH host or a VirtualBox VM
-          on the VMs page.
-        </p>
+        <p>VMs appear here, with their containers, as soon as their agents connect to the hub.</p>
       </div>
     )
   }
