@@ -1,0 +1,37 @@
+// The balancer's knobs, shared by both proxies and validated by the policy editor and the control API.
+import { z } from 'zod'
+
+export const BalancerAlgorithm = z.enum([
+  'least-outstanding',
+  'round-robin',
+  'weighted',
+  'random',
+  'consistent-hash',
+])
+export type BalancerAlgorithm = z.infer<typeof BalancerAlgorithm>
+
+export const BalancerSettings = z.object({
+  /** Least outstanding requests copes best with uneven request costs, so it is the default. */
+  algorithm: BalancerAlgorithm.default('least-outstanding'),
+  /** Failures in a row (5xx, timeouts, refused connections) that eject a backend. */
+  consecutiveFailures: z.number().int().min(1).default(3),
+  /** First ejection's length; it doubles with each ejection in a row, up to maxEjectionMs. */
+  baseEjectionMs: z.number().int().nonnegative().default(5_000),
+  maxEjectionMs: z.number().int().nonnegative().default(60_000),
+  /**
+   * At most this share of the backends is ejected at once; beyond it a failure is more likely shared
+   * (a bad image, a saturated host) and ejecting more would only pile the load on the rest.
+   * One backend may always be ejected when there are two or more (as in Envoy); 0 turns ejection off.
+   */
+  maxEjectionPercent: z.number().min(0).max(100).default(50),
+  /** How long a new or returning backend takes to reach its full weight; 0 turns slow start off. */
+  slowStartMs: z.number().int().nonnegative().default(10_000),
+  /** Share of its weight a backend gets at the start of slow start (Envoy's min_weight_percent). */
+  slowStartMinFraction: z.number().gt(0).max(1).default(0.1),
+  /** Points per backend on the consistent-hash ring (ketama's 160 keeps shares within a few %). */
+  hashRingVirtualNodes: z.number().int().min(1).max(1_000).default(160),
+})
+export type BalancerSettings = z.infer<typeof BalancerSettings>
+export type BalancerSettingsInput = z.input<typeof BalancerSettings>
+
+export const DEFAULT_BALANCER_SETTINGS: BalancerSettings = BalancerSettings.parse({})

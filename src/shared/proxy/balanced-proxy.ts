@@ -1,0 +1,126 @@
+// Forwards HTTP and WebSocket traffic to the backend the balancer picks, for both the VIM front proxy
+// and the agent's local proxy: one retry elsewhere for idempotent requests that could not connect,
+// passive ejection through the pool, X-Forwarded-* headers, and a JSON 503 when nothing is ready.
+// Node-only: the renderer never imports this file.
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { createProxyServer } from 'http-proxy-3'
+import type { BackendPool, RequestOutcome } from '../balancer'
+import type { RequestMeter } from './request-meter'
+
+export interface BackendAddress {
+  host: string
+  port: number
+}
+
+export interface BalancedProxyOptions {
+  pool: BackendPool
+  /** Where a backend id answers right now; undefined when it just left. */
+  resolve(id: string): BackendAddress | undefined
+  /** Said in the 503 body when no backend is ready, e.g. "No container is ready on VM lab-1 yet." */
+  noBackendMessage(): string
+  meter?: RequestMeter
+  /** Upstream response timeout; long enough for the workload's /session requests. */
+  proxyTimeoutMs?: number
+}
+
+export interface BalancedProxy {
+  web(req: IncomingMessage, res: ServerResponse): void
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  close(): void
+}
+
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+])
+
+export function createBalancedProxy(options: BalancedProxyOptions): BalancedProxy {
+  const { pool, meter } = options
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 })
+  const proxy = createProxyServer({ xfwd: true, agent, proxyTimeout: options.proxyTimeoutMs ?? 11 * 60_000 })
+  // Errors are handled per call; this keeps an unexpected one from becoming an uncaught exception.
+  proxy.on('error', () => {})
+
+  const hashKey = (req: IncomingMessage) => req.socket.remoteAddress
+
+  function web(req: IncomingMessage, res: ServerResponse): void {
+    const tried = new Set<string>()
+    const attempt = () => {
+      const id = pool.pick(hashKey(req), { exclude: tried })
+      const address = id === undefined ? undefined : options.resolve(id)
+      if (id === undefined || address === undefined) {
+        if (id !== undefined) pool.release(id, 'connect-failed')
+        return sendJsonError(res, tried.size > 0 ? 502 : 503, options.noBackendMessage())
+      }
+      tried.add(id)
+      const started = performance.now()
+      let released = false
+      const release = (outcome: RequestOutcome) => {
+        if (released) return
+        released = true
+        pool.release(id, outcome)
+        meter?.record(id, performance.now() - started, outcome === 'ok')
+      }
+      res.once('close', () => release(res.statusCode >= 500 || !res.writableFinished ? 'error' : 'ok'))
+
+      proxy.web(req, res, { target: { host: address.host, port: address.port } }, (error) => {
+        const code = (error as NodeJS.ErrnoException).code ?? ''
+        const couldNotConnect = CONNECT_ERRORS.has(code) && !res.headersSent
+        release(couldNotConnect ? 'connect-failed' : 'error')
+        if (couldNotConnect && RETRYABLE_METHODS.has(req.method ?? 'GET') && tried.size < 2) return attempt()
+        if (!res.headersSent) sendJsonError(res, 502, `The backend failed: ${error.message}`)
+        else res.destroy()
+      })
+    }
+    attempt()
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const id = pool.pick(hashKey(req))
+    const address = id === undefined ? undefined : options.resolve(id)
+    if (id === undefined || address === undefined) {
+      if (id !== undefined) pool.release(id, 'connect-failed')
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n')
+      return
+    }
+    // A WebSocket counts as in flight for as long as it stays open.
+    let released = false
+    const release = (outcome: RequestOutcome) => {
+      if (released) return
+      released = true
+      pool.release(id, outcome)
+    }
+    proxy.ws(req, socket, head, { target: { host: address.host, port: address.port } }, (error) => {
+      release(CONNECT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '') ? 'connect-failed' : 'error')
+      socket.destroy()
+    })
+    socket.once('close', () => release('ok'))
+  }
+
+  return {
+    web,
+    upgrade,
+    close: () => {
+      proxy.close()
+      agent.destroy()
+    },
+  }
+}
+
+export function sendJsonError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return void res.destroy()
+  const body = JSON.stringify({ error: { code: status === 503 ? 'unavailable' : 'bad_gateway', message } })
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...(status === 503 ? { 'Retry-After': '1' } : {}),
+  })
+  res.end(body)
+}

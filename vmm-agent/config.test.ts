@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import { byteSize, parseAgentArgs } from './config'
+
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}) =>
+  parseAgentArgs(
+    argv,
+    env,
+    (path) => {
+      const text = files[path]
+      if (text === undefined) throw new Error('ENOENT: no such file')
+      return text
+    },
+    2,
+  )
+
+describe('parseAgentArgs', () => {
+  it('needs only a name and defaults to standalone Docker with a 0.5-CPU, 256 MiB container size', () => {
+    expect(parse(['--name', 'lab-1'])).toEqual({
+      kind: 'run',
+      config: {
+        name: 'lab-1',
+        vim: undefined,
+        token: undefined,
+        caFingerprint: undefined,
+        capacity: 4,
+        cpusPerContainer: 0.5,
+        memoryPerContainerBytes: 256 * 2 ** 20,
+        runtime: 'docker',
+        dockerHost: 'unix:///var/run/docker.sock',
+        image: undefined,
+        lbHost: '0.0.0.0',
+        lbPort: 8000,
+        network: 'bridge',
+        standalone: true,
+        minReplicas: 1,
+        cleanupOnExit: false,
+      },
+    })
+  })
+
+  it('takes flags over environment over the config file', () => {
+    const parsed = parse(
+      ['--name', 'vm-a', '--lb-port', '9001', '--config', '/etc/acs.json'],
+      { ACS_AGENT_LB_PORT: '9002', ACS_AGENT_CAPACITY: '3', ACS_AGENT_CLEANUP_ON_EXIT: '1' },
+      {
+        '/etc/acs.json': JSON.stringify({
+          'lb-port': 9003,
+          capacity: 5,
+          runtime: 'process',
+          vim: 'ws://10.0.0.1:17070',
+          token: 'j',
+        }),
+      },
+    )
+    expect(parsed.kind === 'run' && parsed.config).toMatchObject({
+      lbPort: 9001,
+      capacity: 3,
+      runtime: 'process',
+      vim: 'ws://10.0.0.1:17070',
+      token: 'j',
+      standalone: false,
+      cleanupOnExit: true,
+    })
+  })
+
+  it('ignores --vim in standalone mode', () => {
+    const parsed = parse(['--name', 'a', '--vim', 'ws://h:1', '--token', 't', '--standalone'])
+    expect(parsed.kind === 'run' && parsed.config).toMatchObject({ vim: undefined, standalone: true })
+  })
+
+  it.each([
+    [[], /--name is required/],
+    [['--name', 'bad name'], /--name 'bad name' must be letters/],
+    [['--name', 'a', '--bogus'], /Unknown option '--bogus'/],
+    [['--name', 'a', '--runtime', 'lxc'], /--runtime must be docker or process, not 'lxc'/],
+    [['--name', 'a', '--network', 'overlay'], /--network must be bridge or host/],
+    [['--name', 'a', '--vim', 'http://x:1', '--token', 't'], /--vim must look like ws:\/\/HOST:PORT/],
+    [['--name', 'a', '--vim', 'ws://x:1'], /--vim needs --token/],
+    [['--name', 'a', '--capacity', '0'], /--capacity must be a whole number from 1 to 256/],
+    [['--name', 'a', '--cpus-per-container', 'lots'], /--cpus-per-container must be a number/],
+    [['--name', 'a', '--memory-per-container', '1k'], /at least 6m/],
+    [
+      ['--name', 'a', '--min-replicas', '9', '--capacity', '4'],
+      /--min-replicas must be a whole number from 0 to 4/,
+    ],
+    [['--name', 'a', '--config', '/missing.json'], /cannot read config file \/missing.json/],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parse(argv)
+    expect(parsed.kind).toBe('error')
+    expect(parsed.kind === 'error' && parsed.message).toMatch(message)
+  })
+
+  it('refuses unknown keys in the config file', () => {
+    const parsed = parse(['--name', 'a', '--config', 'c.json'], {}, { 'c.json': '{"lb_port": 1}' })
+    expect(parsed.kind === 'error' && parsed.message).toBe("config file c.json: unknown option 'lb_port'")
+  })
+})
+
+describe('byteSize', () => {
+  it.each([
+    ['256m', 268435456],
+    ['1g', 1073741824],
+    ['1.5G', 1610612736],
+    ['7340032', 7340032],
+  ])('%s = %d bytes', (text, bytes) => {
+    expect(byteSize('--memory', text)).toBe(bytes)
+  })
+})

@@ -1,0 +1,267 @@
+// The agent's configuration: command-line flags, then ACS_AGENT_* environment variables, then a JSON
+// config file (--config), then defaults. One table describes every option, so --help, parsing and
+// validation cannot drift apart.
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { parseArgs } from 'node:util'
+
+export interface AgentConfig {
+  name: string
+  vim: string | undefined
+  token: string | undefined
+  caFingerprint: string | undefined
+  capacity: number
+  cpusPerContainer: number
+  memoryPerContainerBytes: number
+  runtime: 'docker' | 'process'
+  dockerHost: string
+  image: string | undefined
+  lbHost: string
+  lbPort: number
+  network: 'bridge' | 'host'
+  standalone: boolean
+  minReplicas: number
+  cleanupOnExit: boolean
+}
+
+type Kind = 'string' | 'boolean'
+interface OptionSpec {
+  key: keyof AgentConfig
+  kind: Kind
+  arg?: string
+  help: string
+}
+
+const OPTIONS: Record<string, OptionSpec> = {
+  name: { key: 'name', kind: 'string', arg: 'NAME', help: "this VM's name in the cluster (required)" },
+  vim: { key: 'vim', kind: 'string', arg: 'URL', help: 'the VIM hub, ws://HOST:PORT or wss://HOST:PORT' },
+  token: {
+    key: 'token',
+    kind: 'string',
+    arg: 'TOKEN',
+    help: 'join token shared with the VIM (needed with --vim)',
+  },
+  'ca-fingerprint': {
+    key: 'caFingerprint',
+    kind: 'string',
+    arg: 'SHA256',
+    help: "pin the VIM's TLS certificate (wss://)",
+  },
+  capacity: {
+    key: 'capacity',
+    kind: 'string',
+    arg: 'N',
+    help: 'most containers this VM runs (default: cores ÷ cpus per container)',
+  },
+  'cpus-per-container': {
+    key: 'cpusPerContainer',
+    kind: 'string',
+    arg: 'CPUS',
+    help: 'CPU limit of each container (default 0.5)',
+  },
+  'memory-per-container': {
+    key: 'memoryPerContainerBytes',
+    kind: 'string',
+    arg: 'SIZE',
+    help: 'memory limit of each container, e.g. 256m, 1g (default 256m)',
+  },
+  runtime: {
+    key: 'runtime',
+    kind: 'string',
+    arg: 'R',
+    help: 'docker (default) or process (no isolation, for machines without Docker)',
+  },
+  'docker-host': {
+    key: 'dockerHost',
+    kind: 'string',
+    arg: 'URL',
+    help: 'Docker Engine address (default unix:///var/run/docker.sock)',
+  },
+  image: {
+    key: 'image',
+    kind: 'string',
+    arg: 'IMAGE',
+    help: 'run this local image instead of the built-in workload (must listen on $PORT, answer /healthz)',
+  },
+  'lb-host': {
+    key: 'lbHost',
+    kind: 'string',
+    arg: 'ADDR',
+    help: 'address of the local load balancer (default 0.0.0.0)',
+  },
+  'lb-port': {
+    key: 'lbPort',
+    kind: 'string',
+    arg: 'N',
+    help: 'port of the local load balancer (default 8000; 0 picks a free port)',
+  },
+  network: {
+    key: 'network',
+    kind: 'string',
+    arg: 'MODE',
+    help: 'bridge (ports published on 127.0.0.1, default) or host',
+  },
+  standalone: {
+    key: 'standalone',
+    kind: 'boolean',
+    help: "never contact a VIM; scale on this VM's own measurements",
+  },
+  'min-replicas': {
+    key: 'minReplicas',
+    kind: 'string',
+    arg: 'N',
+    help: 'fewest containers to keep when scaling on its own (default 1)',
+  },
+  'cleanup-on-exit': {
+    key: 'cleanupOnExit',
+    kind: 'boolean',
+    help: 'remove the containers on exit (default: leave them, adopted on restart)',
+  },
+}
+
+export const AGENT_USAGE = `Usage: vmm-agent --name NAME [options]
+
+${Object.entries(OPTIONS)
+  .map(([flag, spec]) => `  --${`${flag}${spec.arg ? ` ${spec.arg}` : ''}`.padEnd(28)}${spec.help}`)
+  .join('\n')}
+  --${'config FILE'.padEnd(28)}read options from a JSON file (keys as flags, e.g. {"lb-port": 8000})
+  -h, --help                    show this help
+
+Every option can also be set in the environment as ACS_AGENT_<OPTION>, e.g. ACS_AGENT_LB_PORT=8000.
+Precedence: flags, then environment, then the config file.`
+
+export type ParsedAgentArgs =
+  | { kind: 'run'; config: AgentConfig }
+  | { kind: 'help' }
+  | { kind: 'error'; message: string }
+
+export function parseAgentArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  cores = availableParallelism(),
+): ParsedAgentArgs {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.entries(OPTIONS).map(([flag, spec]) => [flag, { type: spec.kind }])),
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+    if (values.help) return { kind: 'help' }
+    const configFile = (values.config as string | undefined) ?? env.ACS_AGENT_CONFIG
+    const fromFile = configFile ? readConfigFile(configFile, readFile) : {}
+    const raw = (flag: string): string | boolean | undefined => {
+      const spec = OPTIONS[flag] as OptionSpec
+      const value =
+        values[flag] ?? env[`ACS_AGENT_${flag.toUpperCase().replaceAll('-', '_')}`] ?? fromFile[flag]
+      if (spec.kind === 'boolean' && typeof value === 'string') return value === '1' || value === 'true'
+      return value as string | boolean | undefined
+    }
+    return { kind: 'run', config: validate(raw, cores) }
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message.split('\n')[0] ?? String(error) }
+  }
+}
+
+function readConfigFile(path: string, readFile: (path: string) => string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFile(path))
+  } catch (error) {
+    throw new Error(`cannot read config file ${path}: ${(error as Error).message}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`config file ${path} must hold a JSON object`)
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(key in OPTIONS)) throw new Error(`config file ${path}: unknown option '${key}'`)
+  }
+  return Object.fromEntries(
+    Object.entries(parsed).map(([key, value]) => [key, typeof value === 'number' ? String(value) : value]),
+  )
+}
+
+function validate(raw: (flag: string) => string | boolean | undefined, cores: number): AgentConfig {
+  const text = (flag: string) => {
+    const value = raw(flag)
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  }
+  const name = text('name')
+  if (!name) throw new Error("--name is required (this VM's name in the cluster)")
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name)) {
+    throw new Error(
+      `--name '${name}' must be letters, digits, '.', '_' or '-' (at most 63), starting with a letter or digit`,
+    )
+  }
+  const standalone = raw('standalone') === true
+  const vim = text('vim')
+  const token = text('token')
+  if (vim && !standalone) {
+    if (!/^wss?:\/\/[^/\s]+/.test(vim))
+      throw new Error(`--vim must look like ws://HOST:PORT or wss://HOST:PORT, not '${vim}'`)
+    if (!token) throw new Error('--vim needs --token (the join token the VIM printed)')
+  }
+  const cpusPerContainer = number('--cpus-per-container', text('cpus-per-container') ?? '0.5', 0.01, 64)
+  const runtime = oneOf('--runtime', text('runtime') ?? 'docker', ['docker', 'process'] as const)
+  const network = oneOf('--network', text('network') ?? 'bridge', ['bridge', 'host'] as const)
+  const capacityDefault = String(Math.max(1, Math.floor(cores / cpusPerContainer)))
+  const capacity = integer('--capacity', text('capacity') ?? capacityDefault, 1, 256)
+  const minReplicas = integer('--min-replicas', text('min-replicas') ?? '1', 0, capacity)
+  return {
+    name,
+    vim: standalone ? undefined : vim,
+    token,
+    caFingerprint: text('ca-fingerprint'),
+    capacity,
+    cpusPerContainer,
+    memoryPerContainerBytes: byteSize('--memory-per-container', text('memory-per-container') ?? '256m'),
+    runtime,
+    dockerHost: text('docker-host') ?? 'unix:///var/run/docker.sock',
+    image: text('image'),
+    lbHost: text('lb-host') ?? '0.0.0.0',
+    lbPort: integer('--lb-port', text('lb-port') ?? '8000', 0, 65535),
+    network,
+    standalone: standalone || !vim,
+    minReplicas,
+    cleanupOnExit: raw('cleanup-on-exit') === true,
+  }
+}
+
+function number(flag: string, value: string, min: number, max: number): number {
+  const parsed = Number(value)
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new Error(`${flag} must be a number from ${min} to ${max}, not '${value}'`)
+  }
+  return parsed
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new Error(`${flag} must be a whole number from ${min} to ${max}, not '${value}'`)
+  }
+  return Number(value)
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new Error(`${flag} must be ${allowed.join(' or ')}, not '${value}'`)
+  return value as T
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }
+
+/** Docker-style sizes: 512m, 1g, 268435456. At least 6 MiB, Docker's own minimum. */
+export function byteSize(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)([bkmg]?)$/i.exec(value)
+  const bytes = match
+    ? Math.round(Number(match[1]) * (UNITS[(match[2] ?? '').toLowerCase()] ?? 1))
+    : Number.NaN
+  if (!(bytes >= 6 * 2 ** 20))
+    throw new Error(`${flag} must be a size of at least 6m, like 256m or 1g, not '${value}'`)
+  return bytes
+}
