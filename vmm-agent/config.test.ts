@@ -81,7 +81,7 @@ describe('parseAgentArgs', () => {
     [['--name', 'a', '--memory-per-container', '1k'], /at least 6m/],
     [
       ['--name', 'a', '--min-replicas', '9', '--capacity', '4'],
-      /--min-replicas must be a whole number from 0 to 4/,
+      /--min-replicas must be a whole number from 1 to 4/,
     ],
     [['--name', 'a', '--config', '/missing.json'], /cannot read config file \/missing.json/],
   ])('refuses %j', (argv, message) => {

@@ -211,7 +211,7 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
   const network = oneOf('--network', text('network') ?? 'bridge', ['bridge', 'host'] as const)
   const capacityDefault = String(Math.max(1, Math.floor(cores / cpusPerContainer)))
   const capacity = integer('--capacity', text('capacity') ?? capacityDefault, 1, 256)
-  const minReplicas = integer('--min-replicas', text('min-replicas') ?? '1', 0, capacity)
+  const minReplicas = integer('--min-replicas', text('min-replicas') ?? '1', 1, capacity)
   return {
     name,
     vim: standalone ? undefined : vim,

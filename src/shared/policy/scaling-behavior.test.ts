@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type PolicyState,
+  pruneState,
+  recordScaleEvent,
+  scaleDownLimit,
+  scaleUpLimit,
+  stabilize,
+  startPolicyState,
+  type TimedCount,
+} from './scaling-behavior'
+import { DEFAULT_POLICY, HPA_DEFAULT_POLICY, type ScalingRule } from './scaling-policy'
+
+const NOW = 1_000_000
+const ago = (seconds: number, replicas: number): TimedCount => ({ atMs: NOW - seconds * 1000, replicas })
+const rule = (maxPercent: number, maxReplicas: number, periodSeconds = 15): ScalingRule => ({
+  stabilizationSeconds: 0,
+  maxPercent,
+  maxReplicas,
+  periodSeconds,
+})
+
+describe('scaleUpLimit', () => {
+  it.each([
+    {
+      name: 'HPA default, small count: 4 pods beat 100 %',
+      current: 2,
+      rule: rule(100, 4),
+      events: [],
+      limit: 6,
+    },
+    {
+      name: 'HPA default, large count: 100 % beats 4 pods',
+      current: 10,
+      rule: rule(100, 4),
+      events: [],
+      limit: 20,
+    },
+    { name: 'percent only, rounded up so 1 can grow', current: 1, rule: rule(10, 0), events: [], limit: 2 },
+    { name: 'absolute only', current: 8, rule: rule(0, 2), events: [], limit: 10 },
+    {
+      name: 'replicas added in the period count against it',
+      current: 6,
+      rule: rule(100, 4),
+      events: [ago(5, 4)],
+      limit: 6,
+    },
+    {
+      name: 'an event exactly one period ago has left the period',
+      current: 6,
+      rule: rule(100, 4),
+      events: [ago(15, 4)],
+      limit: 12,
+    },
+    {
+      name: 'a short period frees the allowance sooner',
+      current: 6,
+      rule: rule(100, 4, 5),
+      events: [ago(6, 4)],
+      limit: 12,
+    },
+    {
+      name: 'never below current, even when the period was overspent',
+      current: 3,
+      rule: rule(0, 1),
+      events: [ago(1, 2), ago(2, 2)],
+      limit: 3,
+    },
+  ])('$name', ({ current, rule, events, limit }) => {
+    expect(scaleUpLimit(current, events, rule, NOW)).toBe(limit)
+  })
+})
+
+describe('scaleDownLimit', () => {
+  it.each([
+    {
+      name: 'HPA default: 100 % may remove everything',
+      current: 8,
+      rule: rule(100, 0),
+      events: [],
+      limit: 0,
+    },
+    { name: 'percent of the count', current: 20, rule: rule(25, 1), events: [], limit: 15 },
+    {
+      name: 'percent truncates like HPA (10 × 0.75 → 7)',
+      current: 10,
+      rule: rule(25, 1),
+      events: [],
+      limit: 7,
+    },
+    { name: 'absolute wins on small counts', current: 3, rule: rule(25, 1), events: [], limit: 2 },
+    {
+      name: 'replicas removed in the period count against it',
+      current: 15,
+      rule: rule(25, 1, 10),
+      events: [ago(5, 5)],
+      limit: 15,
+    },
+    {
+      name: 'the period start is current plus what was removed',
+      current: 16,
+      rule: rule(25, 1, 10),
+      events: [ago(5, 4)],
+      limit: 15,
+    },
+  ])('$name', ({ current, rule, events, limit }) => {
+    expect(scaleDownLimit(current, events, rule, NOW)).toBe(limit)
+  })
+})
+
+describe('stabilize', () => {
+  const windows = (up: number, down: number) => ({
+    ...HPA_DEFAULT_POLICY,
+    scaleUp: { ...HPA_DEFAULT_POLICY.scaleUp, stabilizationSeconds: up },
+    scaleDown: { ...HPA_DEFAULT_POLICY.scaleDown, stabilizationSeconds: down },
+  })
+
+  it.each([
+    {
+      name: 'down: the highest of the window',
+      history: [ago(100, 7), ago(50, 5)],
+      rec: 2,
+      up: 0,
+      down: 300,
+      result: 7,
+    },
+    {
+      name: 'down: entries older than the window do not count',
+      history: [ago(300, 7), ago(50, 5)],
+      rec: 2,
+      up: 0,
+      down: 300,
+      result: 5,
+    },
+    { name: 'down: never above current', history: [ago(10, 12)], rec: 2, up: 0, down: 300, result: 8 },
+    {
+      name: 'up: no window applies the recommendation at once',
+      history: [ago(1, 8)],
+      rec: 12,
+      up: 0,
+      down: 300,
+      result: 12,
+    },
+    {
+      name: 'up: the lowest of the window',
+      history: [ago(2, 10), ago(1, 11)],
+      rec: 12,
+      up: 3,
+      down: 300,
+      result: 10,
+    },
+    { name: 'up: never below current', history: [ago(2, 3)], rec: 12, up: 3, down: 300, result: 8 },
+    {
+      name: 'holds when the windows disagree',
+      history: [ago(2, 3), ago(1, 12)],
+      rec: 8,
+      up: 3,
+      down: 3,
+      result: 8,
+    },
+  ])('$name', ({ history, rec, up, down, result }) => {
+    expect(stabilize(history, rec, 8, NOW, windows(up, down))).toBe(result)
+  })
+})
+
+describe('policy state', () => {
+  it('starts with the current count as a recommendation, as HPA does', () => {
+    expect(startPolicyState(NOW, 3)).toEqual({
+      recommendations: [{ atMs: NOW, replicas: 3 }],
+      scaleUpEvents: [],
+      scaleDownEvents: [],
+    })
+  })
+
+  it('prunes what no window or period can see', () => {
+    const state: PolicyState = {
+      recommendations: [ago(91, 1), ago(89, 2)],
+      scaleUpEvents: [ago(6, 1), ago(4, 2)],
+      scaleDownEvents: [ago(11, 1), ago(9, 2)],
+    }
+    expect(pruneState(state, NOW, DEFAULT_POLICY)).toEqual({
+      recommendations: [ago(89, 2)],
+      scaleUpEvents: [ago(4, 2)],
+      scaleDownEvents: [ago(9, 2)],
+    })
+  })
+
+  it('records applied changes by direction, and nothing for a hold', () => {
+    const state = startPolicyState(NOW, 3)
+    expect(recordScaleEvent(state, NOW, 3, 5).scaleUpEvents).toEqual([{ atMs: NOW, replicas: 2 }])
+    expect(recordScaleEvent(state, NOW, 5, 3).scaleDownEvents).toEqual([{ atMs: NOW, replicas: 2 }])
+    expect(recordScaleEvent(state, NOW, 3, 3)).toBe(state)
+  })
+})

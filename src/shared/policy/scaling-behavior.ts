@@ -1,0 +1,109 @@
+// Scaling over time, as the HPA controller does it (horizontal.go): the recommendation history behind the
+// stabilization windows and the scale events behind the rate limits, kept as plain JSON by the caller.
+import { z } from 'zod'
+import { ceilCount, floorCount } from './replica-calculator'
+import type { ScalingPolicy, ScalingRule } from './scaling-policy'
+
+const TimedCount = z.object({ atMs: z.number(), replicas: z.number().int().nonnegative() })
+export type TimedCount = z.infer<typeof TimedCount>
+
+export const PolicyState = z.object({
+  /** Raw recommendations (before stabilization and limits), oldest first. */
+  recommendations: z.array(TimedCount),
+  /** Replicas added by each applied scale-up, for the scale-up rate limit. */
+  scaleUpEvents: z.array(TimedCount),
+  /** Replicas removed by each applied scale-down, for the scale-down rate limit. */
+  scaleDownEvents: z.array(TimedCount),
+})
+export type PolicyState = z.infer<typeof PolicyState>
+
+/**
+ * The state of a loop that starts now. Like HPA, the current count counts as a recommendation, so a
+ * restarted loop waits one scale-down window before it removes replicas it knows nothing about.
+ */
+export function startPolicyState(now: number, currentReplicas: number): PolicyState {
+  return {
+    recommendations: [{ atMs: now, replicas: currentReplicas }],
+    scaleUpEvents: [],
+    scaleDownEvents: [],
+  }
+}
+
+const within = (entries: readonly TimedCount[], seconds: number, now: number) =>
+  entries.filter((entry) => entry.atMs > now - seconds * 1000)
+
+/** Drops what no window or period of this policy can see any more, so the state stays small. */
+export function pruneState(state: PolicyState, now: number, policy: ScalingPolicy): PolicyState {
+  const longestWindow = Math.max(policy.scaleUp.stabilizationSeconds, policy.scaleDown.stabilizationSeconds)
+  return {
+    recommendations: within(state.recommendations, longestWindow, now),
+    scaleUpEvents: within(state.scaleUpEvents, policy.scaleUp.periodSeconds, now),
+    scaleDownEvents: within(state.scaleDownEvents, policy.scaleDown.periodSeconds, now),
+  }
+}
+
+/**
+ * Scale up only to the lowest recommendation of the up window and down only to the highest of the down
+ * window: a change must be wanted for the whole window, and the result never crosses `current`.
+ */
+export function stabilize(
+  history: readonly TimedCount[],
+  recommendation: number,
+  current: number,
+  now: number,
+  policy: ScalingPolicy,
+): number {
+  let upTo = recommendation
+  for (const entry of within(history, policy.scaleUp.stabilizationSeconds, now)) {
+    upTo = Math.min(upTo, entry.replicas)
+  }
+  let downTo = recommendation
+  for (const entry of within(history, policy.scaleDown.stabilizationSeconds, now)) {
+    downTo = Math.max(downTo, entry.replicas)
+  }
+  return Math.min(Math.max(current, upTo), downTo)
+}
+
+const changedWithin = (events: readonly TimedCount[], rule: ScalingRule, now: number) =>
+  within(events, rule.periodSeconds, now).reduce((sum, event) => sum + event.replicas, 0)
+
+/** The most replicas allowed now: the larger of the percent and absolute allowances over the period. */
+export function scaleUpLimit(current: number, events: readonly TimedCount[], rule: ScalingRule, now: number) {
+  const periodStart = current - changedWithin(events, rule, now)
+  // Rounded up, or a small count could never grow by a percentage (HPA does the same).
+  const byPercent = periodStart + ceilCount((periodStart * rule.maxPercent) / 100)
+  const limit = Math.max(byPercent, periodStart + rule.maxReplicas)
+  return Math.max(limit, current)
+}
+
+/** The fewest replicas allowed now: the larger of the percent and absolute allowances over the period. */
+export function scaleDownLimit(
+  current: number,
+  events: readonly TimedCount[],
+  rule: ScalingRule,
+  now: number,
+) {
+  const periodStart = current + changedWithin(events, rule, now)
+  const byPercent = floorCount(periodStart - (periodStart * rule.maxPercent) / 100)
+  const limit = Math.min(byPercent, periodStart - rule.maxReplicas)
+  return Math.min(limit, current)
+}
+
+/** The state after a decision from `current` to `desired` has been applied. */
+export function recordScaleEvent(
+  state: PolicyState,
+  now: number,
+  current: number,
+  desired: number,
+): PolicyState {
+  if (desired > current) {
+    return { ...state, scaleUpEvents: [...state.scaleUpEvents, { atMs: now, replicas: desired - current }] }
+  }
+  if (desired < current) {
+    return {
+      ...state,
+      scaleDownEvents: [...state.scaleDownEvents, { atMs: now, replicas: current - desired }],
+    }
+  }
+  return state
+}
