@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { defaultPolicy } from '../src/shared/policy'
 import { byteSize, parseAgentArgs } from './config'
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}) =>
@@ -34,6 +35,7 @@ describe('parseAgentArgs', () => {
         standalone: true,
         minReplicas: 1,
         cleanupOnExit: false,
+        policy: defaultPolicy({ minReplicas: 1, maxReplicas: 4 }),
       },
     })
   })
@@ -84,10 +86,27 @@ describe('parseAgentArgs', () => {
       /--min-replicas must be a whole number from 1 to 4/,
     ],
     [['--name', 'a', '--config', '/missing.json'], /cannot read config file \/missing.json/],
+    [['--name', 'a', '--policy', '{oops'], /--policy must be JSON/],
+    [['--name', 'a', '--policy', '{"targetUtilization":2}'], /--policy: targetUtilization/],
   ])('refuses %j', (argv, message) => {
     const parsed = parse(argv)
     expect(parsed.kind).toBe('error')
     expect(parsed.kind === 'error' && parsed.message).toMatch(message)
+  })
+
+  it("applies policy overrides within the VM's bounds, from a flag or a config-file object", () => {
+    const fromFlag = parse(['--name', 'a', '--policy', '{"scaleDown":{"stabilizationSeconds":10}}'])
+    expect(fromFlag.kind === 'run' && fromFlag.config.policy).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 4,
+      scaleDown: { stabilizationSeconds: 10 },
+    })
+    const fromFile = parse(
+      ['--name', 'a', '--config', 'c.json'],
+      {},
+      { 'c.json': '{"policy":{"targetUtilization":0.5}}' },
+    )
+    expect(fromFile.kind === 'run' && fromFile.config.policy.targetUtilization).toBe(0.5)
   })
 
   it('refuses unknown keys in the config file', () => {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
 
 export interface AgentConfig {
   name: string
@@ -22,6 +23,8 @@ export interface AgentConfig {
   standalone: boolean
   minReplicas: number
   cleanupOnExit: boolean
+  /** Overrides of the scaling policy used while the agent decides alone (the VIM sends its own). */
+  policy: ScalingPolicy
 }
 
 type Kind = 'string' | 'boolean'
@@ -112,6 +115,12 @@ const OPTIONS: Record<string, OptionSpec> = {
     arg: 'N',
     help: 'fewest containers to keep when scaling on its own (default 1)',
   },
+  policy: {
+    key: 'policy',
+    kind: 'string',
+    arg: 'JSON',
+    help: 'scaling policy overrides, e.g. {"targetUtilization":0.5,"scaleDown":{"stabilizationSeconds":30}}',
+  },
   'cleanup-on-exit': {
     key: 'cleanupOnExit',
     kind: 'boolean',
@@ -158,8 +167,12 @@ export function parseAgentArgs(
     const raw = (flag: string): string | boolean | undefined => {
       const spec = OPTIONS[flag] as OptionSpec
       const value =
-        values[flag] ?? env[`ACS_AGENT_${flag.toUpperCase().replaceAll('-', '_')}`] ?? fromFile[flag]
+        (values as Record<string, string | boolean | undefined>)[flag] ??
+        env[`ACS_AGENT_${flag.toUpperCase().replaceAll('-', '_')}`] ??
+        fromFile[flag]
       if (spec.kind === 'boolean' && typeof value === 'string') return value === '1' || value === 'true'
+      // A config file may hold the policy as an object rather than a JSON string.
+      if (typeof value === 'object' && value !== null) return JSON.stringify(value)
       return value as string | boolean | undefined
     }
     return { kind: 'run', config: validate(raw, cores) }
@@ -229,7 +242,25 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
     standalone: standalone || !vim,
     minReplicas,
     cleanupOnExit: raw('cleanup-on-exit') === true,
+    policy: policyOverrides(text('policy'), minReplicas, capacity),
   }
+}
+
+function policyOverrides(json: string | undefined, minReplicas: number, capacity: number): ScalingPolicy {
+  let overrides: unknown = {}
+  if (json) {
+    try {
+      overrides = JSON.parse(json)
+    } catch {
+      throw new Error(`--policy must be JSON, like {"targetUtilization":0.5}`)
+    }
+  }
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+    throw new Error('--policy must be a JSON object')
+  }
+  const parsed = parseScalingPolicy({ minReplicas, maxReplicas: capacity, ...overrides })
+  if (!parsed.ok) throw new Error(`--policy: ${parsed.errors.join('; ')}`)
+  return parsed.policy
 }
 
 function number(flag: string, value: string, min: number, max: number): number {
