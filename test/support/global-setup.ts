@@ -1,7 +1,11 @@
-// Integration tests run the built app, as a user would: build it once, when its sources changed.
-// @ts-expect-error: a plain .mjs script without type declarations
+// Integration tests run the built app and the bundled agent, as a user would: build them once, when
+// their sources changed.
+// @ts-expect-error: plain .mjs scripts without type declarations
+import { ensureAgentBuild } from '../../scripts/build-agent.mjs'
+// @ts-expect-error: plain .mjs scripts without type declarations
 import { ensureBuild } from '../../scripts/ensure-build.mjs'
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   ensureBuild()
+  await ensureAgentBuild()
 }

@@ -1,0 +1,84 @@
+// Bundles the VMM agent into one file, dist/vmm-agent.mjs, that runs with only Node ≥ 18 and Docker on a
+// VM. The workload server is bundled first and embedded, so the agent can build its image offline.
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { root } from './ensure-build.mjs'
+
+export const agentBundle = join(root, 'dist', 'vmm-agent.mjs')
+const stampFile = join(root, 'dist', '.agent-stamp')
+const inputs = ['vmm-agent', 'src/shared', 'package-lock.json', 'scripts/build-agent.mjs']
+
+function* files(path) {
+  if (!existsSync(path)) return
+  if (statSync(path).isDirectory()) {
+    for (const entry of readdirSync(path).sort()) yield* files(join(path, entry))
+  } else if (!/\.test\.tsx?$/.test(path)) {
+    yield path
+  }
+}
+
+function agentSourceHash() {
+  const hash = createHash('sha256')
+  for (const input of inputs) {
+    for (const file of files(join(root, input)))
+      hash.update(relative(root, file)).update('\0').update(readFileSync(file))
+  }
+  return hash.digest('hex')
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  legalComments: 'none',
+  logLevel: 'warning',
+}
+
+export async function buildAgent() {
+  const workload = await build({
+    ...common,
+    entryPoints: [join(root, 'vmm-agent/workload/main.ts')],
+    format: 'cjs',
+    write: false,
+  })
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  await build({
+    ...common,
+    entryPoints: [join(root, 'vmm-agent/main.ts')],
+    format: 'esm',
+    outfile: agentBundle,
+    define: {
+      __ACS_WORKLOAD_SOURCE__: JSON.stringify(workload.outputFiles[0].text),
+      __ACS_AGENT_VERSION__: JSON.stringify(version),
+    },
+    // esbuild only serves development builds of the workload; the native addons are ssh2's optional ones.
+    external: ['esbuild', 'cpu-features', '*.node'],
+    // Bundled CommonJS dependencies call require() for Node built-ins and read __dirname.
+    banner: {
+      js: [
+        "import { createRequire as __acsRequire } from 'node:module'",
+        "import { fileURLToPath as __acsPath } from 'node:url'",
+        "import { dirname as __acsDirname } from 'node:path'",
+        'const require = __acsRequire(import.meta.url)',
+        'const __filename = __acsPath(import.meta.url)',
+        'const __dirname = __acsDirname(__filename)',
+      ].join(';'),
+    },
+  })
+}
+
+/** Builds when the agent's sources changed since the last build; returns the bundle's path. */
+export async function ensureAgentBuild() {
+  const hash = agentSourceHash()
+  if (!existsSync(agentBundle) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== hash) {
+    process.stderr.write('Building the VMM agent bundle…\n')
+    await buildAgent()
+    writeFileSync(stampFile, hash)
+  }
+  return agentBundle
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await ensureAgentBuild()

@@ -1,0 +1,330 @@
+// The VMM agent: owns this VM's replicas (start, health, drain, replace), measures them, balances load
+// across them, scales them with the shared policy, and follows the VIM's target while connected.
+import { randomUUID } from 'node:crypto'
+import { BackendPool, type BackendStats } from '../src/shared/balancer'
+import { type Decision, decideReplicas, type PolicyState, type ScalingPolicy } from '../src/shared/policy'
+import type { AgentEventKind } from '../src/shared/protocol/messages'
+import { RequestMeter } from '../src/shared/proxy/request-meter'
+import type { AgentConfig } from './config'
+import { planReplicas, type ReplicaState } from './replica-plan'
+import { waitForHealthy } from './runtime/health'
+import type { ContainerRuntime, ReplicaExit, ReplicaHandle } from './runtime/runtime'
+
+export interface ReplicaStats {
+  cpuPercent?: number
+  memoryBytes?: number
+}
+
+/** Measures replicas once per call (CPU as % of each one's own limit since the previous call). */
+export interface ReplicaStatsSource {
+  sample(replicas: readonly ReplicaHandle[]): Promise<Map<string, ReplicaStats>>
+  close?(): void
+}
+
+export interface Replica {
+  handle: ReplicaHandle
+  state: ReplicaState
+  readyAt?: number
+  stats: ReplicaStats
+  /** Recent CPU samples, for the policy's averaging window. */
+  cpuWindow: { at: number; cpuPercent: number }[]
+}
+
+export interface AgentEvent {
+  kind: AgentEventKind
+  message: string
+  at: number
+  containerId?: string
+}
+
+export interface AgentDeps {
+  config: AgentConfig
+  runtime: ContainerRuntime
+  stats: ReplicaStatsSource
+  policy: ScalingPolicy
+  now?: () => number
+  /** How long a new replica may take to answer /healthz. */
+  healthTimeoutMs?: number
+  /** How long a draining replica may finish its in-flight requests. */
+  drainTimeoutMs?: number
+}
+
+const START_FAILURE_PAUSE_MS = 10_000
+
+export class Agent {
+  readonly id = randomUUID()
+  readonly pool: BackendPool
+  readonly meter: RequestMeter
+  readonly replicas = new Map<string, Replica>()
+  private readonly listeners = new Set<(event: AgentEvent) => void>()
+  private readonly now: () => number
+  private policy: ScalingPolicy
+  private policyState: PolicyState | undefined
+  private lastDecision: Decision | undefined
+  private lastEvaluationAt = Number.NEGATIVE_INFINITY
+  private pendingStarts = 0
+  private startFailures = 0
+  private startsPausedUntil = 0
+  private vimTarget: number | undefined
+  private timer: NodeJS.Timeout | undefined
+  private unsubscribeExit: (() => void) | undefined
+  private ticking = false
+  private stopped = false
+  target: number
+
+  constructor(private readonly deps: AgentDeps) {
+    this.now = deps.now ?? Date.now
+    this.policy = deps.policy
+    this.pool = new BackendPool({ now: this.now })
+    this.meter = new RequestMeter(this.now)
+    this.target = Math.max(deps.config.minReplicas, 0)
+  }
+
+  get config(): AgentConfig {
+    return this.deps.config
+  }
+
+  get mode(): 'standalone' | 'following' {
+    return this.vimTarget === undefined ? 'standalone' : 'following'
+  }
+
+  get recommendation(): Decision | undefined {
+    return this.lastDecision
+  }
+
+  onEvent(listener: (event: AgentEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Prepares the runtime (throws a clear Error when it cannot), adopts existing replicas, starts the loop. */
+  async start(): Promise<void> {
+    await this.deps.runtime.prepare()
+    this.unsubscribeExit = this.deps.runtime.onExit((exit) => this.replicaExited(exit))
+    const existing = await this.deps.runtime.list()
+    for (const handle of existing) {
+      if (!handle.running) {
+        await this.deps.runtime.remove(handle.id).catch(() => {})
+        continue
+      }
+      this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: [] })
+      void this.awaitReady(handle.id)
+    }
+    if (existing.some((h) => h.running)) {
+      this.emit('container-started', `adopted ${this.replicas.size} running container(s) from a previous run`)
+    }
+    // Adopted replicas are kept: a restart must not scale the VM down before it has measured anything.
+    this.target = Math.min(this.config.capacity, Math.max(this.target, this.replicas.size))
+    this.reconcile()
+    this.timer = setInterval(() => void this.tick(), 1000)
+  }
+
+  /** Following the VIM: its target wins over our own recommendation until the link drops. */
+  followVim(target: number | undefined): void {
+    this.vimTarget = target === undefined ? undefined : Math.min(target, this.config.capacity)
+    if (this.vimTarget !== undefined) this.target = this.vimTarget
+    this.reconcile()
+  }
+
+  setPolicy(policy: ScalingPolicy): void {
+    this.policy = policy
+    this.policyState = undefined
+  }
+
+  /** One second of the control loop: measure, decide (every policy interval), converge. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return
+    this.ticking = true
+    try {
+      await this.measure()
+      if (this.now() - this.lastEvaluationAt >= this.policy.intervalSeconds * 1000 - 50) this.evaluate()
+      this.reconcile()
+    } catch (error) {
+      this.emit('error', `control loop: ${(error as Error).message}`)
+    } finally {
+      this.ticking = false
+    }
+  }
+
+  private async measure(): Promise<void> {
+    const handles = [...this.replicas.values()].map((r) => r.handle)
+    const stats = await this.deps.stats.sample(handles)
+    const now = this.now()
+    const keepFrom = now - this.policy.metricWindowSeconds * 1000
+    for (const replica of this.replicas.values()) {
+      const sample = stats.get(replica.handle.id)
+      if (!sample) continue
+      replica.stats = { ...replica.stats, ...sample }
+      if (sample.cpuPercent !== undefined) replica.cpuWindow.push({ at: now, cpuPercent: sample.cpuPercent })
+      while ((replica.cpuWindow[0]?.at ?? now) < keepFrom) replica.cpuWindow.shift()
+    }
+  }
+
+  private evaluate(): void {
+    const now = this.now()
+    this.lastEvaluationAt = now
+    const windowMs = this.policy.metricWindowSeconds * 1000
+    const samples = [...this.replicas.values()]
+      .filter((r) => r.state !== 'draining')
+      .map((r) => {
+        // A window only counts once it is (nearly) full; until then the replica has no metric yet.
+        const full = (r.cpuWindow[0]?.at ?? now) <= now - windowMs + 1500
+        const cpu = r.cpuWindow.reduce((sum, s) => sum + s.cpuPercent, 0) / Math.max(1, r.cpuWindow.length)
+        return {
+          id: r.handle.id,
+          ready: r.state === 'ready',
+          ...(r.readyAt !== undefined ? { readySinceMs: r.readyAt } : {}),
+          ...(full && r.cpuWindow.length > 0 ? { utilization: cpu / 100 } : {}),
+        }
+      })
+    const decision = decideReplicas(
+      { now, currentReplicas: this.target, samples, policy: this.policy, capacity: this.config.capacity },
+      this.policyState,
+    )
+    this.policyState = decision.state
+    const changed = decision.desired !== this.lastDecision?.desired
+    this.lastDecision = decision
+    if (this.vimTarget === undefined && decision.desired !== this.target) {
+      this.target = decision.desired
+      this.emit('scaling-decision', decision.reason.message)
+    } else if (changed && this.vimTarget !== undefined) {
+      this.emit('scaling-decision', `recommending ${decision.desired} to the VIM: ${decision.reason.message}`)
+    }
+  }
+
+  /** Starts or drains replicas toward the target; safe to call any time. */
+  reconcile(): void {
+    if (this.stopped) return
+    const views = [...this.replicas.values()].map((r) => ({
+      id: r.handle.id,
+      state: r.state,
+      inFlight: this.inFlight(r.handle.id),
+      startedAt: r.handle.startedAt,
+    }))
+    const plan = planReplicas(views, this.pendingStarts, this.target, this.config.capacity)
+    for (const id of plan.drain) void this.drain(id)
+    if (plan.start > 0 && this.now() >= this.startsPausedUntil) {
+      for (let i = 0; i < plan.start; i++) void this.startReplica()
+    }
+  }
+
+  private async startReplica(): Promise<void> {
+    this.pendingStarts++
+    let handle: ReplicaHandle
+    try {
+      handle = await this.deps.runtime.start({
+        vmName: this.config.name,
+        cpus: this.config.cpusPerContainer,
+        memoryBytes: this.config.memoryPerContainerBytes,
+      })
+    } catch (error) {
+      this.startFailed(`could not start a container: ${(error as Error).message}`)
+      return
+    } finally {
+      this.pendingStarts--
+    }
+    this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: [] })
+    this.emit(
+      'container-started',
+      `started ${handle.name} (${handle.cpus} CPU, ${mib(handle.memoryBytes)} MiB)`,
+      handle.id,
+    )
+    await this.awaitReady(handle.id)
+  }
+
+  private async awaitReady(id: string): Promise<void> {
+    const replica = this.replicas.get(id)
+    if (!replica) return
+    try {
+      await waitForHealthy(replica.handle.host, replica.handle.port, this.deps.healthTimeoutMs ?? 30_000)
+    } catch (error) {
+      if (this.replicas.get(id) !== replica || replica.state !== 'starting') return
+      this.replicas.delete(id)
+      await this.deps.runtime.remove(id).catch(() => {})
+      this.startFailed(`${replica.handle.name} never became healthy: ${(error as Error).message}`)
+      return
+    }
+    if (this.replicas.get(id) !== replica || replica.state !== 'starting') return
+    replica.state = 'ready'
+    replica.readyAt = this.now()
+    this.startFailures = 0
+    this.pool.setBackend({ id, weight: 1 })
+    this.emit('container-ready', `${replica.handle.name} is healthy and takes traffic`, id)
+  }
+
+  /** Repeated failures pause starts briefly, so a broken image does not become a crash loop. */
+  private startFailed(message: string): void {
+    this.startFailures++
+    if (this.startFailures >= 3) {
+      this.startsPausedUntil = this.now() + START_FAILURE_PAUSE_MS
+      message += `; ${this.startFailures} failures in a row, pausing starts for ${START_FAILURE_PAUSE_MS / 1000} s`
+    }
+    this.emit('error', message)
+  }
+
+  /** Stops sending new requests, waits for in-flight ones (bounded), then removes the replica. */
+  async drain(id: string): Promise<void> {
+    const replica = this.replicas.get(id)
+    if (!replica || replica.state === 'draining') return
+    const wasReady = replica.state === 'ready'
+    replica.state = 'draining'
+    if (wasReady) {
+      this.pool.setBackend({ id, weight: 0 })
+      const deadline = this.now() + (this.deps.drainTimeoutMs ?? 30_000)
+      while (this.inFlight(id) > 0 && this.now() < deadline && !this.stopped) await delay(100)
+    }
+    await this.removeReplica(id, 'scaled down')
+  }
+
+  private async removeReplica(id: string, why: string): Promise<void> {
+    const replica = this.replicas.get(id)
+    this.pool.removeBackend(id)
+    this.meter.forget(id)
+    try {
+      await this.deps.runtime.remove(id)
+    } catch (error) {
+      this.emit('error', `could not remove ${replica?.handle.name ?? id}: ${(error as Error).message}`, id)
+    }
+    this.replicas.delete(id)
+    this.emit('container-removed', `removed ${replica?.handle.name ?? id} (${why})`, id)
+  }
+
+  private replicaExited(exit: ReplicaExit): void {
+    const replica = this.replicas.get(exit.id)
+    if (!replica || replica.state === 'draining') return
+    this.replicas.delete(exit.id)
+    this.pool.removeBackend(exit.id)
+    this.meter.forget(exit.id)
+    this.emit('container-crashed', `${replica.handle.name} exited (${exit.reason}); replacing it`, exit.id)
+    void this.deps.runtime.remove(exit.id).catch(() => {})
+    this.reconcile()
+  }
+
+  inFlight(id: string): number {
+    return this.backendStats().get(id)?.inFlight ?? 0
+  }
+
+  backendStats(): Map<string, BackendStats> {
+    return new Map(this.pool.snapshot().map((s) => [s.id, s]))
+  }
+
+  /** Stops the loop; removes the replicas only when asked (otherwise a restarted agent adopts them). */
+  async stop({ removeReplicas = false }: { removeReplicas?: boolean } = {}): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    this.unsubscribeExit?.()
+    if (removeReplicas) {
+      await Promise.all([...this.replicas.keys()].map((id) => this.removeReplica(id, 'agent exit')))
+    }
+    this.deps.stats.close?.()
+    await this.deps.runtime.close()
+  }
+
+  private emit(kind: AgentEventKind, message: string, containerId?: string): void {
+    const event: AgentEvent = { kind, message, at: this.now(), ...(containerId ? { containerId } : {}) }
+    for (const listener of this.listeners) listener(event)
+  }
+}
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20)
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -1,0 +1,127 @@
+// The vmm-agent command: configuration → runtime → agent loop → local load balancer → VIM link.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Agent, type AgentEvent, type ReplicaStatsSource } from './agent'
+import { AGENT_USAGE, type AgentConfig, parseAgentArgs } from './config'
+import { type LocalLoadBalancer, startLocalLoadBalancer } from './proxy/local-lb'
+import { createStatsSource } from './replica-stats'
+import { DockerRuntime } from './runtime/docker-runtime'
+import { ProcessRuntime } from './runtime/process-runtime'
+import type { ContainerRuntime } from './runtime/runtime'
+import { agentStatus } from './status'
+import { connectToVim, type VimSession } from './vim-session'
+import { workloadSource } from './workload/source'
+
+declare const __ACS_AGENT_VERSION__: string | undefined
+export const AGENT_VERSION = typeof __ACS_AGENT_VERSION__ === 'string' ? __ACS_AGENT_VERSION__ : 'dev'
+
+function say(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`)
+}
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`vmm-agent: ${message}\n`)
+  process.exit(exitCode)
+}
+
+async function createRuntime(config: AgentConfig): Promise<ContainerRuntime> {
+  if (config.runtime === 'process') {
+    // Child processes run the workload from a file; each agent keeps its own copy.
+    const dir = await mkdtemp(join(tmpdir(), `acs-agent-${config.name}-`))
+    const serverPath = join(dir, 'workload-server.cjs')
+    await writeFile(serverPath, await workloadSource(), { mode: 0o600 })
+    return new ProcessRuntime({ serverPath })
+  }
+  return new DockerRuntime({
+    vmName: config.name,
+    dockerHost: config.dockerHost,
+    network: config.network,
+    serverSource: workloadSource,
+    ...(config.image ? { image: config.image } : {}),
+    onBuildProgress: (line) => say(`image build: ${line}`),
+  })
+}
+
+async function main(): Promise<void> {
+  const parsed = parseAgentArgs(process.argv.slice(2), process.env)
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${AGENT_USAGE}\n`)
+    return
+  }
+  if (parsed.kind === 'error') fail(`${parsed.message} (see --help)`, 2)
+  const { config } = parsed
+
+  let runtime: ContainerRuntime
+  let stats: ReplicaStatsSource
+  try {
+    runtime = await createRuntime(config)
+    stats = createStatsSource(config)
+  } catch (error) {
+    fail((error as Error).message, 1)
+  }
+  const agent = new Agent({
+    config,
+    runtime,
+    stats,
+    policy: config.policy,
+  })
+  agent.onEvent((event: AgentEvent) => say(`${event.kind}: ${event.message}`))
+
+  try {
+    await agent.start()
+  } catch (error) {
+    await agent.stop().catch(() => {})
+    fail((error as Error).message, 1)
+  }
+
+  let link: VimSession | undefined
+  const status = () => agentStatus(agent, link?.describe() ?? 'standalone')
+  let lb: LocalLoadBalancer
+  try {
+    lb = await startLocalLoadBalancer(agent, status, config.lbHost, config.lbPort)
+  } catch (error) {
+    await agent.stop()
+    const code = (error as NodeJS.ErrnoException).code
+    fail(
+      code === 'EADDRINUSE'
+        ? `port ${config.lbPort} on ${config.lbHost} is in use: pass --lb-port N (0 picks a free port); containers keep running`
+        : `cannot start the load balancer on ${config.lbHost}:${config.lbPort}: ${(error as Error).message}`,
+      1,
+    )
+  }
+  say(
+    `vmm-agent ${config.name} ${AGENT_VERSION}: load balancer on http://${config.lbHost}:${lb.port}/ ` +
+      `(${config.runtime} runtime, capacity ${config.capacity}, ${config.vim ? `VIM ${config.vim}` : 'standalone'})`,
+  )
+  if (config.vim && config.token) {
+    try {
+      link = connectToVim(
+        agent,
+        { ...config, vim: config.vim, token: config.token },
+        AGENT_VERSION,
+        lb.port,
+        status,
+        say,
+      )
+    } catch (error) {
+      // A link configuration a person must fix; the containers keep serving meanwhile.
+      say(`error: cannot connect to the VIM: ${(error as Error).message}; running standalone`)
+    }
+  }
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    say(`${signal}: stopping; ${config.cleanupOnExit ? 'removing' : 'leaving'} the containers`)
+    await lb.close()
+    await link?.close()
+    await agent.stop({ removeReplicas: config.cleanupOnExit })
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+await main()

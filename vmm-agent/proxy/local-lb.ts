@@ -1,0 +1,65 @@
+// The agent's load balancer on --lb-port: spreads requests over this VM's ready replicas with the
+// shared balancer, and answers GET /_agent/status on the same port.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createBalancedProxy } from '../../src/shared/proxy/balanced-proxy'
+import type { Agent } from '../agent'
+import type { AgentStatus } from '../status'
+
+export interface LocalLoadBalancer {
+  readonly port: number
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes. */
+  close(graceMs?: number): Promise<void>
+}
+
+export async function startLocalLoadBalancer(
+  agent: Agent,
+  status: () => AgentStatus,
+  host: string,
+  port: number,
+): Promise<LocalLoadBalancer> {
+  const proxy = createBalancedProxy({
+    pool: agent.pool,
+    meter: agent.meter,
+    resolve: (id) => {
+      const handle = agent.replicas.get(id)?.handle
+      return handle ? { host: handle.host, port: handle.port } : undefined
+    },
+    noBackendMessage: () =>
+      `No container is ready on VM ${agent.config.name} yet (${agent.replicas.size} starting or draining); retry in a moment.`,
+  })
+
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/_agent/status' && req.method === 'GET') {
+      const body = JSON.stringify(status())
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+      res.end(body)
+      return
+    }
+    proxy.web(req, res)
+  })
+  server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head))
+  // Slow or stalled clients must not hold sockets forever.
+  server.headersTimeout = 10_000
+  server.requestTimeout = 30_000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async (graceMs = 10_000) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs)
+      await closed
+      clearTimeout(timer)
+      proxy.close()
+    },
+  }
+}

@@ -1,0 +1,140 @@
+// Connects the agent to its VIM: introduces it, reports once a second, forwards its events, and obeys
+// the VIM's commands. While the link is down the agent decides alone (standalone mode).
+import { availableParallelism, totalmem } from 'node:os'
+import type { ContainerReport } from '../src/shared/protocol/messages'
+import type { Agent } from './agent'
+import type { AgentConfig } from './config'
+import { type LinkState, VimLink } from './link/vim-link'
+import type { AgentStatus } from './status'
+
+export interface VimSession {
+  /** One phrase for the status page, e.g. "connected" or "rejected: the VIM rejected the join token…". */
+  describe(): string
+  close(): Promise<void>
+}
+
+export function connectToVim(
+  agent: Agent,
+  config: AgentConfig & { vim: string; token: string },
+  version: string,
+  lbPort: number,
+  status: () => AgentStatus,
+  say: (line: string) => void,
+): VimSession {
+  const link = new VimLink({
+    url: config.vim,
+    token: config.token,
+    ...(config.caFingerprint ? { caFingerprint: config.caFingerprint } : {}),
+    hello: () => ({
+      agentId: agent.id,
+      vmName: config.name,
+      agentVersion: version,
+      runtime: config.runtime,
+      capacity: { containers: config.capacity, cpus: availableParallelism(), memoryBytes: totalmem() },
+      cpusPerContainer: config.cpusPerContainer,
+      memoryPerContainerBytes: config.memoryPerContainerBytes,
+      // A wildcard bind is reachable at the address the VIM sees this connection come from.
+      lbHost: config.lbHost,
+      lbPort,
+    }),
+    warn: (message) => say(`link: ${message}`),
+  })
+
+  const ack = (commandId: string, run: () => void) => {
+    try {
+      run()
+      link.send({ type: 'ack', commandId, ok: true })
+    } catch (error) {
+      link.send({ type: 'ack', commandId, ok: false, error: (error as Error).message })
+    }
+  }
+
+  link.onMessage('welcome', (message) => {
+    agent.setPolicy(message.policy)
+    agent.followVim(message.target)
+  })
+  link.onMessage('setTarget', (message) =>
+    ack(message.commandId, () => {
+      agent.followVim(message.replicas)
+      say(`VIM target ${message.replicas}${message.reason ? `: ${message.reason}` : ''}`)
+    }),
+  )
+  link.onMessage('setPolicy', (message) => ack(message.commandId, () => agent.setPolicy(message.policy)))
+  link.onMessage('drain', (message) =>
+    ack(message.commandId, () => {
+      if (message.containerId === undefined) return agent.followVim(0)
+      if (!agent.replicas.has(message.containerId))
+        throw new Error(`no container ${message.containerId} on this VM`)
+      void agent.drain(message.containerId)
+    }),
+  )
+  link.onStateChange((state) => {
+    say(`link: ${describeState(state)}`)
+    // Without the VIM the agent follows its own recommendation again.
+    if (state.status !== 'connected') agent.followVim(undefined)
+  })
+  const unsubscribe = agent.onEvent((event) => {
+    link.send({ type: 'event', ...event })
+  })
+
+  let seq = 0
+  const reporter = setInterval(() => {
+    if (link.state.status !== 'connected') return
+    const result = link.send(buildReport(status(), seq++, Date.now()))
+    if (result.status === 'invalid') say(`link: report not sent: ${result.reason}`)
+  }, 1000)
+
+  link.start()
+  return {
+    describe: () => describeState(link.state),
+    close: async () => {
+      clearInterval(reporter)
+      unsubscribe()
+      await link.close()
+    },
+  }
+}
+
+function describeState(state: LinkState): string {
+  switch (state.status) {
+    case 'connected':
+      return 'connected'
+    case 'connecting':
+      return `connecting (attempt ${state.attempt + 1})`
+    default:
+      return `${state.status}: ${state.reason}`
+  }
+}
+
+export function buildReport(status: AgentStatus, seq: number, at: number) {
+  const containers: ContainerReport[] = status.replicas.map((replica) => ({
+    id: replica.id,
+    name: replica.name,
+    state: replica.state === 'draining' ? 'draining' : replica.state === 'ready' ? 'ready' : 'starting',
+    cpuPercent: replica.cpuPercent ?? 0,
+    memoryBytes: replica.memoryBytes ?? 0,
+    inFlight: replica.inFlight,
+    requestRate: replica.requestRate,
+    latencyMsP50: replica.latencyMsP50,
+    latencyMsP95: replica.latencyMsP95,
+    healthy: replica.state === 'ready',
+    startedAt: replica.startedAt,
+    ...(replica.readyAt !== null ? { readyAt: replica.readyAt } : {}),
+  }))
+  const cpuCores = status.replicas.reduce((sum, r) => sum + ((r.cpuPercent ?? 0) / 100) * r.cpus, 0)
+  return {
+    type: 'report' as const,
+    seq,
+    at,
+    vm: {
+      cpuPercent: Math.min(100, (cpuCores / availableParallelism()) * 100),
+      memoryBytes: containers.reduce((sum, c) => sum + c.memoryBytes, 0),
+      replicas: containers.length,
+      readyReplicas: containers.filter((c) => c.state === 'ready').length,
+    },
+    containers,
+    recommendation: status.recommendation ?? { replicas: status.target, reason: 'no measurement yet' },
+    target: status.target,
+    mode: status.mode,
+  }
+}
