@@ -18,7 +18,6 @@ describe('vmm-agent bad input', () => {
     const result = await runAgent(['--name', 'x', '--bogus'])
     expect(result.code).toBe(2)
     expect(result.stderr.trim()).toBe("vmm-agent: Unknown option '--bogus' (see --help)")
-    )
   })
 
   it('says plainly when Docker cannot be reached', async () => {
