@@ -1,0 +1,38 @@
+// Where VMs come from. The local lab, plain SSH hosts and VirtualBox all answer the same questions, so
+// the cluster autoscaler can ask any of them for another VM or stop an idle one.
+import type { ProviderKind } from '../../shared/domain/cluster'
+
+export type ProviderVmState = 'stopped' | 'starting' | 'running' | 'stopping' | 'unknown'
+
+export interface ProviderVm {
+  /** Stable id within the VIM, e.g. "lab-1", "ssh-10.0.0.5", "vbox-<uuid>". */
+  id: string
+  name: string
+  provider: ProviderKind
+  state: ProviderVmState
+  /** Where the VM (its agent's load balancer host) is reachable, when known. */
+  address?: string
+  /** Most containers the VM's agent runs. */
+  capacity: number
+}
+
+export interface ProviderCapabilities {
+  /** The provider can power the VM on and off (false for a plain SSH host). */
+  startStop: boolean
+  /** The provider can create a new VM (clone from a template, or another lab VM). */
+  create: boolean
+}
+
+export interface VmProvider {
+  readonly kind: ProviderKind
+  readonly capabilities: ProviderCapabilities
+  list(): Promise<ProviderVm[]>
+  /** Starts a stopped VM (and its agent); resolves once the start was issued, not when the agent is up. */
+  start(id: string): Promise<void>
+  /** Stops a VM (its agent and, where the provider owns them, its containers). */
+  stop(id: string): Promise<void>
+  /** Creates another VM when `capabilities.create`; resolves with it. */
+  create?(): Promise<ProviderVm>
+  /** Releases everything the provider started (called when the VIM exits). */
+  close(): Promise<void>
+}
