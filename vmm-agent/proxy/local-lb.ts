@@ -29,19 +29,20 @@ export async function startLocalLoadBalancer(
       `No container is ready on VM ${agent.config.name} yet (${agent.replicas.size} starting or draining); retry in a moment.`,
   })
 
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/_agent/status' && req.method === 'GET') {
-      const body = JSON.stringify(status())
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
-      res.end(body)
-      return
-    }
-    proxy.web(req, res)
-  })
+  // Slow or stalled clients must not hold sockets forever (Node checks these once a second here).
+  const server: Server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 },
+    (req, res) => {
+      if (req.url === '/_agent/status' && req.method === 'GET') {
+        const body = JSON.stringify(status())
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+        res.end(body)
+        return
+      }
+      proxy.web(req, res)
+    },
+  )
   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head))
-  // Slow or stalled clients must not hold sockets forever.
-  server.headersTimeout = 10_000
-  server.requestTimeout = 30_000
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -1,0 +1,116 @@
+// The VIM's front door for the workload: one port that spreads client requests over the ready VMs'
+// agent load balancers, weighted by how many ready containers each runs.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { BackendPool, type BalancerAlgorithm } from '../../shared/balancer'
+import { type BackendAddress, createBalancedProxy } from '../../shared/proxy/balanced-proxy'
+import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
+
+export interface FrontBackend {
+  vmId: string
+  address: BackendAddress
+  /** Ready containers on the VM; 0 takes it out of rotation. */
+  readyContainers: number
+}
+
+export interface FrontProxyOptions {
+  host: string
+  port: number
+  algorithm?: BalancerAlgorithm
+  /** Against slow clients: time to receive the headers, and the whole request. */
+  headersTimeoutMs?: number
+  requestTimeoutMs?: number
+  /** Called once per answered request, for the metrics. */
+  onResponse?: (vmId: string | undefined, status: number, seconds: number) => void
+}
+
+export class FrontProxy {
+  readonly pool: BackendPool
+  readonly meter = new RequestMeter()
+  private readonly addresses = new Map<string, BackendAddress>()
+  private server: Server | undefined
+  private readonly proxy
+
+  constructor(private readonly options: FrontProxyOptions) {
+    this.pool = new BackendPool({ settings: { algorithm: options.algorithm ?? 'least-outstanding' } })
+    this.proxy = createBalancedProxy({
+      pool: this.pool,
+      meter: this.meter,
+      resolve: (id) => this.addresses.get(id),
+      noBackendMessage: () =>
+        this.addresses.size === 0
+          ? 'No VM is ready yet: the cluster has no VM whose agent is connected with a ready container.'
+          : 'Every VM is failing right now; retry in a moment.',
+    })
+  }
+
+  /** Brings the rotation in line with the cluster: VMs without a ready container leave it at once. */
+  syncBackends(backends: readonly FrontBackend[]): void {
+    const inRotation = backends.filter((b) => b.readyContainers > 0)
+    const ids = new Set(inRotation.map((b) => b.vmId))
+    for (const id of [...this.addresses.keys()]) {
+      if (!ids.has(id)) {
+        this.addresses.delete(id)
+        this.pool.removeBackend(id)
+        this.meter.forget(id)
+      }
+    }
+    for (const backend of inRotation) {
+      this.addresses.set(backend.vmId, backend.address)
+      this.pool.setBackend({ id: backend.vmId, weight: backend.readyContainers })
+    }
+  }
+
+  setAlgorithm(algorithm: BalancerAlgorithm): void {
+    this.pool.applySettings({ ...this.pool.settings, algorithm })
+  }
+
+  traffic(vmId?: string): TrafficSummary {
+    return this.meter.summary(vmId)
+  }
+
+  async start(): Promise<number> {
+    const headersTimeout = this.options.headersTimeoutMs ?? 10_000
+    const server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: this.options.requestTimeoutMs ?? 30_000,
+        // Node checks the timeouts on this interval (30 s by default), which would let slow clients linger.
+        connectionsCheckingInterval: Math.min(1000, headersTimeout / 2),
+      },
+      (req, res) => this.handle(req, res),
+    )
+    server.on('upgrade', (req, socket, head) => this.proxy.upgrade(req, socket, head))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    return (server.address() as AddressInfo).port
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now()
+    const { onResponse } = this.options
+    if (onResponse) {
+      res.once('finish', () => {
+        // http-proxy copies the agent's X-Served-By ("vm/container"): the VM that answered.
+        const servedBy = res.getHeader('x-served-by')
+        const vmName = typeof servedBy === 'string' ? servedBy.split('/')[0] : undefined
+        onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
+      })
+    }
+    this.proxy.web(req, res)
+  }
+
+  async close(): Promise<void> {
+    const server = this.server
+    this.proxy.close()
+    if (!server) return
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
