@@ -1,14 +1,11 @@
 // The vmm-agent command: configuration → runtime → agent loop → local load balancer → VIM link.
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Agent, type AgentEvent, type ReplicaStatsSource } from './agent'
 import { AGENT_USAGE, type AgentConfig, parseAgentArgs } from './config'
 import { type LocalLoadBalancer, startLocalLoadBalancer } from './proxy/local-lb'
-import { createStatsSource } from './replica-stats'
 import { DockerRuntime } from './runtime/docker-runtime'
 import { ProcessRuntime } from './runtime/process-runtime'
 import type { ContainerRuntime } from './runtime/runtime'
+import { createStatsSource } from './stats'
 import { agentStatus } from './status'
 import { connectToVim, type VimSession } from './vim-session'
 import { workloadSource } from './workload/source'
@@ -25,14 +22,9 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode)
 }
 
-async function createRuntime(config: AgentConfig): Promise<ContainerRuntime> {
-  if (config.runtime === 'process') {
-    // Child processes run the workload from a file; each agent keeps its own copy.
-    const dir = await mkdtemp(join(tmpdir(), `acs-agent-${config.name}-`))
-    const serverPath = join(dir, 'workload-server.cjs')
-    await writeFile(serverPath, await workloadSource(), { mode: 0o600 })
-    return new ProcessRuntime({ serverPath })
-  }
+function createRuntime(config: AgentConfig): ContainerRuntime {
+  if (config.runtime === 'process')
+    return new ProcessRuntime({ vmName: config.name, serverSource: workloadSource })
   return new DockerRuntime({
     vmName: config.name,
     dockerHost: config.dockerHost,
@@ -55,8 +47,8 @@ async function main(): Promise<void> {
   let runtime: ContainerRuntime
   let stats: ReplicaStatsSource
   try {
-    runtime = await createRuntime(config)
-    stats = createStatsSource(config)
+    runtime = createRuntime(config)
+    stats = createStatsSource(config.runtime, runtime, { dockerHost: config.dockerHost })
   } catch (error) {
     fail((error as Error).message, 1)
   }
