@@ -1,6 +1,6 @@
 // Validates and runs one control-API call; every transport goes through here so errors look the same.
-import type { z } from 'zod'
 import { ApiError, type ApiResult, apiCalls, type ControlApi, isApiCallName } from '../../shared/api/contract'
+import { describeIssues, errorMessage } from '../../shared/issues'
 import { log } from '../log'
 
 export async function dispatchApiCall(
@@ -15,7 +15,7 @@ export async function dispatchApiCall(
   if (!parsed.success) {
     return {
       ok: false,
-      error: { code: 'invalid_input', message: `${channel}: ${describeIssues(parsed.error)}` },
+      error: { code: 'invalid_input', message: `${channel}: ${describeIssues(parsed.error.issues)}` },
     }
   }
   try {
@@ -26,15 +26,4 @@ export async function dispatchApiCall(
     log.error(`API call ${channel} failed`, error)
     return { ok: false, error: { code: 'internal', message: `${channel} failed: ${errorMessage(error)}` } }
   }
-}
-
-/** One readable line per problem, e.g. "targetUtilization: must be at most 0.95". */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ')
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -5,6 +5,7 @@
 // After that the agent reports at 1 Hz and acks every command. See close-codes.ts for how sessions end.
 import { z } from 'zod'
 import { ContainerState } from '../domain/cluster'
+import { describeIssues, errorMessage } from '../issues'
 import { ScalingPolicy } from '../policy/scaling-policy'
 import { CloseCode } from './close-codes'
 
@@ -313,7 +314,7 @@ function parseWith(
     try {
       data = JSON.parse(text)
     } catch (error) {
-      return fail(`message is not valid JSON (${shorten(errorText(error), 80)})`)
+      return fail(`message is not valid JSON (${shorten(errorMessage(error), 80)})`)
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       return fail('message must be a JSON object with "type" and "v" fields')
@@ -335,11 +336,11 @@ function parseWith(
     }
     const result = schema.safeParse(data)
     if (!result.success)
-      return fail(`invalid "${record.type}" message: ${describeIssues(result.error.issues)}`)
+      return fail(`invalid "${record.type}" message: ${describeFirstIssues(result.error.issues)}`)
     return { ok: true, message: result.data }
   } catch (error) {
     // Nothing above should throw; this is the last guard so that garbage never crashes a session.
-    return fail(`message could not be read (${shorten(errorText(error), 80)})`)
+    return fail(`message could not be read (${shorten(errorMessage(error), 80)})`)
   }
 }
 
@@ -384,20 +385,9 @@ function joinBytes(raw: Uint8Array | ArrayBuffer | readonly Uint8Array[], total:
   return joined
 }
 
-/** The first few issues as `path: message`, enough for a person to find the bad field. */
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const shown = issues.slice(0, 3).map((issue) => {
-    const path = issue.path
-      .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`))
-      .join('')
-    return path ? `${path}: ${issue.message}` : issue.message
-  })
-  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''
-  return shorten(shown.join('; '), 400) + more
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** The first few issues, enough for a person to find the bad field. */
+function describeFirstIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return shorten(describeIssues(issues, 3), 400)
 }
 
 function shorten(text: string, max: number): string {
