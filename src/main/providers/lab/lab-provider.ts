@@ -1,0 +1,152 @@
+// The local lab, the app's embedded default provider: its "VMs" are vmm-agent child processes on this
+// machine (lab-1 … lab-N), each with its own capacity, load balancer port and containers.
+import { constants } from 'node:fs'
+import { access } from 'node:fs/promises'
+import type { ProviderCapabilities, ProviderVm, VmProvider } from '../provider'
+import { labAgentCommand } from './agent-command'
+import { chooseLabRuntime, type DockerCheck, type LabRuntimeChoice } from './lab-runtime'
+import { type LabOptions, type LabSettings, resolveLabSettings } from './lab-settings'
+import { type LabAgentExit, type LabLogEntry, LabVm } from './lab-vm'
+
+export interface LabProviderOptions extends LabOptions {
+  /** Every agent output line and the provider's own, each naming its VM (default: dropped). */
+  log?: (entry: LabLogEntry) => void
+  /** An agent exited without being asked to; its VM is now 'stopped' and stays so. */
+  onAgentExit?: (exit: LabAgentExit) => void
+  /** Whether Docker answers, for runtime 'auto' (default: a ping of the engine). */
+  checkDocker?: DockerCheck
+}
+
+export interface LabProviderVm extends ProviderVm {
+  /** The agent's process id while it runs. */
+  pid?: number
+  /** The container runtime its agent was started with. */
+  runtime?: 'docker' | 'process'
+}
+
+export class LabProvider implements VmProvider {
+  readonly kind = 'lab' as const
+  readonly capabilities: ProviderCapabilities = { startStop: true, create: true }
+  readonly settings: LabSettings
+  private readonly vms = new Map<string, LabVm>()
+  private readonly log: (entry: LabLogEntry) => void
+  private runtimeChoice: Promise<LabRuntimeChoice> | undefined
+  private closed = false
+
+  /** The lab with its initial VMs defined but stopped; see open() for one that is running. */
+  constructor(private readonly options: LabProviderOptions) {
+    this.settings = resolveLabSettings(options)
+    this.log = options.log ?? (() => {})
+    for (let i = 0; i < this.settings.initialVms; i++) this.define()
+  }
+
+  /** Creates the lab and starts its initial VMs. */
+  static async open(options: LabProviderOptions): Promise<LabProvider> {
+    const lab = new LabProvider(options)
+    try {
+      for (const vm of lab.vms.values()) await lab.start(vm.name)
+    } catch (error) {
+      await lab.close()
+      throw error
+    }
+    return lab
+  }
+
+  async list(): Promise<LabProviderVm[]> {
+    return [...this.vms.values()].map((vm) => this.describe(vm))
+  }
+
+  async start(id: string): Promise<void> {
+    this.mustBeOpen()
+    await this.vm(id).start(async () => {
+      await this.mustHaveBundle()
+      const { runtime } = await this.runtime()
+      return { command: labAgentCommand(this.settings, id, runtime), runtime }
+    })
+  }
+
+  async stop(id: string): Promise<void> {
+    await this.vm(id).stop({ timeoutMs: this.settings.stopTimeoutMs })
+  }
+
+  /** Adds the next VM, up to `maxVms`, and starts it. */
+  async create(): Promise<LabProviderVm> {
+    this.mustBeOpen()
+    if (this.vms.size >= this.settings.maxVms)
+      throw new Error(`the lab already has its maximum of ${this.settings.maxVms} VMs (raise maxVms)`)
+    const vm = this.define()
+    await this.start(vm.name)
+    return this.describe(vm)
+  }
+
+  /** Stops every agent this lab started, all at once; each removes its containers unless keepContainers. */
+  async close(): Promise<void> {
+    this.closed = true
+    const results = await Promise.allSettled([...this.vms.values()].map((vm) => this.stop(vm.name)))
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []))
+    if (failures.length > 0) throw new Error(`the lab did not stop cleanly: ${failures.join('; ')}`)
+  }
+
+  /** The runtime the agents use, chosen once (the first start pings Docker when 'auto'). */
+  runtime(): Promise<LabRuntimeChoice> {
+    this.runtimeChoice ??= chooseLabRuntime(
+      this.settings.runtime,
+      this.settings.dockerHost,
+      this.options.checkDocker,
+    ).then((choice) => {
+      this.log({
+        text: `lab: ${choice.runtime} runtime: ${choice.reason}`,
+        vm: undefined,
+        source: 'provider',
+        level: choice.runtime === 'docker' || this.settings.runtime === 'process' ? 'info' : 'warn',
+      })
+      return choice
+    })
+    return this.runtimeChoice
+  }
+
+  private define(): LabVm {
+    const name = `${this.settings.namePrefix}-${this.vms.size + 1}`
+    const vm = new LabVm(name, {
+      log: this.log,
+      exitedOnItsOwn: (exit) => this.options.onAgentExit?.(exit),
+    })
+    this.vms.set(name, vm)
+    return vm
+  }
+
+  private describe(vm: LabVm): LabProviderVm {
+    return {
+      id: vm.name,
+      name: vm.name,
+      provider: 'lab',
+      state: vm.state,
+      capacity: this.settings.capacity,
+      ...(vm.address !== undefined ? { address: vm.address } : {}),
+      ...(vm.pid !== undefined ? { pid: vm.pid } : {}),
+      ...(vm.runtime !== undefined ? { runtime: vm.runtime } : {}),
+    }
+  }
+
+  private vm(id: string): LabVm {
+    const vm = this.vms.get(id)
+    if (!vm)
+      throw new Error(`the lab has no VM '${id}' (it has ${[...this.vms.keys()].join(', ') || 'none'})`)
+    return vm
+  }
+
+  private mustBeOpen(): void {
+    if (this.closed) throw new Error('the lab is closed')
+  }
+
+  /** Node would start and fail with "Cannot find module"; this says what to do instead. */
+  private async mustHaveBundle(): Promise<void> {
+    try {
+      await access(this.settings.agentBundle, constants.R_OK)
+    } catch {
+      throw new Error(
+        `the agent bundle is missing at ${this.settings.agentBundle}: build it with npm run build:agent`,
+      )
+    }
+  }
+}
