@@ -63,6 +63,8 @@ export class Agent {
   private lastDecision: Decision | undefined
   private lastEvaluationAt = Number.NEGATIVE_INFINITY
   private pendingStarts = 0
+  /** Runtime starts under way, so that stop() can remove what they create. */
+  private readonly creating = new Set<Promise<ReplicaHandle>>()
   private startFailures = 0
   private startsPausedUntil = 0
   private vimTarget: number | undefined
@@ -211,17 +213,20 @@ export class Agent {
   private async startReplica(): Promise<void> {
     this.pendingStarts++
     let handle: ReplicaHandle
+    const creation = this.deps.runtime.start({
+      vmName: this.config.name,
+      cpus: this.config.cpusPerContainer,
+      memoryBytes: this.config.memoryPerContainerBytes,
+    })
+    this.creating.add(creation)
     try {
-      handle = await this.deps.runtime.start({
-        vmName: this.config.name,
-        cpus: this.config.cpusPerContainer,
-        memoryBytes: this.config.memoryPerContainerBytes,
-      })
+      handle = await creation
     } catch (error) {
       this.startFailed(`could not start a container: ${(error as Error).message}`)
       return
     } finally {
       this.pendingStarts--
+      this.creating.delete(creation)
     }
     this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: [] })
     this.emit(
@@ -314,6 +319,8 @@ export class Agent {
     clearInterval(this.timer)
     this.unsubscribeExit?.()
     if (removeReplicas) {
+      // A container still being created would otherwise outlive the agent.
+      await Promise.allSettled([...this.creating])
       await Promise.all([...this.replicas.keys()].map((id) => this.removeReplica(id, 'agent exit')))
     }
     this.deps.stats.close?.()

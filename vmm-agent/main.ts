@@ -60,6 +60,22 @@ async function main(): Promise<void> {
   })
   agent.onEvent((event: AgentEvent) => say(`${event.kind}: ${event.message}`))
 
+  let link: VimSession | undefined
+  let lb: LocalLoadBalancer | undefined
+  // Signals are handled from here on, so that a stop during start-up still cleans up as asked.
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    say(`${signal}: stopping; ${config.cleanupOnExit ? 'removing' : 'leaving'} the containers`)
+    await lb?.close()
+    await link?.close()
+    await agent.stop({ removeReplicas: config.cleanupOnExit })
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
   try {
     await agent.start()
   } catch (error) {
@@ -67,9 +83,8 @@ async function main(): Promise<void> {
     fail((error as Error).message, 1)
   }
 
-  let link: VimSession | undefined
+  if (stopping) return
   const status = () => agentStatus(agent, link?.describe() ?? 'standalone')
-  let lb: LocalLoadBalancer
   try {
     lb = await startLocalLoadBalancer(agent, status, config.lbHost, config.lbPort)
   } catch (error) {
@@ -101,19 +116,6 @@ async function main(): Promise<void> {
       say(`error: cannot connect to the VIM: ${(error as Error).message}; running standalone`)
     }
   }
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    say(`${signal}: stopping; ${config.cleanupOnExit ? 'removing' : 'leaving'} the containers`)
-    await lb.close()
-    await link?.close()
-    await agent.stop({ removeReplicas: config.cleanupOnExit })
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void shutdown('SIGINT'))
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }
 
 await main()

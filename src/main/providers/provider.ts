@@ -1,8 +1,8 @@
 // Where VMs come from. The local lab, plain SSH hosts and VirtualBox all answer the same questions, so
 // the cluster autoscaler can ask any of them for another VM or stop an idle one.
-import type { ProviderKind } from '../../shared/domain/cluster'
+import type { ProviderKind, ProviderVmState } from '../../shared/domain/cluster'
 
-export type ProviderVmState = 'stopped' | 'starting' | 'running' | 'stopping' | 'unknown'
+export type { ProviderVmState }
 
 export interface ProviderVm {
   /** Stable id within the VIM, e.g. "lab-1", "ssh-10.0.0.5", "vbox-<uuid>". */

@@ -7,6 +7,10 @@ export type VmStatus = z.infer<typeof VmStatus>
 export const ProviderKind = z.enum(['lab', 'ssh', 'virtualbox'])
 export type ProviderKind = z.infer<typeof ProviderKind>
 
+/** A VM's power state as its provider reports it (distinct from VmStatus, which includes the agent). */
+export const ProviderVmState = z.enum(['stopped', 'starting', 'running', 'stopping', 'unknown'])
+export type ProviderVmState = z.infer<typeof ProviderVmState>
+
 export const ContainerState = z.enum(['starting', 'ready', 'draining', 'stopped', 'crashed'])
 export type ContainerState = z.infer<typeof ContainerState>
 
