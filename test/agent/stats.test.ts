@@ -150,8 +150,8 @@ if (process.env.BURN === '1') setInterval(() => { const end = Date.now() + 40; w
     const quiet = await runtime.start({ vmName: 'lab', cpus: 0.5, memoryBytes: 1 << 28 })
     await sleep(500) // past Node's start-up burst
     const stats = await collectFor(new ProcessStatsProbe(), [busy, quiet], 3)
-    // ~0.4 core of a 0.5-core allotment: ~80 %.
-    expect(stats.get(busy.id)?.cpuPercent).toBeGreaterThan(50)
+    // ~0.4 core of a 0.5-core allotment: ~80 % on an idle machine; a busy 2-core machine gives it less.
+    expect(stats.get(busy.id)?.cpuPercent).toBeGreaterThan(25)
     expect(stats.get(busy.id)?.cpuPercent).toBeLessThan(110)
     expect(stats.get(quiet.id)?.cpuPercent).toBeLessThan(10)
     expect(stats.get(quiet.id)?.memoryBytes).toBeGreaterThan(10 * 1024 * 1024)
