@@ -2,10 +2,13 @@
 
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { ensureAgentBuild } from './build-agent.mjs'
 import { ensureBuild, root } from './ensure-build.mjs'
 
 try {
   ensureBuild()
+  // The local lab runs the bundled agent.
+  await ensureAgentBuild()
 } catch (error) {
   process.stderr.write(`acs: ${error.message}\n`)
   process.exit(1)

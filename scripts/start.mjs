@@ -22,7 +22,9 @@ if (typeof found === 'string') {
   await import('./serve.mjs')
 } else {
   const { ensureBuild } = await import('./ensure-build.mjs')
+  const { ensureAgentBuild } = await import('./build-agent.mjs')
   ensureBuild()
+  await ensureAgentBuild()
   const child = spawn(found.binary, [root, ...process.argv.slice(2)], { stdio: 'inherit' })
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)))
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))

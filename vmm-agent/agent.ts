@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { BackendPool, type BackendStats } from '../src/shared/balancer'
 import { type Decision, decideReplicas, type PolicyState, type ScalingPolicy } from '../src/shared/policy'
+import { UtilizationWindow } from '../src/shared/policy/utilization-window'
 import type { AgentEventKind } from '../src/shared/protocol/messages'
 import { RequestMeter } from '../src/shared/proxy/request-meter'
 import type { AgentConfig } from './config'
@@ -27,7 +28,7 @@ export interface Replica {
   readyAt?: number
   stats: ReplicaStats
   /** Recent CPU samples, for the policy's averaging window. */
-  cpuWindow: { at: number; cpuPercent: number }[]
+  cpuWindow: UtilizationWindow
 }
 
 export interface AgentEvent {
@@ -109,7 +110,12 @@ export class Agent {
         await this.deps.runtime.remove(handle.id).catch(() => {})
         continue
       }
-      this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: [] })
+      this.replicas.set(handle.id, {
+        handle,
+        state: 'starting',
+        stats: {},
+        cpuWindow: new UtilizationWindow(),
+      })
       void this.awaitReady(handle.id)
     }
     if (existing.some((h) => h.running)) {
@@ -152,13 +158,12 @@ export class Agent {
     const handles = [...this.replicas.values()].map((r) => r.handle)
     const stats = await this.deps.stats.sample(handles)
     const now = this.now()
-    const keepFrom = now - this.policy.metricWindowSeconds * 1000
+    const windowMs = this.policy.metricWindowSeconds * 1000
     for (const replica of this.replicas.values()) {
       const sample = stats.get(replica.handle.id)
       if (!sample) continue
       replica.stats = { ...replica.stats, ...sample }
-      if (sample.cpuPercent !== undefined) replica.cpuWindow.push({ at: now, cpuPercent: sample.cpuPercent })
-      while ((replica.cpuWindow[0]?.at ?? now) < keepFrom) replica.cpuWindow.shift()
+      if (sample.cpuPercent !== undefined) replica.cpuWindow.push(now, sample.cpuPercent, windowMs)
     }
   }
 
@@ -169,14 +174,12 @@ export class Agent {
     const samples = [...this.replicas.values()]
       .filter((r) => r.state !== 'draining')
       .map((r) => {
-        // A window only counts once it is (nearly) full; until then the replica has no metric yet.
-        const full = (r.cpuWindow[0]?.at ?? now) <= now - windowMs + 1500
-        const cpu = r.cpuWindow.reduce((sum, s) => sum + s.cpuPercent, 0) / Math.max(1, r.cpuWindow.length)
+        const utilization = r.cpuWindow.utilization(now, windowMs)
         return {
           id: r.handle.id,
           ready: r.state === 'ready',
           ...(r.readyAt !== undefined ? { readySinceMs: r.readyAt } : {}),
-          ...(full && r.cpuWindow.length > 0 ? { utilization: cpu / 100 } : {}),
+          ...(utilization !== undefined ? { utilization } : {}),
         }
       })
     const decision = decideReplicas(
@@ -228,7 +231,7 @@ export class Agent {
       this.pendingStarts--
       this.creating.delete(creation)
     }
-    this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: [] })
+    this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: new UtilizationWindow() })
     this.emit(
       'container-started',
       `started ${handle.name} (${handle.cpus} CPU, ${mib(handle.memoryBytes)} MiB)`,

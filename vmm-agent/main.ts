@@ -13,6 +13,11 @@ import { workloadSource } from './workload/source'
 declare const __ACS_AGENT_VERSION__: string | undefined
 export const AGENT_VERSION = typeof __ACS_AGENT_VERSION__ === 'string' ? __ACS_AGENT_VERSION__ : 'dev'
 
+// When whoever reads our output goes away (a VIM that died), a write must not kill the agent before it has
+// cleaned up: EPIPE on stdout/stderr is ignored.
+process.stdout.on('error', () => {})
+process.stderr.on('error', () => {})
+
 function say(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`)
 }

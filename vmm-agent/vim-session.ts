@@ -36,6 +36,7 @@ export function connectToVim(
       // A wildcard bind is reachable at the address the VIM sees this connection come from.
       lbHost: config.lbHost,
       lbPort,
+      replicas: [...agent.replicas.values()].filter((r) => r.state !== 'draining').length,
     }),
     warn: (message) => say(`link: ${message}`),
   })

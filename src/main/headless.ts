@@ -8,6 +8,7 @@ import { startCore } from './core'
 import { log } from './log'
 
 const rendererDir = join(import.meta.dirname, '../renderer')
+const agentBundle = join(import.meta.dirname, '../../dist/vmm-agent.mjs')
 
 export async function runHeadless(
   argv: readonly string[],
@@ -23,17 +24,23 @@ export async function runHeadless(
   const { uiPort, dataDir: requestedDataDir, ...coreOptions } = parsed.options
   const dataDir = prepareDataDir(requestedDataDir ?? defaultDataDir(env))
   const token = resolveApiToken(dataDir, env)
-  const core = await startCore({ ...coreOptions, dataDir })
+  let core: Awaited<ReturnType<typeof startCore>>
+  try {
+    core = await startCore({ ...coreOptions, dataDir, agentBundle })
+  } catch (error) {
+    return fail((error as Error).message, 1)
+  }
 
   let http: Awaited<ReturnType<typeof startHttpApiServer>>
   try {
     http = await startHttpApiServer({
       api: core.api,
-      store: core.store,
+      feed: core.feed,
       token,
       rendererDir,
       host: coreOptions.host,
       port: uiPort,
+      metrics: () => core.metrics.render(),
     })
   } catch (error) {
     await core.stop()
@@ -56,7 +63,7 @@ export async function runHeadless(
   process.stdout.write(
     `UI: http://${displayHost(coreOptions.host)}:${http.port}/?token=${encodeURIComponent(token)}\n`,
   )
-  log.info(`data directory ${dataDir}`)
+  log.info(`data directory ${dataDir}; front proxy ${core.proxyUrl}; agent hub ${core.hubUrl}`)
 
   let stopping = false
   const stop = async (signal: string) => {

@@ -40,7 +40,7 @@ function createWindow(core: Core): void {
     },
   })
   window.once('ready-to-show', () => window.show())
-  streamEventsTo(window.webContents, core.store)
+  streamEventsTo(window.webContents, core.feed)
   if (devServerUrl) void window.loadURL(devServerUrl)
   else void window.loadFile(rendererIndex)
 }
@@ -63,12 +63,18 @@ async function main(): Promise<void> {
   })
 
   const { uiPort, dataDir: _unused, ...coreOptions } = parsed.options
-  const core = await startCore({ ...coreOptions, dataDir })
+  // Packaged or not, the agent bundle sits beside the app's out/ folder in dist/.
+  const core = await startCore({
+    ...coreOptions,
+    dataDir,
+    agentBundle: join(import.meta.dirname, '../../dist/vmm-agent.mjs'),
+  })
   registerIpcBridge(core.api, isTrustedFrame)
   // The HTTP API stays available to scripts and other browsers, behind the same token as headless mode.
   const http = await startHttpApiServer({
     api: core.api,
-    store: core.store,
+    feed: core.feed,
+    metrics: () => core.metrics.render(),
     token: resolveApiToken(dataDir),
     rendererDir: join(import.meta.dirname, '../renderer'),
     host: coreOptions.host,

@@ -4,8 +4,7 @@ import { ipcMain, type WebContents, type WebFrameMain } from 'electron'
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../preload/channels'
 import type { ControlApi } from '../shared/api/contract'
 import { dispatchApiCall } from './api/dispatch'
-import { openEventFeed } from './api/event-feed'
-import type { ClusterStore } from './cluster/cluster-store'
+import { type FeedSources, openEventFeed } from './api/event-feed'
 
 export function registerIpcBridge(
   api: ControlApi,
@@ -23,8 +22,8 @@ export function registerIpcBridge(
 }
 
 /** Pushes API events into a window for as long as it lives. */
-export function streamEventsTo(contents: WebContents, store: ClusterStore): void {
-  const close = openEventFeed(store, (event) => {
+export function streamEventsTo(contents: WebContents, feed: FeedSources): void {
+  const close = openEventFeed(feed, (event) => {
     if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event)
   })
   contents.once('destroyed', close)

@@ -1,17 +1,110 @@
 // The one implementation of the control API; transports (IPC, HTTP) only carry its calls.
-import type { ControlApi } from '../../shared/api/contract'
+import { ApiError, type ControlApi } from '../../shared/api/contract'
+import type { VmInfo } from '../../shared/domain/cluster'
+import type { VimSettings } from '../../shared/domain/settings'
 import type { ClusterStore } from '../cluster/cluster-store'
+import type { EventLog } from '../cluster/event-log'
+import type { SettingsStore } from '../cluster/settings-store'
+import type { ClusterSeries } from '../cluster/time-series'
+import type { VmProvider } from '../providers/provider'
+import type { FrontProxy } from '../proxy/front-proxy'
 
 export interface ControlApiDeps {
   store: ClusterStore
   version: string
   startedAt: number
+  events?: EventLog
+  series?: ClusterSeries
+  settings?: SettingsStore<typeof VimSettings>
+  proxy?: FrontProxy
+  providers?: () => VmProvider[]
+  /** Applies saved settings to the running parts (balancer, autoscaler history). */
+  onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
 }
 
-export function createControlApi({ store, version, startedAt, now = Date.now }: ControlApiDeps): ControlApi {
+export function createControlApi(deps: ControlApiDeps): ControlApi {
+  const { store, version, startedAt, now = Date.now } = deps
+  const need = <T>(part: T | undefined, what: string): T => {
+    if (part === undefined) throw new ApiError('unavailable', `${what} is not running in this process.`)
+    return part
+  }
+  const vmInfo = (id: string): VmInfo => {
+    const info = store.snapshot(now()).vms.find((vm) => vm.id === id)
+    if (!info) throw new ApiError('not_found', `There is no VM '${id}'. GET /api/v1/vms lists them.`)
+    return info
+  }
+  const ownerOf = async (id: string): Promise<VmProvider> => {
+    for (const provider of need(deps.providers, 'No VM provider')()) {
+      if ((await provider.list()).some((vm) => vm.id === id)) return provider
+    }
+    throw new ApiError('not_found', `No provider manages a VM '${id}'.`)
+  }
+
   return {
     'health:get': async () => ({ ok: true, version, uptimeSeconds: Math.max(0, (now() - startedAt) / 1000) }),
     'cluster:get': async () => store.snapshot(now()),
+    'vms:list': async () => store.snapshot(now()).vms,
+    'vms:add': async ({ provider: kind }) => {
+      const provider = need(deps.providers, 'No VM provider')().find((p) => p.kind === kind)
+      if (!provider?.create) {
+        throw new ApiError(
+          'unavailable',
+          kind === 'lab'
+            ? 'The local lab is off (started with --lab 0): restart with --lab N to add lab VMs.'
+            : `Adding ${kind === 'ssh' ? 'SSH hosts' : 'VirtualBox VMs'} is not available in this version yet; the local lab is.`,
+        )
+      }
+      const vm = await provider.create()
+      store.providerVm(vm)
+      return vmInfo(vm.id)
+    },
+    'vms:start': async ({ id }) => {
+      const provider = await ownerOf(id)
+      if (!provider.capabilities.startStop)
+        throw new ApiError('conflict', `${id} cannot be started from here.`)
+      await provider.start(id)
+      return { ok: true }
+    },
+    'vms:stop': async ({ id }) => {
+      const provider = await ownerOf(id)
+      if (!provider.capabilities.startStop)
+        throw new ApiError('conflict', `${id} cannot be stopped from here.`)
+      await provider.stop(id)
+      return { ok: true }
+    },
+    'vms:remove': async ({ id }) => {
+      vmInfo(id)
+      const provider = await ownerOf(id).catch(() => undefined)
+      if (provider?.capabilities.startStop) await provider.stop(id)
+      store.removeVm(id)
+      return { ok: true }
+    },
+    'policy:get': async () => need(deps.settings, 'The settings store').get(),
+    'policy:set': async (patch) => {
+      const settings = need(deps.settings, 'The settings store')
+      const result = await settings.update(patch as Parameters<typeof settings.update>[0])
+      if (!result.ok) {
+        throw new ApiError(result.reason === 'invalid' ? 'invalid_input' : 'internal', result.message)
+      }
+      deps.onSettingsChanged?.(result.settings)
+      return result.settings
+    },
+    'events:list': async (query) => need(deps.events, 'The event log').list(query),
+    'series:get': async (query) => {
+      const series = need(deps.series, 'The time series').query(query)
+      if (!series)
+        throw new ApiError('not_found', `No time series for ${query.containerId ?? query.vmId} yet.`)
+      return series
+    },
+    'proxy:stats': async () => {
+      const proxy = need(deps.proxy, 'The front proxy')
+      return {
+        url: store.proxyUrl,
+        algorithm: proxy.pool.settings.algorithm,
+        backends: proxy.pool.snapshot(),
+        ...proxy.traffic(),
+      }
+    },
   }
 }

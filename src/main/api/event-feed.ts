@@ -1,32 +1,54 @@
 // Streams control-API events to one subscriber (a window or a WebSocket), throttled so that a busy
-// cluster cannot flood a UI: at most one snapshot per interval, and always the latest one.
+// cluster cannot flood a UI: at most one push per interval, with the latest snapshot and the decision-log
+// entries appended since the previous push.
 import type { ApiEvent } from '../../shared/api/contract'
+import type { ClusterEvent } from '../../shared/domain/events'
 import type { ClusterStore } from '../cluster/cluster-store'
+import type { EventLog } from '../cluster/event-log'
 
 export const SNAPSHOT_INTERVAL_MS = 250
 
+export interface FeedSources {
+  store: ClusterStore
+  events?: EventLog
+}
+
 export function openEventFeed(
-  store: ClusterStore,
+  { store, events }: FeedSources,
   send: (event: ApiEvent) => void,
   intervalMs = SNAPSHOT_INTERVAL_MS,
 ): () => void {
   let timer: NodeJS.Timeout | undefined
   let lastSentAt = 0
+  let clusterChanged = true
+  let appended: ClusterEvent[] = []
 
-  const sendSnapshot = () => {
+  const flush = () => {
     timer = undefined
     lastSentAt = Date.now()
-    send({ name: 'cluster:snapshot', data: store.snapshot() })
+    if (clusterChanged) send({ name: 'cluster:snapshot', data: store.snapshot() })
+    if (appended.length > 0) send({ name: 'events:appended', data: appended })
+    clusterChanged = false
+    appended = []
+  }
+  const schedule = () => {
+    if (timer) return
+    timer = setTimeout(flush, Math.max(0, lastSentAt + intervalMs - Date.now()))
   }
 
-  sendSnapshot()
-  const unsubscribe = store.subscribe(() => {
-    if (timer) return
-    timer = setTimeout(sendSnapshot, Math.max(0, lastSentAt + intervalMs - Date.now()))
+  flush()
+  const unsubscribeStore = store.subscribe(() => {
+    clusterChanged = true
+    schedule()
+  })
+  const unsubscribeEvents = events?.subscribe((event) => {
+    appended.push(event)
+    schedule()
   })
 
   return () => {
-    unsubscribe()
+    unsubscribeStore()
+    unsubscribeEvents?.()
     clearTimeout(timer)
   }
 }

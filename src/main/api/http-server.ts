@@ -6,10 +6,9 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { API_PREFIX, type ApiErrorBody, type ControlApi, httpStatusOf } from '../../shared/api/contract'
 import { matchApiRoute } from '../../shared/api/routes'
 import { errorMessage } from '../../shared/issues'
-import type { ClusterStore } from '../cluster/cluster-store'
 import { log } from '../log'
 import { dispatchApiCall } from './dispatch'
-import { openEventFeed } from './event-feed'
+import { type FeedSources, openEventFeed } from './event-feed'
 import { SECURITY_HEADERS, serveStatic } from './static-files'
 
 export const STREAM_PATH = `${API_PREFIX}/stream`
@@ -19,8 +18,10 @@ const STREAM_PING_MS = 15_000
 
 export interface HttpApiOptions {
   api: ControlApi
-  store: ClusterStore
+  feed: FeedSources
   token: string
+  /** Prometheus text at GET /metrics, behind the same token. */
+  metrics?: () => Promise<{ contentType: string; body: string }>
   rendererDir: string
   host: string
   port: number
@@ -47,6 +48,7 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname.startsWith(`${API_PREFIX}/`)) return handleApi(req, res, url)
+    if (url.pathname === '/metrics' && options.metrics) return handleMetrics(req, res, options.metrics)
     if (await serveStatic(options.rendererDir, url.pathname, req, res)) return
     sendError(res, 404, { code: 'not_found', message: `Nothing at ${url.pathname}.` })
   }
@@ -88,6 +90,23 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     sendError(res, httpStatusOf[result.error.code], result.error)
   }
 
+  async function handleMetrics(
+    req: IncomingMessage,
+    res: ServerResponse,
+    metrics: NonNullable<HttpApiOptions['metrics']>,
+  ): Promise<void> {
+    if (!isToken(bearerToken(req))) {
+      res.setHeader('WWW-Authenticate', 'Bearer')
+      return sendError(res, 401, {
+        code: 'unauthorized',
+        message: 'GET /metrics needs "Authorization: Bearer TOKEN".',
+      })
+    }
+    const { contentType, body } = await metrics()
+    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' })
+    res.end(body)
+  }
+
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== STREAM_PATH) {
@@ -111,7 +130,7 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     const start = () => {
       clearTimeout(authTimer)
       ws.send(JSON.stringify({ type: 'ready' }))
-      closeFeed = openEventFeed(options.store, (event) => {
+      closeFeed = openEventFeed(options.feed, (event) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'event', ...event }))
       })
     }

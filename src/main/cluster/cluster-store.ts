@@ -1,23 +1,150 @@
-// The VIM's view of the cluster: VMs and their containers, as agents and providers report them.
-import type { ClusterSnapshot, VmInfo } from '../../shared/domain/cluster'
+// The VIM's view of the cluster: one record per VM, merged from its provider (power state) and its
+// agent (session and 1 Hz reports). Everything the UI, the proxy and the autoscaler read comes from here.
+import type {
+  ClusterSnapshot,
+  ContainerInfo,
+  ProviderKind,
+  ProviderVmState,
+  VmAgentInfo,
+  VmInfo,
+  VmStatus,
+} from '../../shared/domain/cluster'
+import { UtilizationWindow } from '../../shared/policy/utilization-window'
+import type { ReportMessage } from '../../shared/protocol/messages'
+
+export interface ContainerRecord extends ContainerInfo {
+  /** When the VIM first saw it ready, on the VIM's clock (agents' clocks may differ). */
+  readySinceMs: number | undefined
+  window: UtilizationWindow
+}
+
+export interface VmRecord {
+  id: string
+  name: string
+  provider: ProviderKind
+  providerState: ProviderVmState | undefined
+  capacity: number
+  /** The agent load balancer's `host:port`. */
+  address: string
+  target: number
+  agent: VmAgentInfo | null
+  containers: Map<string, ContainerRecord>
+  lastReportAt: number | undefined
+}
+
+export interface AgentArrival {
+  name: string
+  provider: ProviderKind
+  capacity: number
+  address: string
+  version: string
+  runtime: 'docker' | 'process'
+  connectedAt: number
+  /** The target to start from: the VIM's last one, or what the agent already runs. */
+  target: number
+}
 
 export type ClusterListener = () => void
 
 export class ClusterStore {
-  private readonly vms = new Map<string, VmInfo>()
+  private readonly records = new Map<string, VmRecord>()
   private readonly listeners = new Set<ClusterListener>()
+  /** Where clients send workload traffic, once the front proxy listens. */
+  proxyUrl: string | null = null
 
-  snapshot(now = Date.now()): ClusterSnapshot {
-    return { at: now, vms: [...this.vms.values()].sort((a, b) => a.name.localeCompare(b.name)) }
+  constructor(private readonly metricWindowMs: () => number = () => 5000) {}
+
+  vm(id: string): VmRecord | undefined {
+    return this.records.get(id)
   }
 
-  upsertVm(vm: VmInfo): void {
-    this.vms.set(vm.id, vm)
+  vms(): VmRecord[] {
+    return [...this.records.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+  }
+
+  snapshot(now = Date.now()): ClusterSnapshot {
+    return { at: now, vms: this.vms().map(toVmInfo), proxyUrl: this.proxyUrl }
+  }
+
+  /** A VM as its provider sees it; creates the record for a VM whose agent has not connected yet. */
+  providerVm(vm: {
+    id: string
+    name: string
+    provider: ProviderKind
+    state: ProviderVmState
+    capacity: number
+  }): void {
+    const record = this.records.get(vm.name) ?? this.blank(vm.name, vm.provider, vm.capacity)
+    record.providerState = vm.state
+    if (!record.agent) record.capacity = vm.capacity
+    this.records.set(vm.name, record)
     this.changed()
   }
 
-  removeVm(id: string): void {
-    if (this.vms.delete(id)) this.changed()
+  agentConnected(arrival: AgentArrival): void {
+    const record =
+      this.records.get(arrival.name) ?? this.blank(arrival.name, arrival.provider, arrival.capacity)
+    record.capacity = arrival.capacity
+    record.address = arrival.address
+    record.target = arrival.target
+    record.agent = {
+      version: arrival.version,
+      runtime: arrival.runtime,
+      mode: 'following',
+      connectedAt: arrival.connectedAt,
+      recommendation: null,
+    }
+    record.containers.clear()
+    record.lastReportAt = undefined
+    this.records.set(arrival.name, record)
+    this.changed()
+  }
+
+  applyReport(name: string, report: ReportMessage, receivedAt: number): void {
+    const record = this.records.get(name)
+    if (!record?.agent) return
+    record.agent = { ...record.agent, mode: report.mode, recommendation: report.recommendation }
+    record.lastReportAt = receivedAt
+    const seen = new Set<string>()
+    for (const c of report.containers) {
+      seen.add(c.id)
+      const previous = record.containers.get(c.id)
+      const window = previous?.window ?? new UtilizationWindow()
+      window.push(receivedAt, c.cpuPercent, this.metricWindowMs())
+      record.containers.set(c.id, {
+        id: c.id,
+        name: c.name,
+        state: c.state,
+        cpuPercent: c.cpuPercent,
+        memoryBytes: c.memoryBytes,
+        inFlight: c.inFlight,
+        requestRate: c.requestRate,
+        latencyMsP95: c.latencyMsP95,
+        readySinceMs: c.state === 'ready' ? (previous?.readySinceMs ?? receivedAt) : undefined,
+        window,
+      })
+    }
+    for (const id of [...record.containers.keys()]) if (!seen.has(id)) record.containers.delete(id)
+    this.changed()
+  }
+
+  agentDisconnected(name: string): void {
+    const record = this.records.get(name)
+    if (!record) return
+    record.agent = null
+    record.containers.clear()
+    this.changed()
+  }
+
+  setTarget(name: string, target: number): void {
+    const record = this.records.get(name)
+    if (!record || record.target === target) return
+    record.target = target
+    this.changed()
+  }
+
+  removeVm(name: string): void {
+    if (this.records.delete(name)) this.changed()
   }
 
   /** Calls `listener` after every change; returns the unsubscribe function. */
@@ -26,7 +153,58 @@ export class ClusterStore {
     return () => this.listeners.delete(listener)
   }
 
+  private blank(name: string, provider: ProviderKind, capacity: number): VmRecord {
+    return {
+      id: name,
+      name,
+      provider,
+      providerState: undefined,
+      capacity,
+      address: '',
+      target: 0,
+      agent: null,
+      containers: new Map(),
+      lastReportAt: undefined,
+    }
+  }
+
   private changed(): void {
     for (const listener of this.listeners) listener()
+  }
+}
+
+/** What a person reads as the VM's state, from its agent first and its provider second. */
+export function vmStatus(record: VmRecord): VmStatus {
+  if (record.agent) {
+    const containers = [...record.containers.values()]
+    if (record.target === 0 && containers.length > 0) return 'draining'
+    if (containers.some((c) => c.state === 'ready') || record.target === 0) return 'ready'
+    return 'provisioning'
+  }
+  if (record.providerState === 'stopped') return 'stopped'
+  if (record.providerState === 'starting') return 'provisioning'
+  return 'down'
+}
+
+export function readyContainers(record: VmRecord): number {
+  return [...record.containers.values()].filter((c) => c.state === 'ready').length
+}
+
+function toVmInfo(record: VmRecord): VmInfo {
+  const containers = [...record.containers.values()].map(({ readySinceMs: _r, window: _w, ...info }) => info)
+  return {
+    id: record.id,
+    name: record.name,
+    status: vmStatus(record),
+    provider: record.provider,
+    address: record.address,
+    capacity: { containers: record.capacity },
+    containers,
+    target: record.target,
+    cpuPercent: containers.length
+      ? containers.reduce((sum, c) => sum + c.cpuPercent, 0) / containers.length
+      : 0,
+    requestRate: containers.reduce((sum, c) => sum + c.requestRate, 0),
+    agent: record.agent,
   }
 }

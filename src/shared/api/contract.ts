@@ -1,7 +1,11 @@
 // The control API: one map of calls and events, the single contract between the core and every UI.
 // The core implements it once; Electron IPC and HTTP/WebSocket only carry it.
 import { z } from 'zod'
-import { ClusterSnapshot } from '../domain/cluster'
+import { BackendStats } from '../balancer/backend-stats'
+import { ClusterSnapshot, VmInfo } from '../domain/cluster'
+import { ClusterEvent, EventList, EventQuery } from '../domain/events'
+import { VimSettings, VimSettingsPatch } from '../domain/settings'
+import { SeriesQuery, SeriesResponse } from '../domain/time-series'
 
 export const API_PREFIX = '/api/v1'
 
@@ -24,9 +28,53 @@ export const Health = z.object({
 })
 export type Health = z.infer<typeof Health>
 
+const VmRef = z.object({ id: z.string().min(1, 'id is required') }).strict()
+
+export const AddVmInput = z
+  .object({ provider: z.enum(['lab', 'ssh', 'virtualbox']) })
+  .passthrough()
+  .describe('lab: another local lab VM; ssh and virtualbox: a host or VM to add (see the VMs page)')
+
+export const ProxyStats = z.object({
+  /** Where clients send workload traffic. */
+  url: z.string().nullable(),
+  algorithm: z.string(),
+  backends: z.array(BackendStats),
+  requestRate: z.number(),
+  errorRate: z.number(),
+  latencyMsP50: z.number(),
+  latencyMsP95: z.number(),
+})
+export type ProxyStats = z.infer<typeof ProxyStats>
+
 export const apiCalls = {
   'health:get': { method: 'GET', path: '/health', public: true, input: NoInput, output: Health },
   'cluster:get': { method: 'GET', path: '/cluster', input: NoInput, output: ClusterSnapshot },
+  'vms:list': { method: 'GET', path: '/vms', input: NoInput, output: z.array(VmInfo) },
+  'vms:add': { method: 'POST', path: '/vms', input: AddVmInput, output: VmInfo },
+  'vms:start': {
+    method: 'POST',
+    path: '/vms/:id/start',
+    input: VmRef,
+    output: z.object({ ok: z.literal(true) }),
+  },
+  'vms:stop': {
+    method: 'POST',
+    path: '/vms/:id/stop',
+    input: VmRef,
+    output: z.object({ ok: z.literal(true) }),
+  },
+  'vms:remove': {
+    method: 'DELETE',
+    path: '/vms/:id',
+    input: VmRef,
+    output: z.object({ ok: z.literal(true) }),
+  },
+  'policy:get': { method: 'GET', path: '/policy', input: NoInput, output: VimSettings },
+  'policy:set': { method: 'PUT', path: '/policy', input: VimSettingsPatch, output: VimSettings },
+  'events:list': { method: 'GET', path: '/events', input: EventQuery, output: EventList },
+  'series:get': { method: 'GET', path: '/series', input: SeriesQuery, output: SeriesResponse },
+  'proxy:stats': { method: 'GET', path: '/proxy', input: NoInput, output: ProxyStats },
 } as const satisfies Record<string, ApiCallSpec>
 
 export type ApiCallName = keyof typeof apiCalls
@@ -41,6 +89,8 @@ export type ControlApi = {
 export const apiEvents = {
   /** The whole cluster, pushed on connect and after every change (throttled). */
   'cluster:snapshot': ClusterSnapshot,
+  /** Decision-log entries since the last push (batched with the snapshots). */
+  'events:appended': z.array(ClusterEvent),
 } as const satisfies Record<string, z.ZodType>
 
 export type ApiEventName = keyof typeof apiEvents

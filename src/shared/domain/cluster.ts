@@ -21,8 +21,23 @@ export const ContainerInfo = z.object({
   /** CPU use as a percentage of this container's own CPU limit (100 = the whole allotment). */
   cpuPercent: z.number().nonnegative(),
   memoryBytes: z.number().int().nonnegative(),
+  inFlight: z.number().int().nonnegative().default(0),
+  /** Requests per second through the VM's load balancer. */
+  requestRate: z.number().nonnegative().default(0),
+  latencyMsP95: z.number().nonnegative().nullable().default(null),
 })
 export type ContainerInfo = z.infer<typeof ContainerInfo>
+
+export const VmAgentInfo = z.object({
+  version: z.string(),
+  runtime: z.enum(['docker', 'process']),
+  /** `following` the VIM's targets, or deciding alone (`standalone`). */
+  mode: z.enum(['standalone', 'following']),
+  connectedAt: z.number(),
+  /** What the agent would do from its own measurements, with the policy's reason. */
+  recommendation: z.object({ replicas: z.number().int().nonnegative(), reason: z.string() }).nullable(),
+})
+export type VmAgentInfo = z.infer<typeof VmAgentInfo>
 
 export const VmInfo = z.object({
   id: z.string(),
@@ -33,6 +48,12 @@ export const VmInfo = z.object({
   address: z.string(),
   capacity: z.object({ containers: z.number().int().nonnegative() }),
   containers: z.array(ContainerInfo),
+  /** Replicas the VIM wants on this VM. */
+  target: z.number().int().nonnegative().default(0),
+  /** Mean CPU of its containers, in % of their limits. */
+  cpuPercent: z.number().nonnegative().default(0),
+  requestRate: z.number().nonnegative().default(0),
+  agent: VmAgentInfo.nullable().default(null),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 
@@ -40,5 +61,7 @@ export const ClusterSnapshot = z.object({
   /** Milliseconds since the epoch at which the snapshot was taken. */
   at: z.number(),
   vms: z.array(VmInfo),
+  /** Where clients send workload traffic (the front proxy), e.g. http://127.0.0.1:18080. */
+  proxyUrl: z.string().nullable().default(null),
 })
 export type ClusterSnapshot = z.infer<typeof ClusterSnapshot>

@@ -84,6 +84,8 @@ export const HelloMessage = z.object({
     .max(253)
     .regex(/^[^\s/?#@]+$/, 'must be a host name or address'),
   lbPort: z.number().int().min(1).max(65535),
+  /** Containers it runs now (serving or starting), so a restarted VIM keeps them instead of resetting. */
+  replicas: Count.optional(),
   /** Proof of the join token for the challenge's nonce; see auth.ts. The nonce is echoed back. */
   auth: z.object({ nonce: Nonce, hmac: Hmac }),
 })

@@ -1,0 +1,24 @@
+// What a user sets and the VIM keeps across restarts (settings.json in the data directory).
+import { z } from 'zod'
+import { BalancerAlgorithm } from '../balancer/balancer-settings'
+import { ClusterScalingSettings } from '../scaler/cluster-settings'
+
+export const VimSettings = z.object({
+  scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),
+  balancer: BalancerAlgorithm.default('least-outstanding'),
+  lab: z
+    .object({
+      /** Leave the lab's containers running when the app exits (they are adopted on the next start). */
+      keepContainers: z.boolean().default(false),
+    })
+    .default({ keepContainers: false }),
+})
+export type VimSettings = z.infer<typeof VimSettings>
+
+/** What the policy editor sends: any part of the settings; the rest stays as it is. */
+export const VimSettingsPatch = z.object({
+  scaling: z.record(z.string(), z.unknown()).optional(),
+  balancer: BalancerAlgorithm.optional(),
+  lab: z.object({ keepContainers: z.boolean() }).partial().optional(),
+})
+export type VimSettingsPatch = z.infer<typeof VimSettingsPatch>
