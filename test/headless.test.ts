@@ -3,7 +3,13 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { type HeadlessProcess, runToExit, startHeadless, testEnv } from './support/headless-process'
+import {
+  type HeadlessProcess,
+  NO_CLUSTER,
+  runToExit,
+  startHeadless,
+  testEnv,
+} from './support/headless-process'
 
 type ErrorBody = { error: { code: string; message: string } }
 
@@ -11,7 +17,7 @@ describe('npm run serve with ACS_TOKEN', () => {
   let vim: HeadlessProcess
 
   beforeAll(async () => {
-    vim = await startHeadless(['--ui-port', '0'], testEnv({ ACS_TOKEN: 'secret-token' }))
+    vim = await startHeadless(['--ui-port', '0', ...NO_CLUSTER], testEnv({ ACS_TOKEN: 'secret-token' }))
   })
   afterAll(() => vim?.stop())
 
@@ -89,7 +95,7 @@ describe('npm run serve with ACS_TOKEN', () => {
 describe('npm run serve without ACS_TOKEN', () => {
   it('generates a token once, keeps it in the data dir with mode 0600, and reuses it', async () => {
     const env = testEnv()
-    const first = await startHeadless(['--ui-port', '0'], env)
+    const first = await startHeadless(['--ui-port', '0', ...NO_CLUSTER], env)
     const tokenFile = join(env.ACS_DATA_DIR, 'api-token')
     try {
       expect(first.token).toMatch(/^[A-Za-z0-9_-]{40,}$/)
@@ -97,7 +103,7 @@ describe('npm run serve without ACS_TOKEN', () => {
     } finally {
       await first.stop({ keepData: true })
     }
-    const second = await startHeadless(['--ui-port', '0'], env)
+    const second = await startHeadless(['--ui-port', '0', ...NO_CLUSTER], env)
     await second.stop()
     expect(second.token).toBe(first.token)
   })
@@ -111,11 +117,11 @@ describe('bad input', () => {
   })
 
   it('says which port is taken and what to do', async () => {
-    const busy = await startHeadless(['--ui-port', '0'], testEnv({ ACS_TOKEN: 't' }))
+    const busy = await startHeadless(['--ui-port', '0', ...NO_CLUSTER], testEnv({ ACS_TOKEN: 't' }))
     try {
       const result = await runToExit(
         'npm',
-        ['run', '--silent', 'serve', '--', '--ui-port', busy.uiUrl.port],
+        ['run', '--silent', 'serve', '--', '--ui-port', busy.uiUrl.port, ...NO_CLUSTER],
         testEnv(),
       )
       expect(result.code).toBe(1)
@@ -128,7 +134,7 @@ describe('bad input', () => {
 
 describe('npm start without a display', () => {
   it('says so in one line and falls back to headless mode with the UI line', async () => {
-    const vim = await startHeadless(['--ui-port', '0'], testEnv({ ACS_TOKEN: 't' }), 'start')
+    const vim = await startHeadless(['--ui-port', '0', ...NO_CLUSTER], testEnv({ ACS_TOKEN: 't' }), 'start')
     try {
       expect(vim.output()).toMatch(
         /No display \(DISPLAY and WAYLAND_DISPLAY are unset\): starting headless mode/,

@@ -21,6 +21,8 @@ export interface ReplicaStatus {
 export interface AgentStatus {
   name: string
   agentId: string
+  /** The agent's process id, for an operator (or a test) that must signal it. */
+  pid: number
   runtime: string
   isolation: 'container' | 'none'
   mode: 'standalone' | 'following'
@@ -37,6 +39,7 @@ export function agentStatus(agent: Agent, link: string): AgentStatus {
   return {
     name: agent.config.name,
     agentId: agent.id,
+    pid: process.pid,
     runtime: agent.config.runtime,
     // The process runtime cannot enforce limits: the UI labels it "no isolation".
     isolation: agent.config.runtime === 'docker' ? 'container' : 'none',

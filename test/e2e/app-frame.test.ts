@@ -3,7 +3,13 @@ import { join } from 'node:path'
 import type { Browser, ConsoleMessage } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../support/browser'
-import { type HeadlessProcess, repoRoot, startHeadless, testEnv } from '../support/headless-process'
+import {
+  type HeadlessProcess,
+  NO_CLUSTER,
+  repoRoot,
+  startHeadless,
+  testEnv,
+} from '../support/headless-process'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
@@ -13,7 +19,7 @@ describe.runIf(run)('the UI in headless Chromium', () => {
   let browser: Browser
 
   beforeAll(async () => {
-    vim = await startHeadless(['--ui-port', '0', '--lab', '0'], testEnv({ ACS_TOKEN: 'e2e-token' }))
+    vim = await startHeadless(['--ui-port', '0', ...NO_CLUSTER], testEnv({ ACS_TOKEN: 'e2e-token' }))
     browser = await launchChromium()
   })
   afterAll(async () => {

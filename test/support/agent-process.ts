@@ -13,10 +13,14 @@ export interface AgentProcess {
   stop(): Promise<number | null>
 }
 
-export async function startAgent(args: string[], timeoutMs = 90_000): Promise<AgentProcess> {
+export async function startAgent(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 90_000,
+): Promise<AgentProcess> {
   const child = spawn(process.execPath, ['scripts/agent.mjs', ...args], {
     cwd: repoRoot,
-    env: { ...process.env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -6,6 +6,9 @@ import { join } from 'node:path'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
 
+/** For tests of the UI and API alone: no lab, and free ports for the proxy and the hub. */
+export const NO_CLUSTER = ['--lab', '0', '--proxy-port', '0', '--hub-port', '0']
+
 export interface HeadlessProcess {
   child: ChildProcess
   uiUrl: URL
@@ -111,4 +114,14 @@ export async function startHeadless(
       if (!keepData) rmSync(env.ACS_DATA_DIR, { recursive: true, force: true })
     },
   }
+}
+
+/** A port that is free right now (for a process that must keep the same port across a restart). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
