@@ -159,6 +159,60 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
     }
     expect([...(await servedBy(proxyUrl, 20)).keys()].sort()).toEqual(['lab-1', 'lab-2'])
   })
+
+  it('answers the control API: validation, time series, metrics, and lab VMs added and removed', async () => {
+    const refused = await fetch(`${vim.baseUrl}/api/v1/policy`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ scaling: { policy: { targetUtilization: 2 } } }),
+    })
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /targetUtilization/,
+    )
+
+    const series = await api<{ times: number[] }>(vim, '/series?vmId=lab-1')
+    expect(series.times.length).toBeGreaterThan(5)
+
+    expect((await fetch(`${vim.baseUrl}/metrics`)).status).toBe(401)
+    const metrics = await (
+      await fetch(`${vim.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).text()
+    expect(metrics).toMatch(/^acs_requests_total\{vm="lab-1",status_class="2xx"\} \d+/m)
+    expect(metrics).toMatch(/^acs_vm_replicas_ready\{vm="lab-2"\} 1/m)
+
+    const added = await api<{ name: string }>(vim, '/vms', {
+      method: 'POST',
+      body: JSON.stringify({ provider: 'lab' }),
+    })
+    expect(added.name).toBe('lab-3')
+    await waitFor(
+      'lab-3 ready',
+      async () => {
+        const s = await api<ClusterSnapshot>(vim, '/cluster')
+        return s.vms.find((vm) => vm.name === 'lab-3')?.status === 'ready' ? s : undefined
+      },
+      60_000,
+    )
+    await api(vim, '/vms/lab-3', { method: 'DELETE' })
+    const after = await api<ClusterSnapshot>(vim, '/cluster')
+    expect(after.vms.map((vm) => vm.name)).toEqual(['lab-1', 'lab-2'])
+  })
+
+  it('stops the lab and removes its containers when the VIM exits', async () => {
+    await vim.stop()
+    if (!dockerAvailable) return
+    // npm exits first; the VIM then stops its agents, which remove their containers.
+    await waitFor(
+      'no lab container left',
+      async () => {
+        for (const vm of ['lab-1', 'lab-2', 'lab-3'])
+          if ((await containersOf(vm)).length > 0) return undefined
+        return true
+      },
+      30_000,
+    )
+  })
 })
 
 describe('a VIM restart with agents of its own (not lab children)', () => {

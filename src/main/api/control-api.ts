@@ -76,7 +76,8 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     'vms:remove': async ({ id }) => {
       vmInfo(id)
       const provider = await ownerOf(id).catch(() => undefined)
-      if (provider?.capabilities.startStop) await provider.stop(id)
+      if (provider?.remove) await provider.remove(id)
+      else if (provider?.capabilities.startStop) await provider.stop(id)
       store.removeVm(id)
       return { ok: true }
     },

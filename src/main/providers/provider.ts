@@ -31,6 +31,8 @@ export interface VmProvider {
   start(id: string): Promise<void>
   /** Stops a VM (its agent and, where the provider owns them, its containers). */
   stop(id: string): Promise<void>
+  /** Forgets a VM (stopping what the provider runs for it), where the provider can. */
+  remove?(id: string): Promise<void>
   /** Creates another VM when `capabilities.create`; resolves with it. */
   create?(): Promise<ProviderVm>
   /** Releases everything the provider started (called when the VIM exits). */

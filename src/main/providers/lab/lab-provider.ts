@@ -79,6 +79,12 @@ export class LabProvider implements VmProvider {
     return this.describe(vm)
   }
 
+  /** Stops the VM's agent (removing its containers unless keepContainers) and forgets the VM. */
+  async remove(id: string): Promise<void> {
+    await this.stop(id)
+    this.vms.delete(id)
+  }
+
   /** Stops every agent this lab started, all at once; each removes its containers unless keepContainers. */
   async close(): Promise<void> {
     this.closed = true
@@ -106,7 +112,10 @@ export class LabProvider implements VmProvider {
   }
 
   private define(): LabVm {
-    const name = `${this.settings.namePrefix}-${this.vms.size + 1}`
+    // The lowest free number, so that a removed VM's name is reused rather than colliding.
+    let n = 1
+    while (this.vms.has(`${this.settings.namePrefix}-${n}`)) n++
+    const name = `${this.settings.namePrefix}-${n}`
     const vm = new LabVm(name, {
       log: this.log,
       exitedOnItsOwn: (exit) => this.options.onAgentExit?.(exit),
