@@ -230,6 +230,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings: settingsStore,
       proxy,
       providers: () => providers,
+      hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         autoscaler.resetHistory()

@@ -171,6 +171,10 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
       /targetUtilization/,
     )
 
+    const hub = await api<{ url: string; fingerprint: string }>(vim, '/hub')
+    expect(hub.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/)
+    expect(hub.fingerprint).toMatch(/^SHA256(:[0-9A-F]{2}){32}$/)
+
     const series = await api<{ times: number[] }>(vim, '/series?vmId=lab-1')
     expect(series.times.length).toBeGreaterThan(5)
 

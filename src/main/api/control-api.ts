@@ -1,5 +1,5 @@
 // The one implementation of the control API; transports (IPC, HTTP) only carry its calls.
-import { ApiError, type ControlApi } from '../../shared/api/contract'
+import { ApiError, type ControlApi, type HubInfo } from '../../shared/api/contract'
 import type { VmInfo } from '../../shared/domain/cluster'
 import type { VimSettings } from '../../shared/domain/settings'
 import type { ClusterStore } from '../cluster/cluster-store'
@@ -18,6 +18,7 @@ export interface ControlApiDeps {
   settings?: SettingsStore<typeof VimSettings>
   proxy?: FrontProxy
   providers?: () => VmProvider[]
+  hub?: HubInfo
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
@@ -98,6 +99,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
         throw new ApiError('not_found', `No time series for ${query.containerId ?? query.vmId} yet.`)
       return series
     },
+    'hub:get': async () => need(deps.hub, 'The agent hub'),
     'proxy:stats': async () => {
       const proxy = need(deps.proxy, 'The front proxy')
       return {

@@ -47,6 +47,10 @@ export const ProxyStats = z.object({
 })
 export type ProxyStats = z.infer<typeof ProxyStats>
 
+/** How an agent joins: the hub's URL, the certificate fingerprint to pin, and the join token. */
+export const HubInfo = z.object({ url: z.string(), fingerprint: z.string(), joinToken: z.string() })
+export type HubInfo = z.infer<typeof HubInfo>
+
 export const apiCalls = {
   'health:get': { method: 'GET', path: '/health', public: true, input: NoInput, output: Health },
   'cluster:get': { method: 'GET', path: '/cluster', input: NoInput, output: ClusterSnapshot },
@@ -75,6 +79,7 @@ export const apiCalls = {
   'events:list': { method: 'GET', path: '/events', input: EventQuery, output: EventList },
   'series:get': { method: 'GET', path: '/series', input: SeriesQuery, output: SeriesResponse },
   'proxy:stats': { method: 'GET', path: '/proxy', input: NoInput, output: ProxyStats },
+  'hub:get': { method: 'GET', path: '/hub', input: NoInput, output: HubInfo },
 } as const satisfies Record<string, ApiCallSpec>
 
 export type ApiCallName = keyof typeof apiCalls
