@@ -29,9 +29,14 @@ function VmItem({ vm }: { vm: VmInfo }) {
       <div className="vm-header">
         <strong>{vm.name}</strong>
         <span className={`badge status-${vm.status}`}>{vm.status}</span>
+        {vm.agent?.runtime === 'process' && (
+          <span className="badge" title="Plain processes: CPU and memory limits are not enforced">
+            no isolation
+          </span>
+        )}
         <span className="muted">
           {vm.provider} · {vm.address || 'no address yet'} · {vm.containers.length}/{vm.capacity.containers}{' '}
-          containers
+          containers, target {vm.target}
         </span>
       </div>
       <ul className="container-list" aria-label={`Containers of ${vm.name}`}>
