@@ -1,33 +1,14 @@
 // Bundles the VMM agent into one file, dist/vmm-agent.mjs, that runs with only Node ≥ 18 and Docker on a
 // VM. The workload server is bundled first and embedded, so the agent can build its image offline.
-import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { root } from './ensure-build.mjs'
+import { hashSources, root } from './ensure-build.mjs'
 
 export const agentBundle = join(root, 'dist', 'vmm-agent.mjs')
 const stampFile = join(root, 'dist', '.agent-stamp')
 const inputs = ['vmm-agent', 'src/shared', 'package-lock.json', 'scripts/build-agent.mjs']
-
-function* files(path) {
-  if (!existsSync(path)) return
-  if (statSync(path).isDirectory()) {
-    for (const entry of readdirSync(path).sort()) yield* files(join(path, entry))
-  } else if (!/\.test\.tsx?$/.test(path)) {
-    yield path
-  }
-}
-
-function agentSourceHash() {
-  const hash = createHash('sha256')
-  for (const input of inputs) {
-    for (const file of files(join(root, input)))
-      hash.update(relative(root, file)).update('\0').update(readFileSync(file))
-  }
-  return hash.digest('hex')
-}
 
 const common = {
   bundle: true,
@@ -72,7 +53,7 @@ export async function buildAgent() {
 
 /** Builds when the agent's sources changed since the last build; returns the bundle's path. */
 export async function ensureAgentBuild() {
-  const hash = agentSourceHash()
+  const hash = hashSources(inputs)
   if (!existsSync(agentBundle) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== hash) {
     process.stderr.write('Building the VMM agent bundle…\n')
     await buildAgent()

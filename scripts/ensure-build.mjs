@@ -19,9 +19,10 @@ function* files(path) {
   }
 }
 
-export function sourceHash() {
+/** A hash over the contents of `paths` (files and folders, test files left out), relative to the root. */
+export function hashSources(paths) {
   const hash = createHash('sha256')
-  for (const input of inputs) {
+  for (const input of paths) {
     for (const file of files(join(root, input)))
       hash.update(relative(root, file)).update('\0').update(readFileSync(file))
   }
@@ -30,7 +31,7 @@ export function sourceHash() {
 
 /** Returns true when it had to build. Build output goes to stderr; stdout stays for the UI line. */
 export function ensureBuild() {
-  const hash = sourceHash()
+  const hash = hashSources(inputs)
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash) return false
   process.stderr.write('Building the app (first run or sources changed)…\n')
   const result = spawnSync(

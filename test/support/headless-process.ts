@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+export { freeLoopbackPort as freePort } from '../../vmm-agent/runtime/free-port'
+
 export const repoRoot = join(import.meta.dirname, '..', '..')
 
 /** For tests of the UI and API alone: no lab, and free ports for the proxy and the hub. */
@@ -114,14 +116,4 @@ export async function startHeadless(
       if (!keepData) rmSync(env.ACS_DATA_DIR, { recursive: true, force: true })
     },
   }
-}
-
-/** A port that is free right now (for a process that must keep the same port across a restart). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }

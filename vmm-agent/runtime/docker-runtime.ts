@@ -1,7 +1,6 @@
 // Runs workload replicas as Docker containers with real CPU and memory limits. Labels let a restarted
 // agent find and adopt its containers; Docker's event stream reports the ones that exit on their own.
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import type Docker from 'dockerode'
 import {
   connectDocker,
@@ -11,6 +10,7 @@ import {
   pingDocker,
 } from './docker-connection'
 import { ExitWatcher } from './docker-exits'
+import { freeLoopbackPort } from './free-port'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle, ReplicaSpec } from './runtime'
 import { ensureImagePresent, ensureWorkloadImage, WORKLOAD_PORT, type WorkloadImage } from './workload-image'
 
@@ -44,19 +44,6 @@ export interface DockerRuntimeOptions {
   stopTimeoutSeconds?: number
   /** Docker's build output, line by line. */
   onBuildProgress?: (line: string) => void
-}
-
-/** A port that is free right now on loopback (the OS picks it). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Docker names allow [a-zA-Z0-9_.-]; a VM name like "lab 1" must still give a valid one. */

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, it } from 'vitest'
-import { freeLoopbackPort } from './docker-runtime'
+import { freeLoopbackPort } from './free-port'
 import { waitForHealthy } from './health'
 
 it('resolves once /healthz answers 200', async () => {

@@ -3,9 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freeLoopbackPort } from './free-port'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle, ReplicaSpec } from './runtime'
 
 export interface ProcessRuntimeOptions {
@@ -30,21 +30,6 @@ export function processReplicaId(pid: number): string {
 export function pidOfProcessReplica(id: string): number | undefined {
   const match = /^proc-(\d+)$/.exec(id)
   return match ? Number(match[1]) : undefined
-}
-
-/** A free loopback port, from the OS. Another process could take it before the replica binds it; the
- *  replica then exits at once and the agent learns of it through onExit. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      )
-    })
-  })
 }
 
 /**

@@ -4,6 +4,7 @@
 // Reproduce a failure with FUZZ_SEED=<seed printed in the test name>.
 import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { mulberry32 } from '../../shared/balancer/seeded-random'
 import { proveToken } from '../../shared/protocol/auth'
 import { closeCodeTable } from '../../shared/protocol/close-codes'
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../shared/protocol/messages'
@@ -12,18 +13,6 @@ import { introduction, RawAgent, report, startTestHub, type TestHub, TOKEN } fro
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_601)
 const CONNECTIONS = 400
 const PARALLEL = 8
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 class Fuzzer {
   constructor(readonly random: () => number) {}
@@ -195,7 +184,7 @@ describe(`AgentHub protocol fuzz (seed ${SEED})`, () => {
   })
 
   it(`survives ${CONNECTIONS} fuzzed connections without a crash, an unknown close code or a lost agent`, async () => {
-    const f = new Fuzzer(prng(SEED))
+    const f = new Fuzzer(mulberry32(SEED))
     const closes: number[] = []
     let frames = 0
     const steadySession = test.hub.session('steady')!
@@ -266,7 +255,7 @@ describe(`AgentHub protocol fuzz (seed ${SEED})`, () => {
   }, 120_000)
 
   it('survives garbage at the WebSocket frame level (bad opcodes, unmasked frames, bogus lengths)', async () => {
-    const f = new Fuzzer(prng(SEED + 1))
+    const f = new Fuzzer(mulberry32(SEED + 1))
     const rounds = 100
     const logsBefore = test.logs.length
     for (let round = 0; round < rounds; round++) {

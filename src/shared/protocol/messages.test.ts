@@ -1,6 +1,7 @@
 // The protocol schemas: every message survives the wire, garbage is refused with a reason a person can
 // act on, and no input, however mangled, makes a parser throw.
 import { describe, expect, it } from 'vitest'
+import { mulberry32 } from '../balancer/seeded-random'
 import { DEFAULT_POLICY, HPA_DEFAULT_POLICY } from '../policy/scaling-policy'
 import { closeCodeInfo } from './close-codes'
 import {
@@ -245,20 +246,8 @@ describe('protocol messages', () => {
 
 // --- Fuzzing -----------------------------------------------------------------------------------------
 
-/** mulberry32: small, seeded, good enough to explore inputs reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function fuzzer(seed: number) {
-  const random = prng(seed)
+  const random = mulberry32(seed)
   const int = (n: number) => Math.floor(random() * n)
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
   const weird: unknown[] = [
