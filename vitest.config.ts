@@ -9,7 +9,7 @@ export default defineConfig({
         plugins: [react()],
         test: {
           name: 'unit',
-          include: ['src/**/*.test.{ts,tsx}', 'vmm-agent/**/*.test.ts'],
+          include: ['src/**/*.test.{ts,tsx}', 'vmm-agent/**/*.test.ts', 'bench/**/*.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },

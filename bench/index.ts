@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { benchAgentStats } from './agent-stats'
+import { autoscalingSection } from './autoscaling'
 
 interface BenchSection {
   title: string
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
   const sections: BenchSection[] = []
   process.stderr.write('bench: agent stats overhead…\n')
   sections.push(await agentStatsSection(quick))
+  process.stderr.write('bench: autoscaling simulation…\n')
+  sections.push(await autoscalingSection({ quick }))
 
   const doc = [
     '# Benchmarks',
