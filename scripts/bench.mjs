@@ -1,20 +1,7 @@
-// `npm run bench [-- --quick]`: bundles the benchmark suite (TypeScript) with esbuild and runs it.
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
-import { root } from './ensure-build.mjs'
+// `npm run bench [-- --quick]`: the benchmark suite; it writes docs/BENCHMARKS.md.
 
-// Inside the repository, so that the bundle resolves the project's node_modules.
-const outfile = join(root, 'dist', 'bench.mjs')
-await build({
-  entryPoints: [join(root, 'bench/index.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile,
-  packages: 'external',
-  logLevel: 'warning',
-})
+import { root } from './ensure-build.mjs'
+import { runBundled } from './run-bundled.mjs'
+
 process.argv.splice(2, 0, root)
-await import(pathToFileURL(outfile).href)
+await runBundled('bench/index.ts', 'bench.mjs')

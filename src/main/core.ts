@@ -22,6 +22,7 @@ import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
 import { FrontProxy } from './proxy/front-proxy'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
+import { TrafficService } from './traffic/traffic-service'
 
 export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir'> {
   dataDir: string
@@ -182,6 +183,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
     stoppers.push(store.subscribe(syncRotation))
 
+    // The "Generate traffic" button: aimed at the front proxy, which is always an allowed target.
+    const traffic = new TrafficService({
+      proxyUrl: () => proxyUrl,
+      onRunEvent: (message) => events.append({ kind: 'proxy', message }),
+    })
+    stoppers.push(() => traffic.close())
+
     const providers: VmProvider[] = []
     const labVms = options.lab ?? DEFAULT_LAB_VMS
     if (labVms > 0) {
@@ -231,6 +239,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       proxy,
       providers: () => providers,
       hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
+      traffic,
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         autoscaler.resetHistory()
@@ -246,7 +255,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       kind: 'vm',
       message: `VIM ${version} started: hub ${hubAddress.url}, front proxy ${proxyUrl}`,
     })
-    return { api, store, events, metrics, feed: { store, events }, hubUrl: hubAddress.url, proxyUrl, stop }
+    return {
+      api,
+      store,
+      events,
+      metrics,
+      feed: { store, events, traffic },
+      hubUrl: hubAddress.url,
+      proxyUrl,
+      stop,
+    }
   } catch (error) {
     await stop()
     throw error

@@ -8,6 +8,7 @@ import type { SettingsStore } from '../cluster/settings-store'
 import type { ClusterSeries } from '../cluster/time-series'
 import type { VmProvider } from '../providers/provider'
 import type { FrontProxy } from '../proxy/front-proxy'
+import type { TrafficService } from '../traffic/traffic-service'
 
 export interface ControlApiDeps {
   store: ClusterStore
@@ -19,6 +20,7 @@ export interface ControlApiDeps {
   proxy?: FrontProxy
   providers?: () => VmProvider[]
   hub?: HubInfo
+  traffic?: TrafficService
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
@@ -100,6 +102,9 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       return series
     },
     'hub:get': async () => need(deps.hub, 'The agent hub'),
+    'traffic:status': async () => need(deps.traffic, 'The traffic generator').status(),
+    'traffic:start': (input) => need(deps.traffic, 'The traffic generator').start(input),
+    'traffic:stop': () => need(deps.traffic, 'The traffic generator').stop(),
     'proxy:stats': async () => {
       const proxy = need(deps.proxy, 'The front proxy')
       return {

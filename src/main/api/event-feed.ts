@@ -5,16 +5,18 @@ import type { ApiEvent } from '../../shared/api/contract'
 import type { ClusterEvent } from '../../shared/domain/events'
 import type { ClusterStore } from '../cluster/cluster-store'
 import type { EventLog } from '../cluster/event-log'
+import type { TrafficService } from '../traffic/traffic-service'
 
 export const SNAPSHOT_INTERVAL_MS = 250
 
 export interface FeedSources {
   store: ClusterStore
   events?: EventLog
+  traffic?: Pick<TrafficService, 'subscribe'>
 }
 
 export function openEventFeed(
-  { store, events }: FeedSources,
+  { store, events, traffic }: FeedSources,
   send: (event: ApiEvent) => void,
   intervalMs = SNAPSHOT_INTERVAL_MS,
 ): () => void {
@@ -46,7 +48,13 @@ export function openEventFeed(
     schedule()
   })
 
+  // Already once a second per run: passed through as they come, not throttled with the snapshots.
+  const unsubscribeTraffic = traffic?.subscribe((snapshot) =>
+    send({ name: 'traffic:snapshot', data: snapshot }),
+  )
+
   return () => {
+    unsubscribeTraffic?.()
     unsubscribeStore()
     unsubscribeEvents?.()
     clearTimeout(timer)

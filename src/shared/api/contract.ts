@@ -6,6 +6,7 @@ import { ClusterSnapshot, VmInfo } from '../domain/cluster'
 import { ClusterEvent, EventList, EventQuery } from '../domain/events'
 import { VimSettings, VimSettingsPatch } from '../domain/settings'
 import { SeriesQuery, SeriesResponse } from '../domain/time-series'
+import { TrafficSnapshot, TrafficStartInput, TrafficStatus } from '../domain/traffic'
 
 export const API_PREFIX = '/api/v1'
 
@@ -80,6 +81,9 @@ export const apiCalls = {
   'series:get': { method: 'GET', path: '/series', input: SeriesQuery, output: SeriesResponse },
   'proxy:stats': { method: 'GET', path: '/proxy', input: NoInput, output: ProxyStats },
   'hub:get': { method: 'GET', path: '/hub', input: NoInput, output: HubInfo },
+  'traffic:status': { method: 'GET', path: '/traffic', input: NoInput, output: TrafficStatus },
+  'traffic:start': { method: 'POST', path: '/traffic', input: TrafficStartInput, output: TrafficStatus },
+  'traffic:stop': { method: 'POST', path: '/traffic/stop', input: NoInput, output: TrafficStatus },
 } as const satisfies Record<string, ApiCallSpec>
 
 export type ApiCallName = keyof typeof apiCalls
@@ -96,6 +100,8 @@ export const apiEvents = {
   'cluster:snapshot': ClusterSnapshot,
   /** Decision-log entries since the last push (batched with the snapshots). */
   'events:appended': z.array(ClusterEvent),
+  /** The running traffic generator, once a second, then its summary (state 'finished'). */
+  'traffic:snapshot': TrafficSnapshot,
 } as const satisfies Record<string, z.ZodType>
 
 export type ApiEventName = keyof typeof apiEvents
