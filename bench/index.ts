@@ -6,6 +6,8 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { benchAgentStats } from './agent-stats'
 import { autoscalingSection } from './autoscaling'
+import { hubScaleSection } from './hub/hub-section'
+import { proxySection } from './proxy/proxy-section'
 
 interface BenchSection {
   title: string
@@ -62,6 +64,10 @@ async function main(): Promise<void> {
   sections.push(await agentStatsSection(quick))
   process.stderr.write('bench: autoscaling simulation…\n')
   sections.push(await autoscalingSection({ quick }))
+  process.stderr.write('bench: proxies against nginx…\n')
+  sections.push(await proxySection({ quick }))
+  process.stderr.write('bench: hub at scale…\n')
+  sections.push(await hubScaleSection({ quick }))
 
   const doc = [
     '# Benchmarks',

@@ -8,8 +8,9 @@ import { errorMessage } from '../shared/issues'
 import type { HelloMessage } from '../shared/protocol/messages'
 import { createControlApi } from './api/control-api'
 import type { FeedSources } from './api/event-feed'
-import { ClusterStore, readyContainers } from './cluster/cluster-store'
+import { ClusterStore } from './cluster/cluster-store'
 import { EventLog } from './cluster/event-log'
+import { recordReport } from './cluster/report-intake'
 import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
@@ -21,6 +22,7 @@ import { VimMetrics } from './metrics/prometheus'
 import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
 import { FrontProxy } from './proxy/front-proxy'
+import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
 import { TrafficService } from './traffic/traffic-service'
 
@@ -109,29 +111,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         message: `${session.vmName}: agent ${session.hello.agentVersion} connected from ${session.remoteAddress}`,
       })
     })
-    hub.on('report', (session, report) => {
-      const at = Date.now()
-      store.applyReport(session.vmName, report, at)
-      series.recordVm(session.vmName, at, {
-        cpuPercent: report.vm.cpuPercent,
-        memoryBytes: report.vm.memoryBytes,
-        replicas: report.vm.replicas,
-        readyReplicas: report.vm.readyReplicas,
-        requestRate: report.containers.reduce((sum, c) => sum + c.requestRate, 0),
-      })
-      for (const c of report.containers) {
-        series.recordContainer(session.vmName, c.id, at, {
-          cpuPercent: c.cpuPercent,
-          memoryBytes: c.memoryBytes,
-        })
-      }
-      series.retainContainers(session.vmName, new Set(report.containers.map((c) => c.id)))
-      metrics.setReplicas(session.vmName, {
-        total: report.vm.replicas,
-        ready: report.vm.readyReplicas,
-        desired: report.target,
-      })
-    })
+    hub.on('report', (session, report) =>
+      recordReport({ store, series, metrics }, session.vmName, report, Date.now()),
+    )
     hub.on('event', (session, event) => {
       if (event.kind === 'scaling-decision') return // the VIM decides; the agent's own view is in its reports
       events.append({
@@ -168,20 +150,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     stoppers.push(() => proxy.close())
     const proxyUrl = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${proxyPort}`
     store.proxyUrl = proxyUrl
-    // The rotation follows the cluster at once: a VM whose agent left or has no ready container is out.
-    const syncRotation = () => {
-      const backends = store.vms().flatMap((vm) => {
-        if (!vm.agent || !vm.address) return []
-        const [host, port] = [
-          vm.address.slice(0, vm.address.lastIndexOf(':')),
-          Number(vm.address.slice(vm.address.lastIndexOf(':') + 1)),
-        ]
-        return [{ vmId: vm.id, address: { host, port }, readyContainers: readyContainers(vm) }]
-      })
-      proxy.syncBackends(backends)
-      metrics.setBackendsInRotation(backends.filter((b) => b.readyContainers > 0).length)
-    }
-    stoppers.push(store.subscribe(syncRotation))
+    stoppers.push(followCluster(store, proxy, (n) => metrics.setBackendsInRotation(n)))
 
     // The "Generate traffic" button: aimed at the front proxy, which is always an allowed target.
     const traffic = new TrafficService({

@@ -9,6 +9,7 @@ import type {
   VmInfo,
   VmStatus,
 } from '../../shared/domain/cluster'
+import { compareNames } from '../../shared/names'
 import { UtilizationWindow } from '../../shared/policy/utilization-window'
 import type { ReportMessage } from '../../shared/protocol/messages'
 
@@ -59,7 +60,7 @@ export class ClusterStore {
   }
 
   vms(): VmRecord[] {
-    return [...this.records.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+    return [...this.records.values()].sort((a, b) => compareNames(a.name, b.name))
   }
 
   snapshot(now = Date.now()): ClusterSnapshot {

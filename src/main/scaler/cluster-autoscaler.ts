@@ -101,7 +101,11 @@ export class ClusterAutoscaler {
       }
       this.lastTotal = plan.desiredTotal
     }
-    for (const reason of plan.reasons) events.append({ kind: 'placement', message: reason })
+    for (const reason of plan.reasons) {
+      // Each reason starts with the VM it is about ("lab-2: 1 → 2 replicas (…)"), so it can be filtered by VM.
+      const vm = vms.find((v) => reason.startsWith(`${v.name}:`))
+      events.append({ kind: 'placement', message: reason, ...(vm && { vmId: vm.id }) })
+    }
 
     for (const vm of vms) {
       const target = plan.targets[vm.id]

@@ -67,7 +67,9 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
         pool.release(id, outcome)
         meter?.record(id, performance.now() - started, outcome === 'ok')
       }
-      res.once('close', () => release(res.statusCode >= 500 || !res.writableFinished ? 'error' : 'ok'))
+      // An upstream failure is released by the error callback first; a client that hangs up mid-response
+      // is not the backend's fault and must not count towards its ejection.
+      res.once('close', () => release(res.statusCode >= 500 ? 'error' : 'ok'))
 
       proxy.web(req, res, { target: { host: address.host, port: address.port } }, (error) => {
         const code = (error as NodeJS.ErrnoException).code ?? ''

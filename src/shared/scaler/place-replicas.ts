@@ -1,6 +1,7 @@
 // Placement: a cluster-wide replica total → one target per ready VM, by spread or least-waste bin-packing,
 // moving as few replicas as it can and saying why each VM's target changed.
 import { z } from 'zod'
+import { compareNames } from '../names'
 
 /**
  * `spread`: as even as capacity allows, so losing a VM loses the fewest replicas.
@@ -41,8 +42,7 @@ interface Slot {
 /** Counts from the outside world may be fractional, negative or NaN; a slot holds whole replicas. */
 export const wholeCount = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0)
 
-const byName = (a: Slot, b: Slot) =>
-  a.vm.name.localeCompare(b.vm.name, 'en', { numeric: true }) || (a.vm.id < b.vm.id ? -1 : 1)
+const byName = (a: Slot, b: Slot) => compareNames(a.vm.name, b.vm.name) || (a.vm.id < b.vm.id ? -1 : 1)
 
 // Which VM takes the next replica, and which gives one back. On a tie, spread keeps adding to (or taking
 // from) the VM it already changes, so fewer VMs are disturbed, and bin-pack prefers the larger VM to fill

@@ -2,6 +2,7 @@
 // the cool-down, one action at a time and within min/max VMs. Pure: the caller owns the clock and state.
 import { z } from 'zod'
 import type { ProviderVmState } from '../domain/cluster'
+import { compareNames } from '../names'
 import type { ClusterScalingSettings } from './cluster-settings'
 
 export interface FleetVm {
@@ -63,7 +64,7 @@ export const DEFAULT_START_TIMEOUT_SECONDS = 180
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
-const byName = (a: FleetVm, b: FleetVm) => a.name.localeCompare(b.name, 'en', { numeric: true })
+const byName = (a: FleetVm, b: FleetVm) => compareNames(a.name, b.name)
 
 /** Keeps the time of each VM still in `keep`, first seen now; forgets the others. */
 function since(previous: Record<string, number>, keep: readonly FleetVm[], now: number) {

@@ -1,0 +1,30 @@
+// Keeps the front proxy's rotation in step with the cluster: a VM whose agent left or has no ready
+// container is out at once. Most store changes (1 Hz reports) leave the rotation as it is, so it is only
+// re-synced when one of its inputs changed.
+import { type ClusterStore, readyContainers } from '../cluster/cluster-store'
+import type { FrontBackend, FrontProxy } from './front-proxy'
+
+export function followCluster(
+  store: ClusterStore,
+  proxy: Pick<FrontProxy, 'syncBackends'>,
+  onSync?: (inRotation: number) => void,
+): () => void {
+  let lastKey: string | undefined
+  const sync = () => {
+    const backends: FrontBackend[] = store.vms().flatMap((vm) => {
+      if (!vm.agent || !vm.address) return []
+      const colon = vm.address.lastIndexOf(':')
+      const address = { host: vm.address.slice(0, colon), port: Number(vm.address.slice(colon + 1)) }
+      return [{ vmId: vm.id, address, readyContainers: readyContainers(vm) }]
+    })
+    const key = backends
+      .map((b) => `${b.vmId}@${b.address.host}:${b.address.port}#${b.readyContainers}`)
+      .join(' ')
+    if (key === lastKey) return
+    lastKey = key
+    proxy.syncBackends(backends)
+    onSync?.(backends.filter((b) => b.readyContainers > 0).length)
+  }
+  sync()
+  return store.subscribe(sync)
+}
