@@ -151,8 +151,8 @@ const tailMs = (seconds: number) => Math.min(500, Math.max(100, seconds * 250))
 
 /**
  * One continuous closed-loop run: warm-up, then the measured window, then a short tail. Continuous,
- * because stopping the load generator aborts its in-flight requests, and the proxies count client
- * aborts as backend failures (enough of them eject a backend); each proxy is also fresh per scenario.
+ * because stopping the load generator aborts its in-flight requests, which must not fall inside the
+ * window; each proxy is also fresh per scenario.
  */
 async function measureWindow(
   target: ProxyTarget,
