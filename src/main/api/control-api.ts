@@ -2,6 +2,12 @@
 import { ApiError, type ControlApi, type HubInfo } from '../../shared/api/contract'
 import type { VmInfo } from '../../shared/domain/cluster'
 import type { VimSettings } from '../../shared/domain/settings'
+import {
+  type SeriesQuery,
+  type SeriesResponse,
+  VM_METRICS,
+  type VmMetric,
+} from '../../shared/domain/time-series'
 import type { ClusterStore } from '../cluster/cluster-store'
 import type { EventLog } from '../cluster/event-log'
 import type { SettingsStore } from '../cluster/settings-store'
@@ -24,6 +30,17 @@ export interface ControlApiDeps {
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
+}
+
+function emptySeries({ vmId, containerId }: SeriesQuery): SeriesResponse {
+  if (containerId !== undefined) {
+    return { kind: 'container', vmId, containerId, times: [], series: { cpuPercent: [], memoryBytes: [] } }
+  }
+  const series = Object.fromEntries(VM_METRICS.map((metric) => [metric, []])) as unknown as Record<
+    VmMetric,
+    []
+  >
+  return { kind: 'vm', vmId, times: [], series }
 }
 
 export function createControlApi(deps: ControlApiDeps): ControlApi {
@@ -97,9 +114,10 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     'events:list': async (query) => need(deps.events, 'The event log').list(query),
     'series:get': async (query) => {
       const series = need(deps.series, 'The time series').query(query)
-      if (!series)
-        throw new ApiError('not_found', `No time series for ${query.containerId ?? query.vmId} yet.`)
-      return series
+      if (series) return series
+      if (!store.vm(query.vmId)) throw new ApiError('not_found', `There is no VM '${query.vmId}'.`)
+      // A known VM (or container) that has not reported yet has an empty history, not a missing one.
+      return emptySeries(query)
     },
     'hub:get': async () => need(deps.hub, 'The agent hub'),
     'traffic:status': async () => need(deps.traffic, 'The traffic generator').status(),
