@@ -1,8 +1,8 @@
 // The served UI in a real browser: the app frame, the live connection, and what a wrong token shows.
 import { join } from 'node:path'
-import type { Browser, ConsoleMessage } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../support/browser'
+import { launchChromium, watchPageProblems } from '../support/browser'
 import {
   type HeadlessProcess,
   NO_CLUSTER,
@@ -29,11 +29,7 @@ describe.runIf(run)('the UI in headless Chromium', () => {
 
   it('shows the app frame, goes live, and breaks no CSP rule', async () => {
     const page = await browser.newPage()
-    const problems: string[] = []
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') problems.push(message.text())
-    })
-    page.on('pageerror', (error) => problems.push(error.message))
+    const problems = await watchPageProblems(page)
 
     await page.goto(vim.uiUrl.href)
     const nav = page.getByRole('navigation', { name: 'Main' })

@@ -3,11 +3,16 @@ import { useEffect } from 'react'
 import { useApp } from './app-context'
 import { ConnectionIndicator } from './components/ConnectionIndicator'
 import { Sidebar } from './components/Sidebar'
+import { ToastViewport } from './components/toasts/ToastViewport'
 import { PAGE_TITLES, type Page } from './store/app-store'
 import { applyTheme } from './theme'
-import { PlannedView } from './views/PlannedView'
+import { MetricsHistoryProvider } from './views/charts/MetricsHistoryProvider'
+import { EventsView } from './views/events/EventsView'
 import { SettingsView } from './views/SettingsView'
-import { TopologyView } from './views/TopologyView'
+import { ScalingView } from './views/scaling/ScalingView'
+import { TopologyView } from './views/topology/TopologyView'
+import { TrafficView } from './views/traffic/TrafficView'
+import { VmsView } from './views/vms/VmsView'
 
 export function App() {
   const page = useApp((state) => state.page)
@@ -23,9 +28,13 @@ export function App() {
           <ConnectionIndicator />
         </header>
         <main className="app-content" aria-label={PAGE_TITLES[page]}>
-          <CurrentPage page={page} />
+          {/* The charts' history outlives page switches, so the Topology page's charts keep their past. */}
+          <MetricsHistoryProvider>
+            <CurrentPage page={page} />
+          </MetricsHistoryProvider>
         </main>
       </div>
+      <ToastViewport />
     </div>
   )
 }
@@ -34,9 +43,15 @@ function CurrentPage({ page }: { page: Page }) {
   switch (page) {
     case 'topology':
       return <TopologyView />
+    case 'vms':
+      return <VmsView />
+    case 'scaling':
+      return <ScalingView />
+    case 'events':
+      return <EventsView />
+    case 'traffic':
+      return <TrafficView />
     case 'settings':
       return <SettingsView />
-    default:
-      return <PlannedView page={page} />
   }
 }

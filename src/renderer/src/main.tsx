@@ -1,3 +1,5 @@
+// First: zod must not probe for eval, which the CSP forbids.
+import './components/zod-without-eval'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'

@@ -3,6 +3,8 @@ import { create } from 'zustand'
 import type { ApiEvent } from '../../../shared/api/contract'
 import type { ClusterSnapshot } from '../../../shared/domain/cluster'
 import type { ConnectionState } from '../api/client'
+import { createToastSlice, type ToastState } from '../components/toasts/toast-slice'
+import { createDecisionLogSlice, type DecisionLogState } from '../views/events/decision-log'
 
 export const PAGES = ['topology', 'vms', 'scaling', 'traffic', 'events', 'settings'] as const
 export type Page = (typeof PAGES)[number]
@@ -17,7 +19,7 @@ export const PAGE_TITLES: Record<Page, string> = {
 
 export type ThemeChoice = 'system' | 'light' | 'dark'
 
-export interface AppState {
+export interface AppState extends DecisionLogState, ToastState {
   connection: ConnectionState
   cluster: ClusterSnapshot | undefined
   page: Page
@@ -29,7 +31,7 @@ export interface AppState {
 }
 
 export const createAppStore = (initialTheme: ThemeChoice = 'system') =>
-  create<AppState>()((set) => ({
+  create<AppState>()((set, get) => ({
     connection: 'connecting',
     cluster: undefined,
     page: 'topology',
@@ -40,10 +42,15 @@ export const createAppStore = (initialTheme: ThemeChoice = 'system') =>
         case 'cluster:snapshot':
           set({ cluster: event.data })
           break
+        case 'events:appended':
+          get().addDecisionLog(event.data)
+          break
       }
     },
     showPage: (page) => set({ page }),
     setTheme: (theme) => set({ theme }),
+    ...createDecisionLogSlice(set),
+    ...createToastSlice(set),
   }))
 
 export type AppStore = ReturnType<typeof createAppStore>

@@ -1,0 +1,50 @@
+// One VM in the graph: status, CPU and memory, replicas against target and room, runtime and agent mode.
+import { Handle, type NodeProps, Position } from '@xyflow/react'
+import { memo } from 'react'
+import { StatusBadge } from '../../components/StatusBadge'
+import { UsageBar } from '../../components/UsageBar'
+import type { VmFlowNode, VmNodeData } from './topology-graph'
+
+export const VmNode = memo(function VmNode({ data }: NodeProps<VmFlowNode>) {
+  return (
+    <div className={`topology-node vm-node is-${data.status}`}>
+      <Handle type="target" position={Position.Top} isConnectable={false} />
+      <header className="topology-node-header">
+        <strong className="topology-node-name" title={data.name}>
+          {data.name}
+        </strong>
+        <StatusBadge status={data.status} />
+      </header>
+      <UsageBar label="CPU" percent={data.cpuPercent} valueText={`${data.cpuPercent} %`} />
+      <UsageBar
+        label="Memory"
+        percent={data.memoryPercent}
+        valueText={`${data.memoryMiB} MiB`}
+        level={data.memoryPercent >= 90 ? 'bad' : 'neutral'}
+      />
+      <p className="topology-node-line" title={replicasTitle(data)}>
+        {data.replicas} running · target {data.target} · max {data.capacity}
+      </p>
+      <p className="topology-node-line">
+        {data.runtime === 'process' && (
+          <span className="no-isolation" title="Plain processes: CPU and memory limits are not enforced">
+            no isolation
+          </span>
+        )}
+        <span className="muted">{agentText(data)}</span>
+      </p>
+    </div>
+  )
+})
+
+function replicasTitle(data: VmNodeData): string {
+  const waiting = data.replicas - data.ready
+  const ready = `${data.ready} ready${waiting > 0 ? `, ${waiting} starting or stopping` : ''}`
+  return `${data.replicas} containers (${ready}); the VIM wants ${data.target}; this VM holds at most ${data.capacity}`
+}
+
+function agentText(data: VmNodeData): string {
+  if (!data.mode) return `${data.provider} · no agent connected`
+  const runtime = data.runtime === 'docker' ? 'docker · ' : ''
+  return `${runtime}${data.mode === 'following' ? 'following the VIM' : 'standalone'}`
+}

@@ -1,0 +1,34 @@
+// The cluster's VMs as a table, live from the core's snapshots.
+import type { VmInfo } from '../../../../shared/domain/cluster'
+import { VmRow } from './VmRow'
+
+export function VmTable({ vms }: { vms: readonly VmInfo[] }) {
+  return (
+    <div className="table-scroll">
+      <table className="data-table vm-table">
+        <caption className="sr-only">VMs of the cluster</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Provider</th>
+            <th scope="col">Address</th>
+            <th scope="col">Agent, runtime</th>
+            <th scope="col">State</th>
+            <th scope="col" className="numeric">
+              Containers
+              <span className="th-sub">running / target / capacity</span>
+            </th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {vms.map((vm) => (
+            <VmRow key={vm.id} vm={vm} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

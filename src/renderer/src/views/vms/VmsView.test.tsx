@@ -1,0 +1,174 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import { FakeApiClient } from '../../test-support/fake-api-client'
+import { container, snapshot, vm } from '../../test-support/fixtures'
+import { renderWithApp } from '../../test-support/render-app'
+import { VmsView } from './VmsView'
+
+const HUB = { url: 'wss://10.0.0.1:17070', fingerprint: 'SHA256:AB:CD', joinToken: 'secret-join-token' }
+
+function setUp() {
+  const client = new FakeApiClient().on('hub:get', () => HUB)
+  const app = renderWithApp(<VmsView />, { client })
+  act(() =>
+    client.emit({
+      name: 'cluster:snapshot',
+      data: snapshot([
+        vm({
+          name: 'lab-1',
+          target: 3,
+          containers: [container({ name: 'c1' }), container({ name: 'c2' })],
+        }),
+        vm({
+          name: 'ssh-10.0.0.5',
+          provider: 'ssh',
+          address: '10.0.0.5:18100',
+          capacity: { containers: 8 },
+          agent: {
+            version: '0.2.0',
+            runtime: 'process',
+            mode: 'following',
+            connectedAt: 0,
+            recommendation: null,
+          },
+        }),
+        vm({ name: 'lab-2', status: 'stopped', address: '', agent: null }),
+      ]),
+    }),
+  )
+  return app
+}
+
+const row = (name: string) => {
+  const cell = screen.getByRole('rowheader', { name })
+  return within(cell.closest('tr') as HTMLElement)
+}
+
+afterEach(cleanup)
+
+describe('the VMs page', () => {
+  it('lists every VM with provider, address, agent, runtime, state and containers/target/capacity', () => {
+    setUp()
+    expect(screen.getAllByRole('row')).toHaveLength(4)
+    const lab1 = row('lab-1')
+    expect(lab1.getByText('Lab')).toBeTruthy()
+    expect(lab1.getByText('127.0.0.1:18100')).toBeTruthy()
+    expect(lab1.getByText('0.1.0')).toBeTruthy()
+    expect(lab1.getByText('Docker')).toBeTruthy()
+    expect(lab1.getByText('ready')).toBeTruthy()
+    expect(lab1.getByText('2 containers, target 3, capacity 4')).toBeTruthy()
+    expect(row('ssh-10.0.0.5').getByText('no isolation')).toBeTruthy()
+    expect(row('lab-2').getByText('not connected')).toBeTruthy()
+    expect(row('lab-2').getByText('stopped')).toBeTruthy()
+  })
+
+  it('stops a VM with vms:stop', async () => {
+    const { client } = setUp()
+    client.on('vms:stop', () => ({ ok: true }))
+    fireEvent.click(screen.getByRole('button', { name: 'Stop lab-1' }))
+    await waitFor(() => expect(client.callsTo('vms:stop')).toEqual([{ id: 'lab-1' }]))
+  })
+
+  it('disables start and stop, with the reason as tooltip, where the provider cannot', () => {
+    setUp()
+    const stop = screen.getByRole('button', { name: 'Stop ssh-10.0.0.5' }) as HTMLButtonElement
+    expect(stop.disabled).toBe(true)
+    expect(stop.title).toMatch(/SSH host .* power it on and off yourself/)
+    const start = screen.getByRole('button', { name: 'Start lab-1' }) as HTMLButtonElement
+    expect(start.disabled).toBe(true)
+    expect((screen.getByRole('button', { name: 'Start lab-2' }) as HTMLButtonElement).disabled).toBe(false)
+  })
+
+  it('removes a VM only after a confirmation', async () => {
+    const { client } = setUp()
+    client.on('vms:remove', () => ({ ok: true }))
+    fireEvent.click(screen.getByRole('button', { name: 'Remove lab-2' }))
+    expect(client.callsTo('vms:remove')).toEqual([])
+    const confirm = screen.getByRole('button', { name: 'Remove lab-2' })
+    expect(document.activeElement).toBe(confirm)
+    fireEvent.click(confirm)
+    await waitFor(() => expect(client.callsTo('vms:remove')).toEqual([{ id: 'lab-2' }]))
+  })
+
+  it('adds a lab VM, and shows a failure as a toast with the core’s message', async () => {
+    const { client } = setUp()
+    client.fail(
+      'vms:add',
+      'unavailable',
+      'The local lab is off (started with --lab 0): restart with --lab N.',
+    )
+    fireEvent.click(screen.getByRole('button', { name: 'Add lab VM' }))
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('restart with --lab N')
+    expect(client.callsTo('vms:add')).toEqual([{ provider: 'lab' }])
+  })
+
+  it('shows how agents join, with the token masked until revealed', async () => {
+    setUp()
+    const token = await screen.findByTestId('join-token')
+    expect(token.textContent).not.toContain('secret-join-token')
+    expect(screen.getByText(/--vim wss:\/\/10\.0\.0\.1:17070 --ca-fingerprint SHA256:AB:CD/)).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Reveal' }))
+    expect(token.textContent).toBe('secret-join-token')
+    expect(screen.getByText(/ACS_AGENT_TOKEN=secret-join-token node vmm-agent\.mjs/)).toBeTruthy()
+  })
+
+  it('tells a newcomer what to do when there is no VM', () => {
+    const client = new FakeApiClient().on('hub:get', () => HUB)
+    renderWithApp(<VmsView />, { client })
+    act(() => client.emit({ name: 'cluster:snapshot', data: snapshot([]) }))
+    expect(screen.getByRole('heading', { name: 'No VMs yet' })).toBeTruthy()
+  })
+})
+
+describe('the add-host form', () => {
+  const open = () => {
+    const app = setUp()
+    fireEvent.click(screen.getByRole('button', { name: 'Add SSH host / VirtualBox VM' }))
+    return app
+  }
+  const type = (label: string, value: string) =>
+    fireEvent.change(screen.getByLabelText(label), { target: { value } })
+
+  it('rejects a bad port with a message next to it, without asking the VIM', async () => {
+    const { client } = open()
+    type('Address', '192.168.56.10')
+    type('Port', '70000')
+    type('User', 'ubuntu')
+    type('Private key path', '~/.ssh/id_ed25519')
+    fireEvent.click(screen.getByRole('button', { name: 'Add host' }))
+    const port = screen.getByLabelText('Port')
+    expect(port.getAttribute('aria-invalid')).toBe('true')
+    const message = document.getElementById(port.getAttribute('aria-describedby') ?? '')
+    expect(message?.textContent).toBe('The port must be from 1 to 65535.')
+    await waitFor(() => expect(document.activeElement).toBe(port))
+    expect(client.callsTo('vms:add')).toEqual([])
+  })
+
+  it('sends a valid host and shows the VIM’s answer that it is not available yet', async () => {
+    const { client } = open()
+    client.fail(
+      'vms:add',
+      'unavailable',
+      'Adding SSH hosts is not available in this version yet; the local lab is.',
+    )
+    type('Address', '192.168.56.10')
+    type('User', 'ubuntu')
+    fireEvent.change(screen.getByLabelText('Authentication'), { target: { value: 'agent' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Add host' }))
+    await waitFor(() =>
+      expect(client.callsTo('vms:add')).toEqual([
+        { provider: 'ssh', address: '192.168.56.10', port: 22, user: 'ubuntu', auth: 'agent' },
+      ]),
+    )
+    const form = within(screen.getByRole('form', { name: 'Add an SSH host or a VirtualBox VM' }))
+    expect((await form.findByRole('alert')).textContent).toContain('not available in this version yet')
+  })
+
+  it('says plainly that deploying the agent is not available yet', () => {
+    open()
+    fireEvent.click(screen.getByRole('button', { name: 'Deploy agent' }))
+    expect(screen.getByRole('status').textContent).toMatch(/not available in this version yet/)
+  })
+})
