@@ -1,15 +1,8 @@
 // The served UI in a real browser: the app frame, the live connection, and what a wrong token shows.
-import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, watchPageProblems } from '../support/browser'
-import {
-  type HeadlessProcess,
-  NO_CLUSTER,
-  repoRoot,
-  startHeadless,
-  testEnv,
-} from '../support/headless-process'
+import { type HeadlessProcess, NO_CLUSTER, startHeadless, testEnv } from '../support/headless-process'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
@@ -40,10 +33,6 @@ describe.runIf(run)('the UI in headless Chromium', () => {
     expect(await page.getByTestId('connection').textContent()).toContain('Live')
     // The snapshot arrived over the stream: the empty cluster tells a newcomer what to do.
     await page.getByRole('heading', { name: 'No VMs yet' }).waitFor()
-    if (process.env.ACS_SCREENSHOTS === '1') {
-      await page.setViewportSize({ width: 1200, height: 720 })
-      await page.screenshot({ path: join(repoRoot, 'docs/screenshots/app-frame.png') })
-    }
     // The token left the address bar once it was taken.
     expect(new URL(page.url()).searchParams.has('token')).toBe(false)
 

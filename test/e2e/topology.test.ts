@@ -1,10 +1,9 @@
 // The Topology page in a real browser against a real core with a 2-VM lab (process runtime): the graph
 // shows both VMs with a container each, a node opens its details, the charts draw, and no CSP rule breaks.
-import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, watchPageProblems } from '../support/browser'
-import { type HeadlessProcess, repoRoot, startHeadless } from '../support/headless-process'
+import { type HeadlessProcess, startHeadless } from '../support/headless-process'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
@@ -63,10 +62,6 @@ describe.runIf(run)('the Topology page with a 2-VM lab', () => {
     await charts.getByRole('figure', { name: 'Request rate' }).locator('canvas').first().waitFor()
     await charts.getByRole('figure', { name: 'Replicas per VM' }).locator('canvas').first().waitFor()
 
-    if (process.env.ACS_SCREENSHOTS === '1') {
-      await page.waitForTimeout(3000) // a few points on the charts
-      await page.screenshot({ path: join(repoRoot, 'docs/screenshots/topology.png'), fullPage: true })
-    }
     await page.keyboard.press('Escape')
     await panel.waitFor({ state: 'detached' })
 
