@@ -1,16 +1,9 @@
 // The policy editor in a real browser against the served core: an invalid value is refused with its
 // message, a valid change is applied and is then what the control API returns; no CSP rule breaks.
-import { join } from 'node:path'
-import type { Browser, ConsoleMessage, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../support/browser'
-import {
-  type HeadlessProcess,
-  NO_CLUSTER,
-  repoRoot,
-  startHeadless,
-  testEnv,
-} from '../support/headless-process'
+import { launchChromium, watchPageProblems } from '../support/browser'
+import { type HeadlessProcess, NO_CLUSTER, startHeadless, testEnv } from '../support/headless-process'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
@@ -38,18 +31,9 @@ describe.runIf(run)('the Scaling page in headless Chromium', () => {
     }
   }
 
-  const screenshot = async (page: Page, name: string) => {
-    if (process.env.ACS_SCREENSHOTS !== '1') return
-    await page.screenshot({ path: join(repoRoot, `docs/screenshots/${name}.png`) })
-  }
-
   it('refuses an invalid target with its message and applies a valid policy', async () => {
     const page = await browser.newPage({ viewport: { width: 1024, height: 700 } })
-    const problems: string[] = []
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') problems.push(message.text())
-    })
-    page.on('pageerror', (error) => problems.push(error.message))
+    const problems = await watchPageProblems(page)
 
     await page.goto(vim.uiUrl.href)
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Scaling' }).click()
@@ -63,7 +47,6 @@ describe.runIf(run)('the Scaling page in headless Chromium', () => {
     await form.getByText(/at most 100 %/).waitFor()
     expect(await target.getAttribute('aria-invalid')).toBe('true')
     expect(await apply.isDisabled()).toBe(true)
-    await screenshot(page, 'scaling-invalid')
 
     await target.fill('75')
     await form.getByLabel(/^Max replicas/).fill('8')
@@ -101,7 +84,6 @@ describe.runIf(run)('the Scaling page in headless Chromium', () => {
     // The lab is off in this run: adding a lab VM fails with the core's message, as a toast.
     await page.getByRole('button', { name: 'Add lab VM' }).click()
     await page.getByRole('alert').filter({ hasText: 'restart with --lab N' }).waitFor()
-    await screenshot(page, 'vms')
 
     await nav.getByRole('button', { name: 'Events' }).click()
     // The core logs its own start, so the log is not empty.
@@ -112,7 +94,6 @@ describe.runIf(run)('the Scaling page in headless Chromium', () => {
     await nav.getByRole('button', { name: 'Settings' }).click()
     await page.getByLabel('Dark').check()
     await nav.getByRole('button', { name: 'Events' }).click()
-    await screenshot(page, 'events-dark')
 
     expect(problems).toEqual([])
     await page.close()
