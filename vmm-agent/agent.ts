@@ -200,10 +200,11 @@ export class Agent {
   /** Starts or drains replicas toward the target; safe to call any time. */
   reconcile(): void {
     if (this.stopped) return
+    const backends = this.backendStats()
     const views = [...this.replicas.values()].map((r) => ({
       id: r.handle.id,
       state: r.state,
-      inFlight: this.inFlight(r.handle.id),
+      inFlight: backends.get(r.handle.id)?.inFlight ?? 0,
       startedAt: r.handle.startedAt,
     }))
     const plan = planReplicas(views, this.pendingStarts, this.target, this.config.capacity)

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import { wholeNumber } from '../src/shared/cli-values'
 import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
 
 export interface AgentConfig {
@@ -223,8 +224,8 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
   const runtime = oneOf('--runtime', text('runtime') ?? 'docker', ['docker', 'process'] as const)
   const network = oneOf('--network', text('network') ?? 'bridge', ['bridge', 'host'] as const)
   const capacityDefault = String(Math.max(1, Math.floor(cores / cpusPerContainer)))
-  const capacity = integer('--capacity', text('capacity') ?? capacityDefault, 1, 256)
-  const minReplicas = integer('--min-replicas', text('min-replicas') ?? '1', 1, capacity)
+  const capacity = wholeNumber('--capacity', text('capacity') ?? capacityDefault, 1, 256)
+  const minReplicas = wholeNumber('--min-replicas', text('min-replicas') ?? '1', 1, capacity)
   return {
     name,
     vim: standalone ? undefined : vim,
@@ -237,7 +238,7 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
     dockerHost: text('docker-host') ?? 'unix:///var/run/docker.sock',
     image: text('image'),
     lbHost: text('lb-host') ?? '0.0.0.0',
-    lbPort: integer('--lb-port', text('lb-port') ?? '8000', 0, 65535),
+    lbPort: wholeNumber('--lb-port', text('lb-port') ?? '8000', 0, 65535),
     network,
     standalone: standalone || !vim,
     minReplicas,
@@ -269,13 +270,6 @@ function number(flag: string, value: string, min: number, max: number): number {
     throw new Error(`${flag} must be a number from ${min} to ${max}, not '${value}'`)
   }
   return parsed
-}
-
-function integer(flag: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new Error(`${flag} must be a whole number from ${min} to ${max}, not '${value}'`)
-  }
-  return Number(value)
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

@@ -1,5 +1,6 @@
 // Command-line options of the VIM core (headless mode and the desktop app share them).
 import { parseArgs } from 'node:util'
+import { wholeNumber } from '../../shared/cli-values'
 
 export const RUNTIMES = ['auto', 'docker', 'process'] as const
 export type Runtime = (typeof RUNTIMES)[number]
@@ -65,7 +66,8 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     if (!(RUNTIMES as readonly string[]).includes(runtime)) {
       throw new Error(`--runtime must be one of ${RUNTIMES.join(', ')}, not '${runtime}'`)
     }
-    const lab = values.lab === undefined ? undefined : integerOption('--lab', values.lab, 0, MAX_LAB_VMS)
+    const lab =
+      values.lab === undefined ? undefined : wholeNumber('--lab', String(values.lab), 0, MAX_LAB_VMS)
     const host = (values.host as string | undefined) ?? DEFAULTS.host
     if (host.trim() === '') throw new Error('--host must not be empty')
     const dataDir = (values['data-dir'] as string | undefined) ?? env.ACS_DATA_DIR
@@ -87,14 +89,5 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
 }
 
 function portOption(flag: string, value: unknown, fallback: number): number {
-  return value === undefined ? fallback : integerOption(flag, value, 0, 65535)
-}
-
-function integerOption(flag: string, value: unknown, min: number, max: number): number {
-  const text = String(value)
-  const number = Number(text)
-  if (!/^\d+$/.test(text) || number < min || number > max) {
-    throw new Error(`${flag} must be a whole number from ${min} to ${max}, not '${text}'`)
-  }
-  return number
+  return value === undefined ? fallback : wholeNumber(flag, String(value), 0, 65535)
 }
