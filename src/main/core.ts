@@ -21,6 +21,8 @@ import { log } from './log'
 import { VimMetrics } from './metrics/prometheus'
 import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
+import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
+import { SshHostProvider } from './providers/ssh/ssh-host-provider'
 import { FrontProxy } from './proxy/front-proxy'
 import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
@@ -28,8 +30,10 @@ import { TrafficService } from './traffic/traffic-service'
 
 export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir'> {
   dataDir: string
-  /** The bundled agent that lab VMs run (dist/vmm-agent.mjs). */
+  /** The bundled agent that lab VMs run and the provisioner uploads (dist/vmm-agent.mjs). */
   agentBundle: string
+  /** Seals remembered SSH passwords (the desktop app's keychain); default: a key file in dataDir. */
+  secretBox?: SecretBox | undefined
 }
 
 export interface Core {
@@ -180,6 +184,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       providers.push(lab)
       stoppers.push(() => lab.close())
     }
+    const { provider: sshHosts, warning } = await SshHostProvider.open({
+      dataDir: options.dataDir,
+      secretBox: options.secretBox ?? keyFileSecretBox(options.dataDir),
+      nameTaken: (name) => store.vm(name) !== undefined,
+    })
+    if (warning) events.append({ kind: 'error', message: warning })
+    providers.push(sshHosts)
+    stoppers.push(() => sshHosts.close())
     const refreshProviders = async () => {
       for (const provider of providers) for (const vm of await provider.list()) store.providerVm(vm)
     }

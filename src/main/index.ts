@@ -1,7 +1,7 @@
 // The Electron shell: one secure window over the VIM core. Everything else lives in Electron-free modules.
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, nativeTheme, session, shell, type WebFrameMain } from 'electron'
+import { app, BrowserWindow, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron'
 import { startHttpApiServer } from './api/http-server'
 import { CONTENT_SECURITY_POLICY } from './api/static-files'
 import { resolveApiToken } from './config/api-token'
@@ -10,6 +10,7 @@ import { prepareDataDir } from './config/data-dir'
 import { type Core, startCore } from './core'
 import { registerIpcBridge, streamEventsTo } from './ipc-bridge'
 import { log } from './log'
+import type { SecretBox } from './providers/ssh/secret-box'
 
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
@@ -19,6 +20,21 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
   const url = new URL(frame.url)
   if (devServerUrl) return url.origin === new URL(devServerUrl).origin
   return url.protocol === 'file:' && url.pathname === pathToFileURL(rendererIndex).pathname
+}
+
+/**
+ * The system keychain (Keychain, DPAPI, libsecret/kwallet), when Electron has one: on Linux without a
+ * keyring it falls back to a fixed key ('basic_text'), which is no better than the headless key file.
+ */
+function keychainSecretBox(): SecretBox | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text')
+    return undefined
+  return {
+    kind: 'os-keychain',
+    seal: (text) => safeStorage.encryptString(text).toString('base64'),
+    open: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
+  }
 }
 
 function createWindow(core: Core): void {
@@ -68,6 +84,7 @@ async function main(): Promise<void> {
     ...coreOptions,
     dataDir,
     agentBundle: join(import.meta.dirname, '../../dist/vmm-agent.mjs'),
+    secretBox: keychainSecretBox(),
   })
   registerIpcBridge(core.api, isTrustedFrame)
   // The HTTP API stays available to scripts and other browsers, behind the same token as headless mode.

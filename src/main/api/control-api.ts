@@ -1,6 +1,12 @@
 // The one implementation of the control API; transports (IPC, HTTP) only carry its calls.
-import { ApiError, type ControlApi, type HubInfo } from '../../shared/api/contract'
+import { type AddVmInput, ApiError, type ControlApi, type HubInfo } from '../../shared/api/contract'
 import type { VmInfo } from '../../shared/domain/cluster'
+import type {
+  DeployProgress,
+  DeployStartInput,
+  DeployState,
+  UninstallInput,
+} from '../../shared/domain/provision'
 import type { VimSettings } from '../../shared/domain/settings'
 import {
   type SeriesQuery,
@@ -27,9 +33,27 @@ export interface ControlApiDeps {
   providers?: () => VmProvider[]
   hub?: HubInfo
   traffic?: TrafficService
+  deploy?: AgentDeployer
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
+}
+
+const NO_PROVIDER: Record<AddVmInput['provider'], string> = {
+  lab: 'The local lab is off (started with --lab 0): restart with --lab N to add lab VMs.',
+  ssh: 'SSH hosts cannot be added in this process (no SSH-host provider).',
+  virtualbox:
+    'VirtualBox is not set up: install VirtualBox so that VBoxManage is on the PATH (or set ACS_VBOXMANAGE), then restart the VIM.',
+}
+
+/** Deploys, upgrades and uninstalls agents over SSH (src/main/provision). */
+export interface AgentDeployer {
+  /** Starts a deploy (or an upgrade, when an agent is installed); resolves once it runs. */
+  start(input: DeployStartInput): Promise<DeployProgress>
+  uninstall(input: UninstallInput): Promise<DeployProgress>
+  state(id: string): DeployState
+  /** Forgets the host key trusted for this VM's address; resolves with its fingerprint, if there was one. */
+  forgetHostKey(id: string): Promise<string | null>
 }
 
 function emptySeries({ vmId, containerId }: SeriesQuery): SeriesResponse {
@@ -65,17 +89,12 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     'health:get': async () => ({ ok: true, version, uptimeSeconds: Math.max(0, (now() - startedAt) / 1000) }),
     'cluster:get': async () => store.snapshot(now()),
     'vms:list': async () => store.snapshot(now()).vms,
-    'vms:add': async ({ provider: kind }) => {
-      const provider = need(deps.providers, 'No VM provider')().find((p) => p.kind === kind)
-      if (!provider?.create) {
-        throw new ApiError(
-          'unavailable',
-          kind === 'lab'
-            ? 'The local lab is off (started with --lab 0): restart with --lab N to add lab VMs.'
-            : `Adding ${kind === 'ssh' ? 'SSH hosts' : 'VirtualBox VMs'} is not available in this version yet; the local lab is.`,
-        )
-      }
-      const vm = await provider.create()
+    'vms:add': async (input) => {
+      const provider = need(deps.providers, 'No VM provider')().find((p) => p.kind === input.provider)
+      const add = provider?.add?.bind(provider) ?? (provider?.create && (() => provider.create?.()))
+      if (!add) throw new ApiError('unavailable', NO_PROVIDER[input.provider])
+      const vm = await add(input)
+      if (!vm) throw new ApiError('internal', `The ${input.provider} provider added no VM.`)
       store.providerVm(vm)
       return vmInfo(vm.id)
     },
@@ -100,6 +119,22 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       else if (provider?.capabilities.startStop) await provider.stop(id)
       store.removeVm(id)
       return { ok: true }
+    },
+    'vms:forgetHostKey': async ({ id }) => {
+      vmInfo(id)
+      return { ok: true, forgotten: await need(deps.deploy, 'Agent deployment').forgetHostKey(id) }
+    },
+    'deploy:start': async (input) => {
+      vmInfo(input.id)
+      return need(deps.deploy, 'Agent deployment').start(input)
+    },
+    'deploy:uninstall': async (input) => {
+      vmInfo(input.id)
+      return need(deps.deploy, 'Agent deployment').uninstall(input)
+    },
+    'deploy:get': async ({ id }) => {
+      vmInfo(id)
+      return need(deps.deploy, 'Agent deployment').state(id)
     },
     'policy:get': async () => need(deps.settings, 'The settings store').get(),
     'policy:set': async (patch) => {

@@ -9,14 +9,18 @@ import type { TrafficService } from '../traffic/traffic-service'
 
 export const SNAPSHOT_INTERVAL_MS = 250
 
+export type DeployFeedEvent = Extract<ApiEvent, { name: 'deploy:progress' | 'deploy:log' }>
+
 export interface FeedSources {
   store: ClusterStore
   events?: EventLog
   traffic?: Pick<TrafficService, 'subscribe'>
+  /** Deploy progress and log lines, already batched by their source. */
+  deploy?: { subscribe(listener: (event: DeployFeedEvent) => void): () => void }
 }
 
 export function openEventFeed(
-  { store, events, traffic }: FeedSources,
+  { store, events, traffic, deploy }: FeedSources,
   send: (event: ApiEvent) => void,
   intervalMs = SNAPSHOT_INTERVAL_MS,
 ): () => void {
@@ -53,7 +57,10 @@ export function openEventFeed(
     send({ name: 'traffic:snapshot', data: snapshot }),
   )
 
+  const unsubscribeDeploy = deploy?.subscribe(send)
+
   return () => {
+    unsubscribeDeploy?.()
     unsubscribeTraffic?.()
     unsubscribeStore()
     unsubscribeEvents?.()

@@ -9,6 +9,7 @@ import type {
   VmInfo,
   VmStatus,
 } from '../../shared/domain/cluster'
+import type { SshLoginInfo } from '../../shared/domain/provision'
 import { compareNames } from '../../shared/names'
 import { UtilizationWindow } from '../../shared/policy/utilization-window'
 import type { ReportMessage } from '../../shared/protocol/messages'
@@ -31,6 +32,8 @@ export interface VmRecord {
   agent: VmAgentInfo | null
   containers: Map<string, ContainerRecord>
   lastReportAt: number | undefined
+  /** How the VIM logs in to it, for providers that deploy agents over SSH. */
+  login: SshLoginInfo | null
 }
 
 export interface AgentArrival {
@@ -74,9 +77,11 @@ export class ClusterStore {
     provider: ProviderKind
     state: ProviderVmState
     capacity: number
+    login?: SshLoginInfo | undefined
   }): void {
     const record = this.records.get(vm.name) ?? this.blank(vm.name, vm.provider, vm.capacity)
     record.providerState = vm.state
+    record.login = vm.login ?? null
     if (!record.agent) record.capacity = vm.capacity
     this.records.set(vm.name, record)
     this.changed()
@@ -166,6 +171,7 @@ export class ClusterStore {
       agent: null,
       containers: new Map(),
       lastReportAt: undefined,
+      login: null,
     }
   }
 
@@ -207,5 +213,6 @@ function toVmInfo(record: VmRecord): VmInfo {
       : 0,
     requestRate: containers.reduce((sum, c) => sum + c.requestRate, 0),
     agent: record.agent,
+    login: record.login,
   }
 }

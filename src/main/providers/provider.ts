@@ -1,6 +1,8 @@
 // Where VMs come from. The local lab, plain SSH hosts and VirtualBox all answer the same questions, so
 // the cluster autoscaler can ask any of them for another VM or stop an idle one.
+import type { AddVmInput } from '../../shared/api/contract'
 import type { ProviderKind, ProviderVmState } from '../../shared/domain/cluster'
+import type { SshLoginInfo } from '../../shared/domain/provision'
 
 export type { ProviderVmState }
 
@@ -14,6 +16,8 @@ export interface ProviderVm {
   address?: string
   /** Most containers the VM's agent runs. */
   capacity: number
+  /** How the VIM logs in to deploy the agent, for VMs reached over SSH. */
+  login?: SshLoginInfo
 }
 
 export interface ProviderCapabilities {
@@ -33,6 +37,8 @@ export interface VmProvider {
   stop(id: string): Promise<void>
   /** Forgets a VM (stopping what the provider runs for it), where the provider can. */
   remove?(id: string): Promise<void>
+  /** Adds a VM the user describes (an SSH host by address, a VirtualBox VM by name); resolves with it. */
+  add?(input: AddVmInput): Promise<ProviderVm>
   /** Creates another VM when `capabilities.create`; resolves with it. */
   create?(): Promise<ProviderVm>
   /** Releases everything the provider started (called when the VIM exits). */

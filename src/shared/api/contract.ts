@@ -4,6 +4,15 @@ import { z } from 'zod'
 import { BackendStats } from '../balancer/backend-stats'
 import { ClusterSnapshot, VmInfo } from '../domain/cluster'
 import { ClusterEvent, EventList, EventQuery } from '../domain/events'
+import {
+  AddSshHostInput,
+  AddVirtualBoxVmInput,
+  DeployLogLine,
+  DeployProgress,
+  DeployStartInput,
+  DeployState,
+  UninstallInput,
+} from '../domain/provision'
 import { VimSettings, VimSettingsPatch } from '../domain/settings'
 import { SeriesQuery, SeriesResponse } from '../domain/time-series'
 import { TrafficSnapshot, TrafficStartInput, TrafficStatus } from '../domain/traffic'
@@ -32,9 +41,13 @@ export type Health = z.infer<typeof Health>
 const VmRef = z.object({ id: z.string().min(1, 'id is required') }).strict()
 
 export const AddVmInput = z
-  .object({ provider: z.enum(['lab', 'ssh', 'virtualbox']) })
-  .passthrough()
-  .describe('lab: another local lab VM; ssh and virtualbox: a host or VM to add (see the VMs page)')
+  .discriminatedUnion('provider', [
+    z.object({ provider: z.literal('lab') }).strict(),
+    AddSshHostInput,
+    AddVirtualBoxVmInput,
+  ])
+  .describe('lab: another local lab VM; ssh: a Linux host by address and login; virtualbox: a VM by name')
+export type AddVmInput = z.infer<typeof AddVmInput>
 
 export const ProxyStats = z.object({
   /** Where clients send workload traffic. */
@@ -75,6 +88,25 @@ export const apiCalls = {
     input: VmRef,
     output: z.object({ ok: z.literal(true) }),
   },
+  'vms:forgetHostKey': {
+    method: 'POST',
+    path: '/vms/:id/forget-host-key',
+    input: VmRef,
+    output: z.object({ ok: z.literal(true), forgotten: z.string().nullable() }),
+  },
+  'deploy:start': {
+    method: 'POST',
+    path: '/vms/:id/deploy',
+    input: DeployStartInput,
+    output: DeployProgress,
+  },
+  'deploy:uninstall': {
+    method: 'POST',
+    path: '/vms/:id/uninstall',
+    input: UninstallInput,
+    output: DeployProgress,
+  },
+  'deploy:get': { method: 'GET', path: '/vms/:id/deploy', input: VmRef, output: DeployState },
   'policy:get': { method: 'GET', path: '/policy', input: NoInput, output: VimSettings },
   'policy:set': { method: 'PUT', path: '/policy', input: VimSettingsPatch, output: VimSettings },
   'events:list': { method: 'GET', path: '/events', input: EventQuery, output: EventList },
@@ -102,6 +134,10 @@ export const apiEvents = {
   'events:appended': z.array(ClusterEvent),
   /** The running traffic generator, once a second, then its summary (state 'finished'). */
   'traffic:snapshot': TrafficSnapshot,
+  /** A deploy, upgrade or uninstall: its steps, on every change. */
+  'deploy:progress': DeployProgress,
+  /** Lines of a running deploy's output (batched). */
+  'deploy:log': z.array(DeployLogLine),
 } as const satisfies Record<string, z.ZodType>
 
 export type ApiEventName = keyof typeof apiEvents

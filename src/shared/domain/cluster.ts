@@ -1,5 +1,6 @@
 // The cluster as every tier sees it: VMs, their containers, and the snapshot the UI renders.
 import { z } from 'zod'
+import { SshLoginInfo } from './provision'
 
 export const VmStatus = z.enum(['provisioning', 'ready', 'draining', 'down', 'stopped'])
 export type VmStatus = z.infer<typeof VmStatus>
@@ -54,6 +55,8 @@ export const VmInfo = z.object({
   cpuPercent: z.number().nonnegative().default(0),
   requestRate: z.number().nonnegative().default(0),
   agent: VmAgentInfo.nullable().default(null),
+  /** How the VIM logs in to deploy the agent (SSH hosts and VirtualBox VMs with a login), else null. */
+  login: SshLoginInfo.nullable().default(null),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 
