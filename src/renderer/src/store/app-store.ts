@@ -5,6 +5,7 @@ import type { ClusterSnapshot } from '../../../shared/domain/cluster'
 import type { ConnectionState } from '../api/client'
 import { createToastSlice, type ToastState } from '../components/toasts/toast-slice'
 import { createDecisionLogSlice, type DecisionLogState } from '../views/events/decision-log'
+import { createDeployRunsSlice, type DeployRunsState } from './deploy-runs'
 
 export const PAGES = ['topology', 'vms', 'scaling', 'traffic', 'events', 'settings'] as const
 export type Page = (typeof PAGES)[number]
@@ -19,7 +20,7 @@ export const PAGE_TITLES: Record<Page, string> = {
 
 export type ThemeChoice = 'system' | 'light' | 'dark'
 
-export interface AppState extends DecisionLogState, ToastState {
+export interface AppState extends DecisionLogState, DeployRunsState, ToastState {
   connection: ConnectionState
   cluster: ClusterSnapshot | undefined
   page: Page
@@ -45,11 +46,18 @@ export const createAppStore = (initialTheme: ThemeChoice = 'system') =>
         case 'events:appended':
           get().addDecisionLog(event.data)
           break
+        case 'deploy:progress':
+          get().applyDeployProgress(event.data)
+          break
+        case 'deploy:log':
+          get().appendDeployLog(event.data)
+          break
       }
     },
     showPage: (page) => set({ page }),
     setTheme: (theme) => set({ theme }),
     ...createDecisionLogSlice(set),
+    ...createDeployRunsSlice(set),
     ...createToastSlice(set),
   }))
 

@@ -1,29 +1,34 @@
-// "Add SSH host / VirtualBox VM": checks the fields in the browser, then asks the VIM (vms:add), which
-// answers plainly while those providers are not in this version yet. "Deploy agent" says the same.
+// "Add SSH host / VirtualBox VM": checks the fields in the browser, then asks the VIM (vms:add). A new
+// SSH host is offered its agent deploy at once; the VIM's refusal (e.g. no VirtualBox) shows as it said it.
 import { type FormEvent, useEffect, useRef, useState } from 'react'
+import type { VmInfo } from '../../../../shared/domain/cluster'
 import { useApiClient } from '../../app-context'
 import { useAction, useNotify } from '../../components/toasts/use-action'
-import {
-  type AuthMethod,
-  checkHostDraft,
-  EMPTY_HOST_DRAFT,
-  type HostField as Field,
-  type HostDraft,
-} from './add-host-input'
+import { checkHostDraft, EMPTY_HOST_DRAFT, type HostField as Field, type HostDraft } from './add-host-input'
 import { HostField } from './HostField'
+import { SshHostFields } from './SshHostFields'
 
-export const DEPLOY_NOT_AVAILABLE =
-  'Deploying the agent over SSH is not available in this version yet. Meanwhile, run the command under “How agents join” on the host.'
+interface Props {
+  id: string
+  /** Opens the agent panel of a host just added; `opener` gets the focus back when it closes. */
+  onDeployAgent(vm: VmInfo, opener: HTMLElement): void
+}
 
-export function AddHostForm({ id }: { id: string }) {
+export function AddHostForm({ id, onDeployAgent }: Props) {
   const client = useApiClient()
   const run = useAction()
   const notify = useNotify()
   const [draft, setDraft] = useState<HostDraft>(EMPTY_HOST_DRAFT)
   const [submitted, setSubmitted] = useState(false)
   const [busy, setBusy] = useState(false)
-  const [outcome, setOutcome] = useState<{ tone: 'error' | 'info'; message: string }>()
+  const [failure, setFailure] = useState<string>()
+  /** The SSH host this form added last, until the next submit: its deploy is one click away. */
+  const [added, setAdded] = useState<VmInfo>()
   const form = useRef<HTMLFormElement>(null)
+  const deployNow = useRef<HTMLButtonElement>(null)
+  useEffect(() => {
+    if (added) deployNow.current?.focus()
+  }, [added])
   // After a rejected submit, take the keyboard to the first field to fix (once its message is shown).
   const [rejections, setRejections] = useState(0)
   useEffect(() => {
@@ -36,23 +41,26 @@ export function AddHostForm({ id }: { id: string }) {
     id: `host-${name}`,
     value: draft[name],
     error: errors[name],
-    onChange: (value: string) => {
-      setOutcome(undefined)
-      setDraft({ ...draft, [name]: value })
-    },
+    onChange: (value: string) => change({ ...draft, [name]: value }),
   })
+  const change = (next: HostDraft) => {
+    setFailure(undefined)
+    setDraft(next)
+  }
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     setSubmitted(true)
-    setOutcome(undefined)
+    setFailure(undefined)
+    setAdded(undefined)
     if (!check.ok) return setRejections((n) => n + 1)
     const what = check.input.provider === 'ssh' ? check.input.address : check.input.vmName
     setBusy(true)
     const result = await run(`Could not add ${what}`, () => client.call('vms:add', check.input))
     setBusy(false)
-    if (!result.ok) return setOutcome({ tone: 'error', message: result.message })
-    notify(`${result.value.name} added`, 'It appears in the table; its agent connects once deployed.')
+    if (!result.ok) return setFailure(result.message)
+    if (result.value.provider === 'ssh') setAdded(result.value)
+    else notify(`${result.value.name} added`, 'It appears in the table; its agent connects once deployed.')
     setDraft(EMPTY_HOST_DRAFT)
     setSubmitted(false)
   }
@@ -74,7 +82,7 @@ export function AddHostForm({ id }: { id: string }) {
             type="radio"
             name="host-kind"
             checked={draft.kind === 'ssh'}
-            onChange={() => setDraft({ ...draft, kind: 'ssh' })}
+            onChange={() => change({ ...draft, kind: 'ssh' })}
           />
           SSH host
         </label>
@@ -83,40 +91,13 @@ export function AddHostForm({ id }: { id: string }) {
             type="radio"
             name="host-kind"
             checked={draft.kind === 'virtualbox'}
-            onChange={() => setDraft({ ...draft, kind: 'virtualbox' })}
+            onChange={() => change({ ...draft, kind: 'virtualbox' })}
           />
           VirtualBox VM
         </label>
       </fieldset>
       {draft.kind === 'ssh' ? (
-        <div className="form-grid">
-          <HostField label="Address" placeholder="192.168.56.10" autoComplete="off" {...field('address')} />
-          <HostField label="Port" inputMode="numeric" {...field('port')} />
-          <HostField label="User" placeholder="ubuntu" autoComplete="off" {...field('user')} />
-          <div className="form-field">
-            <label htmlFor="host-auth">Authentication</label>
-            <select
-              id="host-auth"
-              value={draft.auth}
-              onChange={(event) => setDraft({ ...draft, auth: event.target.value as AuthMethod })}
-            >
-              <option value="key">Private key</option>
-              <option value="password">Password</option>
-              <option value="agent">SSH agent</option>
-            </select>
-          </div>
-          {draft.auth === 'key' && (
-            <HostField
-              label="Private key path"
-              placeholder="~/.ssh/id_ed25519"
-              autoComplete="off"
-              {...field('keyPath')}
-            />
-          )}
-          {draft.auth === 'password' && (
-            <HostField label="Password" type="password" autoComplete="off" {...field('password')} />
-          )}
-        </div>
+        <SshHostFields draft={draft} field={field} onChange={change} />
       ) : (
         <div className="form-grid">
           <HostField label="VM name" placeholder="acs-vm-1" autoComplete="off" {...field('vmName')} />
@@ -128,24 +109,27 @@ export function AddHostForm({ id }: { id: string }) {
           />
         </div>
       )}
-      {outcome && (
-        <p
-          className={outcome.tone === 'error' ? 'form-error' : 'form-note'}
-          role={outcome.tone === 'error' ? 'alert' : 'status'}
-        >
-          {outcome.message}
+      {failure && (
+        <p className="form-error" role="alert">
+          {failure}
         </p>
+      )}
+      {added && (
+        <div className="form-note added-host">
+          <p role="status">{added.name} added. Deploy its agent now, or later from its row in the table.</p>
+          <button
+            ref={deployNow}
+            type="button"
+            className="ui-button primary"
+            onClick={(event) => onDeployAgent(added, event.currentTarget)}
+          >
+            Deploy agent now
+          </button>
+        </div>
       )}
       <div className="form-actions">
         <button type="submit" className="ui-button primary" disabled={busy}>
           {busy ? 'Adding…' : draft.kind === 'ssh' ? 'Add host' : 'Add VM'}
-        </button>
-        <button
-          type="button"
-          className="ui-button"
-          onClick={() => setOutcome({ tone: 'info', message: DEPLOY_NOT_AVAILABLE })}
-        >
-          Deploy agent
         </button>
       </div>
     </form>

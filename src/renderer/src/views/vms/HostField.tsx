@@ -1,5 +1,5 @@
-// One labelled input of the add-host form, with its hint and its validation message.
-import type { InputHTMLAttributes } from 'react'
+// One labelled input of the VMs page's forms (add host, deploy), with its hint and its validation message.
+import type { InputHTMLAttributes, Ref } from 'react'
 
 interface Props extends Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value'> {
   id: string
@@ -7,6 +7,7 @@ interface Props extends Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' |
   value: string
   error: string | undefined
   hint?: string
+  ref?: Ref<HTMLInputElement>
   onChange(value: string): void
 }
 

@@ -1,13 +1,21 @@
-// One VM in the table: what it is, where it answers, what runs on it, and start/stop/remove.
+// One VM in the table: what it is, where it answers, what runs on it, and start/stop/remove; for SSH
+// hosts and VirtualBox VMs also the agent panel (deploy, upgrade, uninstall).
 import { useEffect, useRef, useState } from 'react'
 import type { VmInfo } from '../../../../shared/domain/cluster'
 import { useApiClient } from '../../app-context'
 import { useAction } from '../../components/toasts/use-action'
-import { PROVIDER_LABELS, vmActions } from './provider-capabilities'
+import { DeployAgentButton } from './deploy/DeployAgentButton'
+import { canDeployAgent, PROVIDER_LABELS, vmActions } from './provider-capabilities'
 
 type Pending = 'start' | 'stop' | 'remove' | undefined
 
-export function VmRow({ vm }: { vm: VmInfo }) {
+export interface VmRowProps {
+  vm: VmInfo
+  /** Opens the agent panel; `opener` gets the focus back when it closes. */
+  onOpenAgentPanel(vm: VmInfo, opener: HTMLElement): void
+}
+
+export function VmRow({ vm, onOpenAgentPanel }: VmRowProps) {
   const client = useApiClient()
   const run = useAction()
   const [pending, setPending] = useState<Pending>()
@@ -36,20 +44,23 @@ export function VmRow({ vm }: { vm: VmInfo }) {
       <td>{PROVIDER_LABELS[vm.provider]}</td>
       <td>{vm.address ? <code>{vm.address}</code> : <span className="muted">not known yet</span>}</td>
       <td>
-        {!vm.agent ? (
-          <span className="muted">not connected</span>
-        ) : (
-          <>
-            <span className="agent-version">{vm.agent.version}</span>
-            {vm.agent.runtime === 'process' ? (
-              <span className="badge warn" title="Plain processes: CPU and memory limits are not enforced">
-                no isolation
-              </span>
-            ) : (
-              <span className="muted small">Docker</span>
-            )}
-          </>
-        )}
+        <div className="agent-cell">
+          {!vm.agent ? (
+            <span className="muted">not connected</span>
+          ) : (
+            <span>
+              <span className="agent-version">{vm.agent.version}</span>
+              {vm.agent.runtime === 'process' ? (
+                <span className="badge warn" title="Plain processes: CPU and memory limits are not enforced">
+                  no isolation
+                </span>
+              ) : (
+                <span className="muted small">Docker</span>
+              )}
+            </span>
+          )}
+          {canDeployAgent(vm) && <DeployAgentButton vm={vm} onOpen={onOpenAgentPanel} />}
+        </div>
       </td>
       <td>
         <span className={`badge status-${vm.status}`}>{vm.status}</span>

@@ -1,8 +1,11 @@
 // The cluster's VMs as a table, live from the core's snapshots.
 import type { VmInfo } from '../../../../shared/domain/cluster'
-import { VmRow } from './VmRow'
+import { VmRow, type VmRowProps } from './VmRow'
 
-export function VmTable({ vms }: { vms: readonly VmInfo[] }) {
+export function VmTable({
+  vms,
+  onOpenAgentPanel,
+}: { vms: readonly VmInfo[] } & Pick<VmRowProps, 'onOpenAgentPanel'>) {
   return (
     <div className="table-scroll">
       <table className="data-table vm-table">
@@ -25,7 +28,7 @@ export function VmTable({ vms }: { vms: readonly VmInfo[] }) {
         </thead>
         <tbody>
           {vms.map((vm) => (
-            <VmRow key={vm.id} vm={vm} />
+            <VmRow key={vm.id} vm={vm} onOpenAgentPanel={onOpenAgentPanel} />
           ))}
         </tbody>
       </table>

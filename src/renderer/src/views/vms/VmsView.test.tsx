@@ -1,9 +1,11 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
+import { deployProgress } from '../../test-support/deploy-fixtures'
 import { FakeApiClient } from '../../test-support/fake-api-client'
 import { container, snapshot, vm } from '../../test-support/fixtures'
 import { renderWithApp } from '../../test-support/render-app'
+import { REMEMBER_LABEL } from './SshHostFields'
 import { VmsView } from './VmsView'
 
 const HUB = { url: 'wss://10.0.0.1:17070', fingerprint: 'SHA256:AB:CD', joinToken: 'secret-join-token' }
@@ -146,13 +148,9 @@ describe('the add-host form', () => {
     expect(client.callsTo('vms:add')).toEqual([])
   })
 
-  it('sends a valid host and shows the VIM’s answer that it is not available yet', async () => {
+  it('shows the VIM’s refusal as it said it, next to the form and as a toast', async () => {
     const { client } = open()
-    client.fail(
-      'vms:add',
-      'unavailable',
-      'Adding SSH hosts is not available in this version yet; the local lab is.',
-    )
+    client.fail('vms:add', 'unavailable', 'SSH hosts cannot be added in this process (no SSH-host provider).')
     type('Address', '192.168.56.10')
     type('User', 'ubuntu')
     fireEvent.change(screen.getByLabelText('Authentication'), { target: { value: 'agent' } })
@@ -163,12 +161,93 @@ describe('the add-host form', () => {
       ]),
     )
     const form = within(screen.getByRole('form', { name: 'Add an SSH host or a VirtualBox VM' }))
-    expect((await form.findByRole('alert')).textContent).toContain('not available in this version yet')
+    expect((await form.findByRole('alert')).textContent).toContain('no SSH-host provider')
+    expect(screen.getAllByRole('alert')).toHaveLength(2)
   })
 
-  it('says plainly that deploying the agent is not available yet', () => {
+  it('sends a password login with its name, capacity and “remember”, then offers the deploy', async () => {
+    const { client } = open()
+    const added = vm({ name: 'lab-host-1', provider: 'ssh', agent: null, address: '' })
+    client.on('vms:add', () => added).on('deploy:get', () => ({ progress: null, log: [] }))
+    type('Address', '192.168.56.10')
+    type('User', 'ubuntu')
+    fireEvent.change(screen.getByLabelText('Authentication'), { target: { value: 'password' } })
+    type('Password', 'pw')
+    type('Name (optional)', 'lab-host-1')
+    type('Capacity (optional)', '6')
+    fireEvent.click(screen.getByLabelText(REMEMBER_LABEL))
+    fireEvent.click(screen.getByRole('button', { name: 'Add host' }))
+    await waitFor(() =>
+      expect(client.callsTo('vms:add')).toEqual([
+        {
+          provider: 'ssh',
+          name: 'lab-host-1',
+          capacity: 6,
+          address: '192.168.56.10',
+          port: 22,
+          user: 'ubuntu',
+          auth: 'password',
+          password: 'pw',
+          remember: true,
+        },
+      ]),
+    )
+    const deployNow = await screen.findByRole('button', { name: 'Deploy agent now' })
+    expect(document.activeElement).toBe(deployNow)
+    fireEvent.click(deployNow)
+    const panel = await screen.findByRole('dialog', { name: 'Agent on lab-host-1' })
+    fireEvent.keyDown(panel, { key: 'Escape' })
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(document.activeElement).toBe(deployNow)
+  })
+
+  it('shows a key passphrase field and no “remember” for the SSH agent', () => {
     open()
-    fireEvent.click(screen.getByRole('button', { name: 'Deploy agent' }))
-    expect(screen.getByRole('status').textContent).toMatch(/not available in this version yet/)
+    expect(screen.getByLabelText('Key passphrase (optional)')).toBeTruthy()
+    expect(screen.getByLabelText(REMEMBER_LABEL)).toBeTruthy()
+    fireEvent.change(screen.getByLabelText('Authentication'), { target: { value: 'agent' } })
+    expect(screen.queryByLabelText('Key passphrase (optional)')).toBeNull()
+    expect(screen.queryByLabelText(REMEMBER_LABEL)).toBeNull()
+  })
+
+  it('names a bad capacity next to its field', async () => {
+    const { client } = open()
+    type('Address', '192.168.56.10')
+    type('User', 'ubuntu')
+    type('Private key path', '~/.ssh/id_ed25519')
+    type('Capacity (optional)', '100')
+    fireEvent.click(screen.getByRole('button', { name: 'Add host' }))
+    const capacity = screen.getByLabelText('Capacity (optional)')
+    await waitFor(() => expect(document.activeElement).toBe(capacity))
+    expect(document.getElementById('host-capacity-error')?.textContent).toMatch(/from 1 to 64/)
+    expect(client.callsTo('vms:add')).toEqual([])
+  })
+})
+
+describe('the agent panel from the table', () => {
+  it('is offered on SSH hosts and VirtualBox VMs, not on lab VMs', () => {
+    setUp()
+    expect(row('lab-1').queryByRole('button', { name: /agent/ })).toBeNull()
+    expect(row('ssh-10.0.0.5').getByRole('button', { name: 'Upgrade agent on ssh-10.0.0.5' })).toBeTruthy()
+  })
+
+  it('opens for a VM, says on its row what runs, and gives the focus back on close', async () => {
+    const { client } = setUp()
+    client.on('deploy:get', () => ({ progress: null, log: [] }))
+    const upgrade = screen.getByRole('button', { name: 'Upgrade agent on ssh-10.0.0.5' })
+    fireEvent.click(upgrade)
+    const panel = within(await screen.findByRole('dialog', { name: 'Agent on ssh-10.0.0.5' }))
+    expect(await panel.findByRole('button', { name: 'Start upgrade' })).toBeTruthy()
+    act(() =>
+      client.emit({
+        name: 'deploy:progress',
+        data: deployProgress({ vmId: 'ssh-10.0.0.5', operation: 'upgrade' }),
+      }),
+    )
+    expect(upgrade.textContent).toBe('Upgrading…')
+    expect(upgrade.getAttribute('aria-label')).toBe('Upgrading the agent on ssh-10.0.0.5: show progress')
+    fireEvent.click(panel.getByRole('button', { name: 'Close' }))
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(document.activeElement).toBe(upgrade)
   })
 })

@@ -1,9 +1,11 @@
-// The VMs page: the cluster's VMs with their actions, adding a lab VM or your own host, and how an
-// agent on any machine joins the hub.
-import { useState } from 'react'
+// The VMs page: the cluster's VMs with their actions, adding a lab VM or your own host, deploying an
+// agent to a host over SSH, and how an agent on any machine joins the hub.
+import { useCallback, useRef, useState } from 'react'
+import type { VmInfo } from '../../../../shared/domain/cluster'
 import { useApiClient, useApp } from '../../app-context'
 import { useAction, useNotify } from '../../components/toasts/use-action'
 import { AddHostForm } from './AddHostForm'
+import { DeployPanel } from './deploy/DeployPanel'
 import { HubJoinBox } from './HubJoinBox'
 import { VmTable } from './VmTable'
 
@@ -16,6 +18,19 @@ export function VmsView() {
   const notify = useNotify()
   const [addingLab, setAddingLab] = useState(false)
   const [hostFormOpen, setHostFormOpen] = useState(false)
+  const [agentPanel, setAgentPanel] = useState<VmInfo>()
+  const agentPanelOpener = useRef<HTMLElement | null>(null)
+  // The snapshot's copy is fresher; a host just added may not be in a snapshot yet.
+  const agentPanelVm = agentPanel && (cluster?.vms.find((v) => v.id === agentPanel.id) ?? agentPanel)
+
+  const openAgentPanel = useCallback((vm: VmInfo, opener: HTMLElement) => {
+    agentPanelOpener.current = opener
+    setAgentPanel(vm)
+  }, [])
+  const closeAgentPanel = useCallback(() => {
+    setAgentPanel(undefined)
+    if (agentPanelOpener.current?.isConnected) agentPanelOpener.current.focus()
+  }, [])
 
   const addLabVm = async () => {
     setAddingLab(true)
@@ -56,12 +71,13 @@ export function VmsView() {
           </p>
         </div>
       ) : (
-        <VmTable vms={cluster.vms} />
+        <VmTable vms={cluster.vms} onOpenAgentPanel={openAgentPanel} />
       )}
       <div className="vms-panels">
-        {hostFormOpen && <AddHostForm id={HOST_FORM_ID} />}
+        {hostFormOpen && <AddHostForm id={HOST_FORM_ID} onDeployAgent={openAgentPanel} />}
         <HubJoinBox />
       </div>
+      {agentPanelVm && <DeployPanel key={agentPanelVm.id} vm={agentPanelVm} onClose={closeAgentPanel} />}
     </div>
   )
 }

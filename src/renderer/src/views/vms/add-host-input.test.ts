@@ -20,6 +20,11 @@ describe('checkHostDraft', () => {
     ['a user with a space', { user: 'my user' }, 'user', /Linux user name/],
     ['a key login without a key', { keyPath: ' ' }, 'keyPath', /private key’s path/],
     ['a password login without a password', { auth: 'password' as const }, 'password', /Enter the password/],
+    ['a name with a space', { name: 'lab host' }, 'name', /letters, digits/],
+    ['a name starting with a dot', { name: '.hidden' }, 'name', /starting with a letter or digit/],
+    ['capacity 0', { capacity: '0' }, 'capacity', /from 1 to 64/],
+    ['capacity 65', { capacity: '65' }, 'capacity', /from 1 to 64/],
+    ['a capacity that is no number', { capacity: 'four' }, 'capacity', /whole number/],
   ])('rejects %s', (_, overrides, field, message) => {
     const check = checkHostDraft(ssh(overrides))
     expect(check.ok).toBe(false)
@@ -47,6 +52,36 @@ describe('checkHostDraft', () => {
     expect(check.ok && 'keyPath' in check.input).toBe(false)
   })
 
+  it('sends the optional name and capacity only when given', () => {
+    const check = checkHostDraft(ssh({ name: ' lab-host-1 ', capacity: ' 6 ' }))
+    expect(check.ok && check.input).toMatchObject({ name: 'lab-host-1', capacity: 6 })
+    const plain = checkHostDraft(ssh({}))
+    expect(plain.ok && Object.keys(plain.input)).not.toContain('name')
+    expect(plain.ok && Object.keys(plain.input)).not.toContain('capacity')
+  })
+
+  it.each([
+    [
+      'a password, remembered',
+      { auth: 'password' as const, password: 'pw', remember: true },
+      { password: 'pw', remember: true },
+    ],
+    [
+      'a key passphrase, remembered',
+      { passphrase: 'pp', remember: true },
+      { passphrase: 'pp', remember: true },
+    ],
+    ['a key passphrase, not remembered', { passphrase: 'pp' }, { passphrase: 'pp' }],
+    ['nothing to remember', { remember: true }, {}],
+    ['the SSH agent (no secret at all)', { auth: 'agent' as const, passphrase: 'pp', remember: true }, {}],
+  ])('sends %s as such', (_, overrides, secrets) => {
+    const check = checkHostDraft(ssh(overrides))
+    expect(check.ok).toBe(true)
+    if (!check.ok || check.input.provider !== 'ssh') return
+    const { password, passphrase, remember } = check.input
+    expect(JSON.parse(JSON.stringify({ password, passphrase, remember }))).toEqual(secrets)
+  })
+
   it('needs a VirtualBox VM’s name; the template is optional', () => {
     const draft = { ...EMPTY_HOST_DRAFT, kind: 'virtualbox' as const }
     const missing = checkHostDraft(draft)
@@ -61,7 +96,7 @@ describe('checkHostDraft', () => {
   })
 
   it('names every bad field at once', () => {
-    const check = checkHostDraft(ssh({ address: '', port: '0', user: '' }))
-    expect(!check.ok && Object.keys(check.errors).sort()).toEqual(['address', 'port', 'user'])
+    const check = checkHostDraft(ssh({ address: '', port: '0', user: '', capacity: '0' }))
+    expect(!check.ok && Object.keys(check.errors).sort()).toEqual(['address', 'capacity', 'port', 'user'])
   })
 })

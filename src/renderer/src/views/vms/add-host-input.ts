@@ -1,40 +1,66 @@
-// The "Add SSH host / VirtualBox VM" form's model: its text fields → the vms:add input, checked in the
+// The "Add SSH host / VirtualBox VM" form's model: its fields → the vms:add input, checked in the
 // browser first, so a typo is named next to its field before the VIM is asked.
 import { z } from 'zod'
+import type { AddSshHostInput, AddVirtualBoxVmInput } from '../../../../shared/domain/provision'
 
 export type HostKind = 'ssh' | 'virtualbox'
 export type AuthMethod = 'key' | 'password' | 'agent'
 
 export interface HostDraft {
   kind: HostKind
+  /** Optional: the VIM derives one from the address. */
+  name: string
   address: string
   port: string
   user: string
   auth: AuthMethod
   keyPath: string
   password: string
+  /** Optional: only an encrypted key has one. */
+  passphrase: string
+  /** Keep the password or passphrase for later deploys. */
+  remember: boolean
+  /** Optional: the VIM derives it from the host's cores. */
+  capacity: string
   vmName: string
   template: string
 }
 
-export type HostField = Exclude<keyof HostDraft, 'kind'>
+/** The fields typed as text, each of which may carry a message. */
+export type HostField = Exclude<keyof HostDraft, 'kind' | 'auth' | 'remember'>
 
 export const EMPTY_HOST_DRAFT: HostDraft = {
   kind: 'ssh',
+  name: '',
   address: '',
   port: '22',
   user: '',
   auth: 'key',
   keyPath: '',
   password: '',
+  passphrase: '',
+  remember: false,
+  capacity: '',
   vmName: '',
   template: '',
 }
+
+/** The most containers the core lets one host run (AddSshHostInput.capacity). */
+export const MAX_HOST_CAPACITY = 64
 
 // A DNS name (labels of letters, digits and hyphens), an IPv4 address or an IPv6 address.
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 const IPV6 = /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/
+const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+
+const name = z
+  .string()
+  .trim()
+  .refine(
+    (value) => value === '' || VM_NAME.test(value),
+    'A name is up to 63 letters, digits, ".", "_" or "-", starting with a letter or digit.',
+  )
 
 const address = z
   .string()
@@ -60,16 +86,30 @@ const user = z
   .min(1, 'Enter the user to log in as, e.g. ubuntu.')
   .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'Enter a Linux user name: letters, digits, ".", "_" or "-".')
 
-const sshLogin = {
-  address,
-  port,
-  user,
-  auth: z.enum(['key', 'password', 'agent']),
-  keyPath: z.string().trim(),
-  password: z.string(),
-}
+const capacity = z
+  .string()
+  .trim()
+  .refine(
+    (value) =>
+      value === '' || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_HOST_CAPACITY),
+    `The capacity is a whole number of containers from 1 to ${MAX_HOST_CAPACITY}, or empty for the default.`,
+  )
 
-const SshHost = z.object({ provider: z.literal('ssh'), ...sshLogin }).superRefine(requireSecret)
+const SshHost = z
+  .object({
+    provider: z.literal('ssh'),
+    name,
+    address,
+    port,
+    user,
+    auth: z.enum(['key', 'password', 'agent']),
+    keyPath: z.string().trim(),
+    password: z.string(),
+    passphrase: z.string(),
+    remember: z.boolean(),
+    capacity,
+  })
+  .superRefine(requireSecret)
 
 const VirtualBoxVm = z.object({
   provider: z.literal('virtualbox'),
@@ -97,17 +137,7 @@ function requireSecret(login: { auth: AuthMethod; keyPath: string; password: str
 }
 
 /** What vms:add receives: only the fields the chosen kind and login method use. */
-export type AddHostInput =
-  | {
-      provider: 'ssh'
-      address: string
-      port: number
-      user: string
-      auth: AuthMethod
-      keyPath?: string
-      password?: string
-    }
-  | { provider: 'virtualbox'; vmName: string; template?: string }
+export type AddHostInput = z.input<typeof AddSshHostInput> | z.input<typeof AddVirtualBoxVmInput>
 
 export type HostCheck =
   | { ok: true; input: AddHostInput }
@@ -120,20 +150,26 @@ export function checkHostDraft(draft: HostDraft): HostCheck {
     return { ok: false, errors } as const
   }
   if (draft.kind === 'virtualbox') {
-    const result = VirtualBoxVm.safeParse({ provider: 'virtualbox', ...draft })
+    const result = VirtualBoxVm.safeParse({ ...draft, provider: 'virtualbox' })
     if (!result.success) return collect(result.error.issues)
     const { vmName, template } = result.data
     return { ok: true, input: { provider: 'virtualbox', vmName, ...(template && { template }) } }
   }
-  const result = SshHost.safeParse({ provider: 'ssh', ...draft })
+  const result = SshHost.safeParse({ ...draft, provider: 'ssh' })
   if (!result.success) return collect(result.error.issues)
-  const { keyPath, password, ...login } = result.data
+  const { name, capacity, keyPath, password, passphrase, remember, ...login } = result.data
+  const secret = login.auth === 'password' ? password : login.auth === 'key' ? passphrase : ''
   return {
     ok: true,
     input: {
       ...login,
+      ...(name && { name }),
+      ...(capacity && { capacity: Number(capacity) }),
       ...(login.auth === 'key' && { keyPath }),
       ...(login.auth === 'password' && { password }),
+      ...(login.auth === 'key' && passphrase && { passphrase }),
+      // Remembering means nothing without a secret; the VIM's default is to forget.
+      ...(secret && remember && { remember: true }),
     },
   }
 }

@@ -1,5 +1,6 @@
 // What the VMs page may offer per provider: the control API refuses the rest (vms:start/stop answer
 // 'conflict' for a provider that cannot power its VMs), so the buttons say why before a click.
+// Deploying the agent over SSH is offered where the user brings the machine: the lab starts its own.
 import type { ProviderKind, VmInfo } from '../../../../shared/domain/cluster'
 
 export const PROVIDER_LABELS: Record<ProviderKind, string> = {
@@ -28,4 +29,9 @@ export function vmActions(vm: VmInfo): VmActionState {
   if (vm.status === 'down') return { start: undefined, stop: undefined }
   if (vm.status === 'stopped') return { start: undefined, stop: `${vm.name} is already stopped.` }
   return { start: `${vm.name} is already running.`, stop: undefined }
+}
+
+/** SSH hosts and VirtualBox VMs get their agent deployed over SSH; lab VMs come with theirs. */
+export function canDeployAgent(vm: VmInfo): boolean {
+  return vm.provider === 'ssh' || vm.provider === 'virtualbox'
 }
