@@ -23,6 +23,7 @@ import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
 import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
 import { SshHostProvider } from './providers/ssh/ssh-host-provider'
+import { VirtualBoxMembers } from './providers/virtualbox/virtualbox-members'
 import { FrontProxy } from './proxy/front-proxy'
 import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
@@ -192,6 +193,19 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (warning) events.append({ kind: 'error', message: warning })
     providers.push(sshHosts)
     stoppers.push(() => sshHosts.close())
+    const virtualbox = await VirtualBoxMembers.open({
+      dataDir: options.dataDir,
+      log: (entry) => {
+        if (entry.level !== 'info')
+          events.append({ kind: 'provider', message: entry.text, ...(entry.vm && { vmId: entry.vm }) })
+        log[entry.level === 'error' ? 'warn' : 'debug'](entry.text)
+      },
+    })
+    if (virtualbox.problem) events.append({ kind: 'error', message: virtualbox.problem })
+    if (virtualbox.members) {
+      providers.push(virtualbox.members)
+      stoppers.push(() => virtualbox.members?.close())
+    }
     const refreshProviders = async () => {
       for (const provider of providers) for (const vm of await provider.list()) store.providerVm(vm)
     }
