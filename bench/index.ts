@@ -9,6 +9,7 @@ import { benchAgentStats } from './agent-stats'
 import { autoscalingSection } from './autoscaling'
 import { hubScaleSection } from './hub/hub-section'
 import { proxySection } from './proxy/proxy-section'
+import { rendererFpsPart } from './renderer/renderer-fps-section'
 
 interface BenchSection {
   title: string
@@ -57,22 +58,25 @@ async function agentStatsSection(quick: boolean): Promise<BenchSection> {
   }
 }
 
-function rendererSection(): BenchSection {
+async function rendererSection(quick: boolean): Promise<BenchSection> {
   const r = measureSnapshotApply({ rounds: 1000 })
+  const fps = await rendererFpsPart({ quick, log: (line) => process.stderr.write(`${line}\n`) })
   return {
-    title: 'Renderer: applying one cluster snapshot',
+    title: 'Renderer: applying one cluster snapshot, and frames per second',
     method: [
-      `The topology's pure snapshot → React Flow nodes/edges step (buildTopologyGraph) on a synthetic cluster of`,
-      `${r.vms} VMs × ${r.containersPerVm} containers in which a third of the containers change every round, ${r.rounds}`,
-      'rounds in Node after a warm-up. Unchanged nodes are reused so that React Flow re-renders only what changed.',
-      'Frames per second of the graph in a browser depend on the GPU; they were measured by hand in headless Chromium',
-      '(software rendering) at ~30 ms of React commit per snapshot with all 551 nodes in view and ~12 ms in the default',
-      'opening view; an automated browser measurement is not part of this suite yet.',
-    ].join(' '),
+      [
+        `The topology's pure snapshot → React Flow nodes/edges step (buildTopologyGraph) on a synthetic cluster of`,
+        `${r.vms} VMs × ${r.containersPerVm} containers in which a third of the containers change every round, ${r.rounds}`,
+        'rounds in Node after a warm-up. Unchanged nodes are reused so that React Flow re-renders only what changed.',
+      ].join(' '),
+      fps.method,
+    ].join('\n\n'),
     table: [
       '| Nodes | Edges | Apply p50 | Apply p95 | Max | Nodes reused |',
       '| --- | --- | --- | --- | --- | --- |',
       `| ${r.nodes} | ${r.edges} | ${r.p50Ms.toFixed(2)} ms | ${r.p95Ms.toFixed(2)} ms | ${r.maxMs.toFixed(2)} ms | ${(r.reusedShare * 100).toFixed(0)} % |`,
+      '',
+      fps.table,
     ].join('\n'),
   }
 }
@@ -89,7 +93,8 @@ async function main(): Promise<void> {
   sections.push(await proxySection({ quick }))
   process.stderr.write('bench: hub at scale…\n')
   sections.push(await hubScaleSection({ quick }))
-  sections.push(rendererSection())
+  process.stderr.write('bench: renderer (snapshot apply, frames per second in Chromium)…\n')
+  sections.push(await rendererSection(quick))
 
   const doc = [
     '# Benchmarks',

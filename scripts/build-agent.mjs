@@ -18,6 +18,26 @@ const common = {
   logLevel: 'warning',
 }
 
+/**
+ * The shipped agent embeds its workload, so the on-the-fly bundler (workload/bundle.ts, which needs
+ * esbuild from node_modules) is replaced by a stub: a VM has Node and nothing else.
+ */
+const embeddedWorkloadOnly = {
+  name: 'embedded-workload-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/bundle$/ }, (args) =>
+      args.importer.endsWith(join('workload', 'source.ts'))
+        ? { path: 'bundle', namespace: 'acs-stub' }
+        : undefined,
+    )
+    build.onLoad({ filter: /.*/, namespace: 'acs-stub' }, () => ({
+      contents:
+        "export function bundleWorkloadServer() { throw new Error('the shipped agent embeds its workload') }",
+      loader: 'js',
+    }))
+  },
+}
+
 export async function buildAgent() {
   const workload = await build({
     ...common,
@@ -35,8 +55,9 @@ export async function buildAgent() {
       __ACS_WORKLOAD_SOURCE__: JSON.stringify(workload.outputFiles[0].text),
       __ACS_AGENT_VERSION__: JSON.stringify(version),
     },
-    // esbuild only serves development builds of the workload; the native addons are ssh2's optional ones.
-    external: ['esbuild', 'cpu-features', '*.node'],
+    // The native addons are ssh2's optional ones.
+    external: ['cpu-features', '*.node'],
+    plugins: [embeddedWorkloadOnly],
     // Bundled CommonJS dependencies call require() for Node built-ins and read __dirname.
     banner: {
       js: [

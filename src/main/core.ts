@@ -24,6 +24,7 @@ import type { VmProvider } from './providers/provider'
 import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
 import { SshHostProvider } from './providers/ssh/ssh-host-provider'
 import { VirtualBoxMembers } from './providers/virtualbox/virtualbox-members'
+import { DeployService } from './provision/deploy-service'
 import { FrontProxy } from './proxy/front-proxy'
 import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
@@ -185,16 +186,44 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       providers.push(lab)
       stoppers.push(() => lab.close())
     }
+    const deployer = new DeployService({
+      dataDir: options.dataDir,
+      agentBundle: options.agentBundle,
+      agentVersion: version,
+      hub: () => ({
+        port: hubAddress.port,
+        boundHost: options.host,
+        fingerprint: certificate.fingerprint,
+        joinToken,
+      }),
+      agentDefaults: () => DEPLOYED_CONTAINER,
+      resolveTarget: (id) => sshHosts.target(id) ?? virtualbox.members?.target(id),
+      waitForAgent: (vmName, { timeoutMs, signal }) => nextHello(hub, vmName, timeoutMs, signal),
+      log: (text) => log.debug(text),
+    })
+    stoppers.push(() => deployer.close())
     const { provider: sshHosts, warning } = await SshHostProvider.open({
       dataDir: options.dataDir,
       secretBox: options.secretBox ?? keyFileSecretBox(options.dataDir),
       nameTaken: (name) => store.vm(name) !== undefined,
+      hostKey: (address, port) => deployer.hostKeyFingerprint(address, port),
     })
     if (warning) events.append({ kind: 'error', message: warning })
     providers.push(sshHosts)
     stoppers.push(() => sshHosts.close())
     const virtualbox = await VirtualBoxMembers.open({
       dataDir: options.dataDir,
+      // A clone the autoscaler asked for gets its agent at once, with the login in virtualbox.json.
+      onCreated: (vm) =>
+        void deployer
+          .start({ id: vm.id, installDocker: false })
+          .catch((error) =>
+            events.append({
+              kind: 'error',
+              vmId: vm.id,
+              message: `${vm.id}: agent not deployed: ${errorMessage(error)}`,
+            }),
+          ),
       log: (entry) => {
         if (entry.level !== 'info')
           events.append({ kind: 'provider', message: entry.text, ...(entry.vm && { vmId: entry.vm }) })
@@ -235,6 +264,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       providers: () => providers,
       hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
       traffic,
+      deploy: deployer,
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         autoscaler.resetHistory()
@@ -255,7 +285,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       store,
       events,
       metrics,
-      feed: { store, events, traffic },
+      feed: { store, events, traffic, deploy: deployer },
       hubUrl: hubAddress.url,
       proxyUrl,
       stop,
@@ -264,6 +294,31 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     await stop()
     throw error
   }
+}
+
+/** Containers of agents deployed over SSH: the agent's own defaults (one user ≈ half of one). */
+const DEPLOYED_CONTAINER = { cpusPerContainer: 0.5, memoryPerContainer: '256m' }
+
+/** Resolves on the first hello from `vmName` after the call (not an agent already connected). */
+function nextHello(hub: AgentHub, vmName: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (outcome: () => void) => {
+      clearTimeout(timer)
+      unsubscribe()
+      signal.removeEventListener('abort', aborted)
+      outcome()
+    }
+    const unsubscribe = hub.on('connected', (session) => {
+      if (session.vmName === vmName) finish(resolve)
+    })
+    const timer = setTimeout(
+      () =>
+        finish(() => reject(new Error(`no hello from ${vmName} within ${Math.round(timeoutMs / 1000)} s`))),
+      timeoutMs,
+    )
+    const aborted = () => finish(() => reject(signal.reason ?? new Error('cancelled')))
+    signal.addEventListener('abort', aborted)
+  })
 }
 
 /** The policy an agent uses when it must decide alone: the cluster's, bounded by the VM's capacity. */

@@ -155,10 +155,18 @@ describe.runIf(run)('a cluster of three SSH hosts deployed from the VIM', () => 
       expect(
         onHost(hosts, host.address, ['sh', '-c', 'ls -A /opt/auto-cloud-scaler 2>/dev/null; true']),
       ).toBe('')
-      expect(onHost(hosts, host.address, ['sh', '-c', 'pgrep -f vmm-agent || true'])).toBe('')
+      expect(onHost(hosts, host.address, ['sudo', '-n', 'sh', '-c', AGENTS_HERE])).toBe('')
     }
   }, 300_000)
 })
+
+/**
+ * Agent processes on this host: lab hosts share one process table, so only those in the host's own mount
+ * namespace count ('[.]' keeps pgrep from matching this very command line).
+ */
+const AGENTS_HERE =
+  'for p in $(pgrep -f "vmm-agent[.]mjs|agent-supervisor[.]sh"); do ' +
+  '[ "$(readlink /proc/$p/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] && echo "$p"; done; true'
 
 /** The agent's containers in one lab host's Docker Engine (ids), through its socket in the root namespace. */
 function managedContainers(socket: string | undefined): string[] {

@@ -8,6 +8,7 @@ import { SshAuthMethod } from '../../../shared/domain/provision'
 import { errorMessage } from '../../../shared/issues'
 import { SettingsStore } from '../../cluster/settings-store'
 import type { ProviderVm, VmProvider } from '../provider'
+import type { SshTarget } from '../ssh/ssh-host-provider'
 import { VirtualBoxSettings } from './settings'
 import { VBoxManage } from './vboxmanage'
 import { type VirtualBoxLogEntry, VirtualBoxProvider } from './virtualbox-provider'
@@ -37,6 +38,8 @@ export interface VirtualBoxMembersOptions {
 export class VirtualBoxMembers implements VmProvider {
   readonly kind = 'virtualbox' as const
   private inner: VirtualBoxProvider
+  /** Each VM's address as last listed (the Guest Additions report it). */
+  private addresses = new Map<string, string>()
 
   private constructor(
     private readonly file: SettingsStore<typeof VirtualBoxFile>,
@@ -86,7 +89,17 @@ export class VirtualBoxMembers implements VmProvider {
 
   /** In the cluster a VM's id is its name, under every provider (the provider accepts both). */
   async list(): Promise<ProviderVm[]> {
-    return (await this.inner.list()).map((vm) => ({ ...vm, id: vm.name }))
+    const vms = (await this.inner.list()).map((vm) => ({ ...vm, id: vm.name }))
+    this.addresses = new Map(vms.flatMap((vm) => (vm.address ? [[vm.name, vm.address] as const] : [])))
+    return vms
+  }
+
+  /** The SSH login for deploying the agent onto a VM, once its address is known and a login is set. */
+  target(id: string): SshTarget | undefined {
+    const login = this.file.get().login
+    const address = this.addresses.get(id)
+    if (!login || !address) return undefined
+    return { vmName: id, login: { ...login, address } }
   }
 
   /** Adds an existing VM by name; a template given with it is where later VMs are cloned from. */
@@ -115,6 +128,7 @@ export class VirtualBoxMembers implements VmProvider {
   async create(): Promise<ProviderVm> {
     const created = await this.inner.create()
     const vm = { ...created, id: created.name }
+    if (vm.address) this.addresses.set(vm.name, vm.address)
     this.options.onCreated?.(vm)
     return vm
   }

@@ -11,12 +11,12 @@ import {
   ReactFlow,
   type ReactFlowInstance,
 } from '@xyflow/react'
-import { useCallback, useEffect, useRef } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useApp } from '../../app-context'
 import { ContainerNode } from './ContainerNode'
 import { RateEdge } from './RateEdge'
 import type { TopologyGraph, TopologyNode } from './topology-graph'
-import { boundsOf, initialViewport } from './topology-viewport'
+import { boundsOf, initialViewport, READABLE_ZOOM } from './topology-viewport'
 import { VimNode } from './VimNode'
 import { VmNode } from './VmNode'
 
@@ -30,6 +30,9 @@ export function TopologyFlow({ graph, onOpen }: { graph: TopologyGraph; onOpen(n
   const wrapper = useRef<HTMLDivElement>(null)
   const flow = useRef<ReactFlowInstance<TopologyNode> | undefined>(undefined)
   const userMoved = useRef(false)
+  // Zoomed out this far, busy edges keep their dashes but stop marching: the motion is too small to
+  // see, and repainting every edge on every frame halved the frame rate of a 50-VM overview.
+  const [overview, setOverview] = useState(false)
   const latest = useRef({ graph, onOpen })
   useEffect(() => {
     latest.current = { graph, onOpen }
@@ -67,7 +70,7 @@ export function TopologyFlow({ graph, onOpen }: { graph: TopologyGraph; onOpen(n
   }, [])
 
   return (
-    <div className="topology-flow" ref={wrapper}>
+    <div className={overview ? 'topology-flow is-overview' : 'topology-flow'} ref={wrapper}>
       <ReactFlow<TopologyNode>
         aria-label="Cluster topology: the VIM, its VMs and their containers"
         nodes={graph.nodes}
@@ -86,6 +89,8 @@ export function TopologyFlow({ graph, onOpen }: { graph: TopologyGraph; onOpen(n
         onMoveStart={(event) => {
           if (event) userMoved.current = true
         }}
+        // Also called for the app's own moves (the opening frame, "Fit View").
+        onMove={(_event, viewport) => setOverview(viewport.zoom < READABLE_ZOOM)}
         // Zoomed in on a big cluster, React Flow then mounts only the nodes in view.
         onlyRenderVisibleElements={graph.nodes.length > 200}
         minZoom={0.05}

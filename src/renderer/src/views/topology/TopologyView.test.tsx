@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // The Topology page against a fake core: the graph's nodes from a snapshot, the details panel (click,
-// Enter, Escape, a failing stop), and the empty state.
+// Enter, Escape, a failing stop), the edges' motion when zoomed out, and the empty state.
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ClusterSnapshot } from '../../../../shared/domain/cluster'
@@ -155,6 +155,17 @@ describe('TopologyView', () => {
     expect(within(panel).getByText('lab-2 is no longer in the cluster.')).toBeTruthy()
     fireEvent.click(within(panel).getByRole('button', { name: 'Close details' }))
     expect(screen.queryByRole('complementary')).toBeNull()
+  })
+
+  it("stops the edges' marching dashes when zoomed out below readable, and restarts them", async () => {
+    await showTopology(twoVms)
+    const flow = document.querySelector('.topology-flow')!
+    expect(flow.classList.contains('is-overview')).toBe(false)
+    // 1 → 1/1.2⁴ ≈ 0.48, just under the readable zoom of 0.5.
+    for (let i = 0; i < 4; i++) fireEvent.click(screen.getByRole('button', { name: 'Zoom Out' }))
+    await waitFor(() => expect(flow.classList.contains('is-overview')).toBe(true))
+    fireEvent.click(screen.getByRole('button', { name: 'Zoom In' }))
+    await waitFor(() => expect(flow.classList.contains('is-overview')).toBe(false))
   })
 
   it('shows the charts section with its time ranges', async () => {

@@ -14,9 +14,11 @@ export interface Viewport {
   zoom: number
 }
 
+/** Below this zoom node text is too small to read (12 px × 0.5 = 6 px), and edge dashes too small to see. */
+export const READABLE_ZOOM = 0.5
+
 export interface ViewportOptions {
   padding?: number
-  /** Below this, node text is too small to read (12 px × 0.5 = 6 px). */
   minZoom?: number
   maxZoom?: number
 }
@@ -42,7 +44,7 @@ export function boundsOf(
 export function initialViewport(
   content: Box,
   view: { width: number; height: number },
-  { padding = 24, minZoom = 0.5, maxZoom = 1 }: ViewportOptions = {},
+  { padding = 24, minZoom = READABLE_ZOOM, maxZoom = 1 }: ViewportOptions = {},
 ): Viewport {
   const room = {
     width: Math.max(1, view.width - 2 * padding),
