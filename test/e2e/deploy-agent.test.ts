@@ -57,7 +57,7 @@ describe.runIf(run)('Deploy agent on the VMs page', () => {
     // Done when the agent said hello; the steps and the log were live on the way.
     await panel.getByText(`${host.name}'s agent connected`).waitFor({ timeout: 120_000 })
     const steps = panel.getByRole('list', { name: 'Steps' }).getByRole('listitem')
-    const states = await steps.evaluateAll((items) => items.map((item) => item.getAttribute('data-state')))
+    const states = await Promise.all((await steps.all()).map((step) => step.getAttribute('data-state')))
     expect(states.length).toBeGreaterThanOrEqual(6)
     expect(states.every((state) => state === 'done' || state === 'skipped')).toBe(true)
     const log = panel.getByRole('log', { name: 'Log' })
