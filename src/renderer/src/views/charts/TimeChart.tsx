@@ -86,7 +86,12 @@ export function TimeChart({
             values: (_u, splits, _axis, _space, increment) =>
               splits.map((s) => formatAxisClock(s, increment < 60)),
           },
-          { ...axis, size: 56, values: (_u, values) => values.map((v) => format(v)) },
+          {
+            ...axis,
+            // Wide enough for the longest label ("1000 ms", "12.5 req/s"), which a fixed width cut off.
+            size: (_u, values) => valueAxisWidth(values ?? []),
+            values: (_u, values) => values.map((v) => format(v)),
+          },
         ],
         series: [
           { value: (_u, v) => (v == null ? '–' : formatAxisClock(v, true)) },
@@ -184,4 +189,10 @@ function canvasAvailable(): boolean {
     }
   }
   return canvas
+}
+
+/** Pixels for the value axis: its longest tick label at ~7 px per character of uPlot's 12 px font, plus the ticks. */
+export function valueAxisWidth(labels: readonly string[]): number {
+  const longest = Math.max(0, ...labels.map((label) => label.length))
+  return Math.max(40, Math.ceil(longest * 7 + 18))
 }
