@@ -8,6 +8,7 @@ import {
   type CustomTraffic,
   customProblems,
   DEFAULT_CUSTOM,
+  isPreset,
   PRESET_LABELS,
   PRESETS,
   type Preset,
@@ -29,7 +30,13 @@ export function TrafficView() {
     let live = true
     client
       .call('traffic:status', {})
-      .then((status) => live && setSnapshot(status.snapshot))
+      .then((status) => {
+        if (!live) return
+        setSnapshot(status.snapshot)
+        // Back on the page during a run: show the pattern that runs, not the default.
+        const running = status.snapshot?.pattern
+        if (status.running && isPreset(running)) setPreset(running)
+      })
       .catch(() => {})
     const unsubscribe = client.onEvent((event) => {
       if (event.name === 'traffic:snapshot') setSnapshot(event.data)

@@ -5,6 +5,10 @@ import type { TrafficStartInput } from '../../../../shared/domain/traffic'
 export const PRESETS = ['steady', 'ramp', 'spike', 'step'] as const
 export type Preset = (typeof PRESETS)[number]
 
+export function isPreset(value: unknown): value is Preset {
+  return (PRESETS as readonly unknown[]).includes(value)
+}
+
 export interface CustomTraffic {
   /** Sessions (or requests) started per second; the base rate for spike and step. */
   rate: number
