@@ -60,6 +60,8 @@ describe.runIf(run)('deploy failures on lab hosts', () => {
       error: `SSH login as acs@${withDocker.address} was refused (password): check the user and password`,
     })
     expect(state.progress?.steps.slice(1).every((s) => s.state === 'skipped')).toBe(true)
+    // So that the VMs page asks for the password again, even when one is kept.
+    expect(state.progress?.errorCode).toBe('login_refused')
     expect(await leftovers(withDocker)).toEqual([])
 
     // The password given with this one deploy (as the VMs page sends it) replaces the stored one.
@@ -83,9 +85,10 @@ describe.runIf(run)('deploy failures on lab hosts', () => {
     const rotated = await hosts.rotateHostKey(withDocker.index)
     bench.target(vm, withDocker, hosts.users.admin)
     await bench.service.start({ id: vm, installDocker: false })
-    await bench.finished(vm)
+    const refused = await bench.finished(vm)
     const failure = failedStep(vm)
     expect(failure.id).toBe('connect')
+    expect(refused.progress?.errorCode).toBe('host_key_changed')
     expect(failure.detail).toContain(`was ${original}`)
     expect(failure.detail).toContain(`now ${rotated}`)
     expect(failure.detail).toContain("If the host was reinstalled, choose 'Forget host key' and deploy again")

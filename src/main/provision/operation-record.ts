@@ -1,6 +1,7 @@
 // The state of one deploy, upgrade or uninstall as every screen sees it: its steps moving from pending to
 // done, failed or skipped, and its bounded live log. Every change is reported to the owner at once.
 import type {
+  DeployErrorCode,
   DeployLogLine,
   DeployOperation,
   DeployProgress,
@@ -39,6 +40,7 @@ export class OperationRecord {
         endedAt: null,
       })),
       error: null,
+      errorCode: null,
       startedAt: now(),
       endedAt: null,
     }
@@ -82,14 +84,14 @@ export class OperationRecord {
   }
 
   /** Fails the step and so the operation; the steps after it will not run. */
-  fail(stepId: string, message: string): void {
+  fail(stepId: string, message: string, code: DeployErrorCode | undefined = undefined): void {
     const text = this.clean(message)
     const at = this.now()
     for (const step of this.progress.steps) {
       if (step.id === stepId) Object.assign(step, { state: 'failed', detail: text, endedAt: at })
       else if (step.state === 'pending') step.state = 'skipped'
     }
-    Object.assign(this.progress, { state: 'failed', error: text, endedAt: at })
+    Object.assign(this.progress, { state: 'failed', error: text, errorCode: code ?? null, endedAt: at })
     this.line(stepId, 'info', `failed: ${text}`)
     this.changed()
   }

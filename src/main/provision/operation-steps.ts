@@ -6,6 +6,7 @@ import { type HostProbe, PROBE_SCRIPT, parseProbe } from './host-probe'
 import type { KnownHosts } from './known-hosts'
 import type { OperationRecord } from './operation-record'
 import { Remote, StepFailure } from './remote'
+import { SshError } from './ssh-login'
 import { SshSession } from './ssh-session'
 
 export interface DeployTarget {
@@ -45,7 +46,8 @@ export async function runStep(
   try {
     outcome = await body()
   } catch (error) {
-    record.fail(id, signal.aborted ? 'Cancelled: the VIM is shutting down' : errorMessage(error))
+    if (signal.aborted) record.fail(id, 'Cancelled: the VIM is shutting down')
+    else record.fail(id, errorMessage(error), error instanceof SshError ? error.code : undefined)
     throw new OperationStopped()
   }
   if (outcome !== null && typeof outcome === 'object') record.skip(id, outcome.skipped)

@@ -7,6 +7,7 @@ import ssh2, { type ConnectConfig } from 'ssh2'
 // ssh2 is CommonJS: Node's ESM loader exposes only its default export by name.
 const { utils } = ssh2
 
+import type { DeployErrorCode } from '../../shared/domain/provision'
 import { errorMessage } from '../../shared/issues'
 import { hostKeyId } from './known-hosts'
 
@@ -23,6 +24,13 @@ export interface SshLoginDetails {
 /** A failure whose message is meant for the person deploying. */
 export class SshError extends Error {
   override name = 'SshError'
+  constructor(
+    message: string,
+    /** Set when the user can act on it in the UI (type a secret, forget a host key). */
+    readonly code?: DeployErrorCode,
+  ) {
+    super(message)
+  }
 }
 
 /** Calls `onAbort` when the signal aborts, or at once if it already has. */
@@ -39,7 +47,7 @@ export async function credentials(
   switch (login.auth) {
     case 'password':
       if (!login.password)
-        throw new SshError(`SSH login as ${who} needs a password: enter it and deploy again`)
+        throw new SshError(`SSH login as ${who} needs a password: enter it and deploy again`, 'secret_needed')
       return { password: login.password }
     case 'agent':
       if (!env.SSH_AUTH_SOCK)
@@ -57,10 +65,19 @@ export async function credentials(
       }
       // Checked here, before any connection, so that a key problem is named as one.
       const parsed = utils.parseKey(privateKey, login.passphrase)
-      if (parsed instanceof Error) throw new SshError(keyProblem(login, parsed))
+      if (parsed instanceof Error) throw keyError(login, parsed)
       return { privateKey, ...(login.passphrase && { passphrase: login.passphrase }) }
     }
   }
+}
+
+/** A key that cannot be used, with the code that lets the UI ask for the (right) passphrase. */
+export function keyError(login: SshLoginDetails, error: unknown): SshError {
+  const message = keyProblem(login, error)
+  if (login.auth !== 'key') return new SshError(message)
+  if (/ is encrypted: /.test(message)) return new SshError(message, 'secret_needed')
+  if (/passphrase .* is wrong/.test(message)) return new SshError(message, 'secret_needed')
+  return new SshError(message)
 }
 
 export function keyProblem(login: SshLoginDetails, error: unknown): string {

@@ -7,7 +7,7 @@ import {
   connectFailure,
   connectSocket,
   credentials,
-  keyProblem,
+  keyError,
   SshError,
   type SshLoginDetails,
   whenAborted,
@@ -120,15 +120,26 @@ export class SshSession {
       whenAborted(options.signal, onAbort)
       client.once('ready', () => settle())
       client.on('error', (error: Error & { level?: string }) =>
-        settle(new SshError(refusal ?? connectFailure(error, login, label, timeoutMs))),
+        settle(
+          refusal
+            ? new SshError(refusal, 'host_key_changed')
+            : new SshError(
+                connectFailure(error, login, label, timeoutMs),
+                error.level === 'client-authentication' ? 'login_refused' : undefined,
+              ),
+        ),
       )
       client.on('close', () =>
-        settle(new SshError(refusal ?? `${label} closed the connection during the SSH handshake`)),
+        settle(
+          refusal
+            ? new SshError(refusal, 'host_key_changed')
+            : new SshError(`${label} closed the connection during the SSH handshake`),
+        ),
       )
       try {
         client.connect(config)
       } catch (error) {
-        settle(new SshError(keyProblem(login, error)))
+        settle(keyError(login, error))
       }
     })
     if (!hostKey) throw new SshError(`${label} sent no host key`)
@@ -249,7 +260,8 @@ function collect(
       options.signal?.removeEventListener('abort', onAbort)
       for (const stream of ['stdout', 'stderr'] as const)
         if (partial[stream]) options.onLine?.(stream, partial[stream].replace(/\r$/, ''))
-      if (code === null && signal === null && closedBecause()) return reject(new SshError(closedBecause()))
+      const reason = closedBecause()
+      if (code === null && signal === null && reason) return reject(new SshError(reason))
       resolve({ code, signal, stdout: captured.stdout, stderr: captured.stderr })
     })
     channel.end()

@@ -103,6 +103,13 @@ export const DeployStep = z.object({
 })
 export type DeployStep = z.infer<typeof DeployStep>
 
+/**
+ * Why an operation failed, for the UI to offer the fitting action: ask for the password or passphrase
+ * (`secret_needed`, `login_refused`), or forget a changed host key (`host_key_changed`).
+ */
+export const DeployErrorCode = z.enum(['host_key_changed', 'login_refused', 'secret_needed'])
+export type DeployErrorCode = z.infer<typeof DeployErrorCode>
+
 export const DeployProgress = z.object({
   vmId: z.string(),
   operation: DeployOperation,
@@ -110,6 +117,7 @@ export const DeployProgress = z.object({
   steps: z.array(DeployStep),
   /** The failed step's message (also in that step's detail), null unless state is 'failed'. */
   error: z.string().nullable(),
+  errorCode: DeployErrorCode.nullable().default(null),
   startedAt: z.number(),
   endedAt: z.number().nullable(),
 })

@@ -23,6 +23,7 @@ export function deployProgress(overrides: Partial<DeployProgress> & { vmId: stri
       deployStep({ id: 'hello', title: 'Wait for the agent to connect' }),
     ],
     error: null,
+    errorCode: null,
     startedAt: DEPLOY_STARTED_AT,
     endedAt: null,
     ...overrides,

@@ -39,7 +39,7 @@ export function DeployOutcome({ progress, vmName, hostKeyForgotten, forgetting, 
         </strong>
         <p className="deploy-outcome-message">{message}</p>
       </div>
-      {isHostKeyChanged(message) &&
+      {isHostKeyChanged(progress) &&
         (hostKeyForgotten ? (
           <p role="status">The old host key is forgotten: the next try trusts the key the host shows now.</p>
         ) : (

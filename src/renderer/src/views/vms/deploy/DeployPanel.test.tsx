@@ -153,7 +153,7 @@ describe('the agent panel', () => {
   it('offers to forget a changed host key, then to try again', async () => {
     const { client, emit } = await openPanel()
     client.on('vms:forgetHostKey', () => ({ ok: true, forgotten: 'SHA256:abc' }))
-    emit({ ...FAILED_AT_DOCKER, error: HOST_KEY_CHANGED })
+    emit({ ...FAILED_AT_DOCKER, error: HOST_KEY_CHANGED, errorCode: 'host_key_changed' })
     expect(panel().getByRole('alert').textContent).toContain(HOST_KEY_CHANGED)
     fireEvent.click(panel().getByRole('button', { name: 'Forget host key' }))
     await waitFor(() => expect(client.callsTo('vms:forgetHostKey')).toEqual([{ id: 'lab-host-1' }]))
@@ -191,7 +191,11 @@ describe('the agent panel', () => {
 
   it('asks for a key’s passphrase once the VIM found the key encrypted', async () => {
     const { emit } = await openPanel()
-    emit({ ...FAILED_AT_DOCKER, error: 'The key ~/.ssh/id_ed25519 is encrypted: enter its passphrase' })
+    emit({
+      ...FAILED_AT_DOCKER,
+      error: 'The key ~/.ssh/id_ed25519 is encrypted: enter its passphrase',
+      errorCode: 'secret_needed',
+    })
     expect(panel().getByLabelText('Key passphrase')).toBeTruthy()
   })
 

@@ -74,7 +74,7 @@ export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
   }
 
   const running = progress?.state === 'running'
-  const lastError = progress?.state === 'failed' ? progress.error : null
+  const lastFailure = progress?.state === 'failed' ? progress : null
   return (
     <section
       className="deploy-panel"
@@ -131,7 +131,7 @@ export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
           <DeployControls
             vm={vm}
             progress={progress}
-            secretKind={secretToAsk(vm.login, lastError)}
+            secretKind={secretToAsk(vm.login, lastFailure)}
             busy={busy}
             primaryButton={primaryButton}
             onStart={(options) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SshLoginInfo } from '../../../../../shared/domain/provision'
+import type { DeployErrorCode, SshLoginInfo } from '../../../../../shared/domain/provision'
 import { isHostKeyChanged, secretToAsk } from './deploy-remedies'
 
 const login = (overrides: Partial<SshLoginInfo>): SshLoginInfo => ({
@@ -13,34 +13,36 @@ const login = (overrides: Partial<SshLoginInfo>): SshLoginInfo => ({
   ...overrides,
 })
 
+const failed = (errorCode: DeployErrorCode | null) => ({ errorCode })
+
 describe('secretToAsk', () => {
   it.each([
     ['no login (a VM without SSH)', null, null, undefined],
     ['a password not kept', login({ auth: 'password', keyPath: null }), null, 'password'],
     ['a password kept', login({ auth: 'password', secretStored: true }), null, undefined],
-    ['a key, first try', login({}), null, undefined],
     [
-      'a key found encrypted',
-      login({}),
-      'The key ~/.ssh/id is encrypted: enter its passphrase',
-      'passphrase',
+      'a kept password refused',
+      login({ auth: 'password', secretStored: true }),
+      failed('login_refused'),
+      'password',
     ],
-    ['a key whose passphrase is kept', login({ secretStored: true }), 'needs a passphrase', undefined],
-    ['the SSH agent', login({ auth: 'agent', keyPath: null }), 'passphrase', undefined],
-  ] as const)('%s', (_, info, error, expected) => {
-    expect(secretToAsk(info, error)).toBe(expected)
+    ['a key, first try', login({}), null, undefined],
+    ['a key found encrypted', login({}), failed('secret_needed'), 'passphrase'],
+    ['a key the host refused (no passphrase helps)', login({}), failed('login_refused'), undefined],
+    ['a key after a changed host key', login({}), failed('host_key_changed'), undefined],
+    ['the SSH agent', login({ auth: 'agent', keyPath: null }), failed('secret_needed'), undefined],
+  ] as const)('%s', (_, info, failure, expected) => {
+    expect(secretToAsk(info, failure)).toBe(expected)
   })
 })
 
 describe('isHostKeyChanged', () => {
   it.each([
-    ['The host key of 192.168.56.10:22 changed (was SHA256:abc, now SHA256:def)', true],
-    ['Host key mismatch for lab-host-1', true],
-    ['The host key does not match the one trusted on first use', true],
-    ['Connection refused by 192.168.56.10:22', false],
-    ['Docker is not installed', false],
+    [failed('host_key_changed'), true],
+    [failed('login_refused'), false],
+    [failed(null), false],
     [null, false],
-  ])('%s → %s', (message, expected) => {
-    expect(isHostKeyChanged(message)).toBe(expected)
+  ])('%o → %s', (failure, expected) => {
+    expect(isHostKeyChanged(failure)).toBe(expected)
   })
 })

@@ -1,22 +1,26 @@
-// What the user can do about a deploy's login and its failure: type a secret the VIM does not keep,
-// or forget a host key that changed. The core says both in words, so these read its message.
-import type { SshLoginInfo } from '../../../../../shared/domain/provision'
+// What the user can do about a deploy's login and its failure: type a secret the VIM does not keep (or
+// that it kept wrong), or forget a host key that changed. The core names these failures by errorCode.
+import type { DeployProgress, SshLoginInfo } from '../../../../../shared/domain/provision'
 
 export type SecretKind = 'password' | 'passphrase'
 
 /**
- * The secret to ask for before a deploy, if any. A password login needs its password unless the VIM
- * keeps it; a key needs a passphrase only when it is encrypted, which the VIM learns on the first try.
+ * The secret to ask for before a deploy, if any: a password login needs its password unless the VIM
+ * keeps it; after a failure that says a secret is missing or was refused, ask for it again (a kept one
+ * may be wrong). A key needs a passphrase only when the VIM found it encrypted.
  */
-export function secretToAsk(login: SshLoginInfo | null, lastError: string | null): SecretKind | undefined {
-  if (!login || login.secretStored) return undefined
-  if (login.auth === 'password') return 'password'
-  if (login.auth === 'key' && lastError && /passphrase|encrypted/i.test(lastError)) return 'passphrase'
-  return undefined
+export function secretToAsk(
+  login: SshLoginInfo | null,
+  failure: Pick<DeployProgress, 'errorCode'> | null,
+): SecretKind | undefined {
+  if (!login || login.auth === 'agent') return undefined
+  const code = failure?.errorCode
+  if (login.auth === 'key') return code === 'secret_needed' ? 'passphrase' : undefined
+  if (code === 'secret_needed' || code === 'login_refused') return 'password'
+  return login.secretStored ? undefined : 'password'
 }
 
-/** The failure says the host shows another key than the one trusted on first use. */
-export function isHostKeyChanged(message: string | null): boolean {
-  if (!message || !/host key/i.test(message)) return false
-  return /chang|mismatch|does not match|doesn't match|differ|no longer/i.test(message)
+/** The host shows another key than the one trusted on first use. */
+export function isHostKeyChanged(failure: Pick<DeployProgress, 'errorCode'> | null): boolean {
+  return failure?.errorCode === 'host_key_changed'
 }
