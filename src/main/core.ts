@@ -166,6 +166,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     stoppers.push(() => traffic.close())
 
     const providers: VmProvider[] = []
+    // What providers say goes to the VIM's log; warnings and errors also to the event log.
+    const providerLog = (entry: {
+      text: string
+      vm?: string | undefined
+      level: 'info' | 'warn' | 'error'
+    }) => {
+      if (entry.level !== 'info')
+        events.append({ kind: 'provider', message: entry.text, ...(entry.vm && { vmId: entry.vm }) })
+      log[entry.level === 'error' ? 'warn' : 'debug'](entry.text)
+    }
     const labVms = options.lab ?? DEFAULT_LAB_VMS
     if (labVms > 0) {
       const lab = await LabProvider.open({
@@ -176,11 +186,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         runtime: options.runtime as Runtime,
         initialVms: labVms,
         keepContainers: settings().lab.keepContainers,
-        log: (entry) => {
-          if (entry.level !== 'info')
-            events.append({ kind: 'provider', message: entry.text, ...(entry.vm && { vmId: entry.vm }) })
-          log[entry.level === 'error' ? 'warn' : 'debug'](entry.text)
-        },
+        log: providerLog,
         onAgentExit: (exit) => events.append({ kind: 'vm', vmId: exit.vm, message: exit.reason }),
       })
       providers.push(lab)
@@ -222,19 +228,22 @@ export async function startCore(options: CoreOptions): Promise<Core> {
             message: `${vm.id}: agent not deployed: ${errorMessage(error)}`,
           }),
         ),
-      log: (entry) => {
-        if (entry.level !== 'info')
-          events.append({ kind: 'provider', message: entry.text, ...(entry.vm && { vmId: entry.vm }) })
-        log[entry.level === 'error' ? 'warn' : 'debug'](entry.text)
-      },
+      log: providerLog,
     })
     if (virtualbox.problem) events.append({ kind: 'error', message: virtualbox.problem })
     if (virtualbox.members) {
       providers.push(virtualbox.members)
       stoppers.push(() => virtualbox.members?.close())
     }
+    // One provider that cannot answer (VBoxManage hanging, say) must not hide the others' VMs.
     const refreshProviders = async () => {
-      for (const provider of providers) for (const vm of await provider.list()) store.providerVm(vm)
+      for (const provider of providers) {
+        try {
+          for (const vm of await provider.list()) store.providerVm(vm)
+        } catch (error) {
+          log.debug(`${provider.kind} provider: ${errorMessage(error)}`)
+        }
+      }
     }
     await refreshProviders()
     const providerTimer = setInterval(() => void refreshProviders().catch(() => {}), 1000)
