@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { measureSnapshotApply } from '../src/renderer/src/views/topology/snapshot-apply-bench'
 import { benchAgentStats } from './agent-stats'
 import { autoscalingSection } from './autoscaling'
+import { autoscalingRealRunSection } from './autoscaling/real-run'
 import { hubScaleSection } from './hub/hub-section'
 import { proxySection } from './proxy/proxy-section'
 import { rendererFpsPart } from './renderer/renderer-fps-section'
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   sections.push(await agentStatsSection(quick))
   process.stderr.write('bench: autoscaling simulation…\n')
   sections.push(await autoscalingSection({ quick }))
+  sections.push(await autoscalingRealRunSection({ quick, root }))
   process.stderr.write('bench: proxies against nginx…\n')
   sections.push(await proxySection({ quick }))
   process.stderr.write('bench: hub at scale…\n')

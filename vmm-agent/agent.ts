@@ -7,6 +7,7 @@ import { UtilizationWindow } from '../src/shared/policy/utilization-window'
 import type { AgentEventKind } from '../src/shared/protocol/messages'
 import { RequestMeter } from '../src/shared/proxy/request-meter'
 import type { AgentConfig } from './config'
+import { evaluationDue, windowGraceMs } from './loop-timing'
 import { planReplicas, type ReplicaState } from './replica-plan'
 import { waitForHealthy } from './runtime/health'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle } from './runtime/runtime'
@@ -78,7 +79,7 @@ export class Agent {
   constructor(private readonly deps: AgentDeps) {
     this.now = deps.now ?? Date.now
     this.policy = deps.policy
-    this.pool = new BackendPool({ now: this.now })
+    this.pool = new BackendPool({ now: this.now, settings: deps.config.balancer })
     this.meter = new RequestMeter(this.now)
     this.target = Math.max(deps.config.minReplicas, 0)
   }
@@ -114,7 +115,7 @@ export class Agent {
         handle,
         state: 'starting',
         stats: {},
-        cpuWindow: new UtilizationWindow(),
+        cpuWindow: this.newCpuWindow(),
       })
       void this.awaitReady(handle.id)
     }
@@ -124,7 +125,15 @@ export class Agent {
     // Adopted replicas are kept: a restart must not scale the VM down before it has measured anything.
     this.target = Math.min(this.config.capacity, Math.max(this.target, this.replicas.size))
     this.reconcile()
-    this.timer = setInterval(() => void this.tick(), 1000)
+    this.timer = setInterval(() => void this.tick(), this.loopMs)
+  }
+
+  private get loopMs(): number {
+    return this.config.loopIntervalSeconds * 1000
+  }
+
+  private newCpuWindow(): UtilizationWindow {
+    return new UtilizationWindow(windowGraceMs(this.loopMs))
   }
 
   /** Following the VIM: its target wins over our own recommendation until the link drops. */
@@ -139,13 +148,14 @@ export class Agent {
     this.policyState = undefined
   }
 
-  /** One second of the control loop: measure, decide (every policy interval), converge. */
+  /** One round of the control loop: measure, decide (every policy interval), converge. */
   async tick(): Promise<void> {
     if (this.ticking || this.stopped) return
     this.ticking = true
     try {
       await this.measure()
-      if (this.now() - this.lastEvaluationAt >= this.policy.intervalSeconds * 1000 - 50) this.evaluate()
+      if (evaluationDue(this.now(), this.lastEvaluationAt, this.policy.intervalSeconds, this.loopMs))
+        this.evaluate()
       this.reconcile()
     } catch (error) {
       this.emit('error', `control loop: ${(error as Error).message}`)
@@ -217,10 +227,13 @@ export class Agent {
   private async startReplica(): Promise<void> {
     this.pendingStarts++
     let handle: ReplicaHandle
+    const { requestCpuMs, cpuPeriodMs } = this.config
     const creation = this.deps.runtime.start({
       vmName: this.config.name,
       cpus: this.config.cpusPerContainer,
+      ...(cpuPeriodMs !== undefined ? { cpuPeriodMs } : {}),
       memoryBytes: this.config.memoryPerContainerBytes,
+      ...(requestCpuMs !== undefined ? { env: { CPU_MS: String(requestCpuMs) } } : {}),
     })
     this.creating.add(creation)
     try {
@@ -232,7 +245,7 @@ export class Agent {
       this.pendingStarts--
       this.creating.delete(creation)
     }
-    this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: new UtilizationWindow() })
+    this.replicas.set(handle.id, { handle, state: 'starting', stats: {}, cpuWindow: this.newCpuWindow() })
     this.emit(
       'container-started',
       `started ${handle.name} (${handle.cpus} CPU, ${mib(handle.memoryBytes)} MiB)`,

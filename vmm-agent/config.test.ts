@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { defaultPolicy } from '../src/shared/policy'
 import { byteSize, parseAgentArgs } from './config'
 
@@ -25,7 +26,9 @@ describe('parseAgentArgs', () => {
         caFingerprint: undefined,
         capacity: 4,
         cpusPerContainer: 0.5,
+        cpuPeriodMs: undefined,
         memoryPerContainerBytes: 256 * 2 ** 20,
+        requestCpuMs: undefined,
         runtime: 'docker',
         dockerHost: 'unix:///var/run/docker.sock',
         image: undefined,
@@ -35,7 +38,9 @@ describe('parseAgentArgs', () => {
         standalone: true,
         minReplicas: 1,
         cleanupOnExit: false,
+        loopIntervalSeconds: 1,
         policy: defaultPolicy({ minReplicas: 1, maxReplicas: 4 }),
+        balancer: DEFAULT_BALANCER_SETTINGS,
       },
     })
   })
@@ -88,6 +93,14 @@ describe('parseAgentArgs', () => {
     [['--name', 'a', '--config', '/missing.json'], /cannot read config file \/missing.json/],
     [['--name', 'a', '--policy', '{oops'], /--policy must be JSON/],
     [['--name', 'a', '--policy', '{"targetUtilization":2}'], /--policy: targetUtilization/],
+    [['--name', 'a', '--loop-interval', '0'], /--loop-interval must be a number from 0.01 to 60/],
+    [['--name', 'a', '--request-cpu-ms=-1'], /--request-cpu-ms must be a number from 0/],
+    [
+      ['--name', 'a', '--cpus-per-container', '0.1', '--cpu-period-ms', '5'],
+      /0.5 ms of CPU per period, below the kernel's minimum of 1 ms: use a period of at least 10 ms/,
+    ],
+    [['--name', 'a', '--balancer', '{"slowStartMs":-1}'], /--balancer: slowStartMs: /],
+    [['--name', 'a', '--balancer', 'round-robin'], /--balancer must be JSON/],
   ])('refuses %j', (argv, message) => {
     const parsed = parse(argv)
     expect(parsed.kind).toBe('error')
@@ -107,6 +120,30 @@ describe('parseAgentArgs', () => {
       { 'c.json': '{"policy":{"targetUtilization":0.5}}' },
     )
     expect(fromFile.kind === 'run' && fromFile.config.policy.targetUtilization).toBe(0.5)
+  })
+
+  it('takes the settings a time-compressed run shortens: loop, CPU period, request cost, slow start', () => {
+    const parsed = parse([
+      '--name',
+      'a',
+      '--cpus-per-container',
+      '0.1',
+      '--cpu-period-ms',
+      '10',
+      '--request-cpu-ms',
+      '2',
+      '--loop-interval',
+      '0.1',
+      '--balancer',
+      '{"slowStartMs":1000}',
+    ])
+    expect(parsed.kind === 'run' && parsed.config).toMatchObject({
+      cpusPerContainer: 0.1,
+      cpuPeriodMs: 10,
+      requestCpuMs: 2,
+      loopIntervalSeconds: 0.1,
+      balancer: { ...DEFAULT_BALANCER_SETTINGS, slowStartMs: 1000 },
+    })
   })
 
   it('refuses unknown keys in the config file', () => {

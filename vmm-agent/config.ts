@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import { BalancerSettings, DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { wholeNumber } from '../src/shared/cli-values'
 import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
 
@@ -14,7 +15,11 @@ export interface AgentConfig {
   caFingerprint: string | undefined
   capacity: number
   cpusPerContainer: number
+  /** The CFS period the CPU limit is enforced over, in ms; undefined = Docker's (100 ms). */
+  cpuPeriodMs: number | undefined
   memoryPerContainerBytes: number
+  /** CPU ms each `GET /` of the built-in workload costs; undefined = the workload's own default. */
+  requestCpuMs: number | undefined
   runtime: 'docker' | 'process'
   dockerHost: string
   image: string | undefined
@@ -24,8 +29,12 @@ export interface AgentConfig {
   standalone: boolean
   minReplicas: number
   cleanupOnExit: boolean
+  /** Seconds between two rounds of the control loop (measure, decide when due, converge). */
+  loopIntervalSeconds: number
   /** Overrides of the scaling policy used while the agent decides alone (the VIM sends its own). */
   policy: ScalingPolicy
+  /** The local load balancer's settings (algorithm, ejection, slow start). */
+  balancer: BalancerSettings
 }
 
 type Kind = 'string' | 'boolean'
@@ -63,6 +72,12 @@ const OPTIONS: Record<string, OptionSpec> = {
     arg: 'CPUS',
     help: 'CPU limit of each container (default 0.5)',
   },
+  'cpu-period-ms': {
+    key: 'cpuPeriodMs',
+    kind: 'string',
+    arg: 'MS',
+    help: "CFS period of the CPU limit, 1 to 1000 (default Docker's 100); Docker runtime only",
+  },
   'memory-per-container': {
     key: 'memoryPerContainerBytes',
     kind: 'string',
@@ -86,6 +101,12 @@ const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     arg: 'IMAGE',
     help: 'run this local image instead of the built-in workload (must listen on $PORT, answer /healthz)',
+  },
+  'request-cpu-ms': {
+    key: 'requestCpuMs',
+    kind: 'string',
+    arg: 'MS',
+    help: 'CPU milliseconds each GET / of the built-in workload costs (default 20)',
   },
   'lb-host': {
     key: 'lbHost',
@@ -121,6 +142,18 @@ const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     arg: 'JSON',
     help: 'scaling policy overrides, e.g. {"targetUtilization":0.5,"scaleDown":{"stabilizationSeconds":30}}',
+  },
+  'loop-interval': {
+    key: 'loopIntervalSeconds',
+    kind: 'string',
+    arg: 'SECONDS',
+    help: 'seconds between control-loop rounds: measure, decide when due, converge (default 1)',
+  },
+  balancer: {
+    key: 'balancer',
+    kind: 'string',
+    arg: 'JSON',
+    help: 'load balancer overrides, e.g. {"algorithm":"round-robin","slowStartMs":5000}',
   },
   'cleanup-on-exit': {
     key: 'cleanupOnExit',
@@ -221,6 +254,17 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
     if (!token) throw new Error('--vim needs --token (the join token the VIM printed)')
   }
   const cpusPerContainer = number('--cpus-per-container', text('cpus-per-container') ?? '0.5', 0.01, 64)
+  const cpuPeriodText = text('cpu-period-ms')
+  const cpuPeriodMs =
+    cpuPeriodText === undefined ? undefined : number('--cpu-period-ms', cpuPeriodText, 1, 1000)
+  // The kernel enforces no quota below 1 ms per period.
+  if (cpuPeriodMs !== undefined && cpusPerContainer * cpuPeriodMs < 1 - 1e-9) {
+    throw new Error(
+      `--cpu-period-ms ${cpuPeriodMs} gives a ${cpusPerContainer}-CPU container ${cpusPerContainer * cpuPeriodMs} ms ` +
+        `of CPU per period, below the kernel's minimum of 1 ms: use a period of at least ${Math.ceil(1 / cpusPerContainer)} ms`,
+    )
+  }
+  const requestCpuText = text('request-cpu-ms')
   const runtime = oneOf('--runtime', text('runtime') ?? 'docker', ['docker', 'process'] as const)
   const network = oneOf('--network', text('network') ?? 'bridge', ['bridge', 'host'] as const)
   const capacityDefault = String(Math.max(1, Math.floor(cores / cpusPerContainer)))
@@ -233,6 +277,7 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
     caFingerprint: text('ca-fingerprint'),
     capacity,
     cpusPerContainer,
+    cpuPeriodMs,
     memoryPerContainerBytes: byteSize('--memory-per-container', text('memory-per-container') ?? '256m'),
     runtime,
     dockerHost: text('docker-host') ?? 'unix:///var/run/docker.sock',
@@ -242,8 +287,12 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
     network,
     standalone: standalone || !vim,
     minReplicas,
+    requestCpuMs:
+      requestCpuText === undefined ? undefined : number('--request-cpu-ms', requestCpuText, 0, 10_000),
     cleanupOnExit: raw('cleanup-on-exit') === true,
+    loopIntervalSeconds: number('--loop-interval', text('loop-interval') ?? '1', 0.01, 60),
     policy: policyOverrides(text('policy'), minReplicas, capacity),
+    balancer: balancerOverrides(text('balancer')),
   }
 }
 
@@ -262,6 +311,22 @@ function policyOverrides(json: string | undefined, minReplicas: number, capacity
   const parsed = parseScalingPolicy({ minReplicas, maxReplicas: capacity, ...overrides })
   if (!parsed.ok) throw new Error(`--policy: ${parsed.errors.join('; ')}`)
   return parsed.policy
+}
+
+function balancerOverrides(json: string | undefined): BalancerSettings {
+  if (!json) return DEFAULT_BALANCER_SETTINGS
+  let overrides: unknown
+  try {
+    overrides = JSON.parse(json)
+  } catch {
+    throw new Error(`--balancer must be JSON, like {"algorithm":"round-robin"}`)
+  }
+  const parsed = BalancerSettings.safeParse(overrides)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new Error(`--balancer: ${issue?.path.join('.') || 'settings'}: ${issue?.message ?? 'invalid'}`)
+  }
+  return parsed.data
 }
 
 function number(flag: string, value: string, min: number, max: number): number {

@@ -4,7 +4,7 @@ import type Docker from 'dockerode'
 import { describe, expect, it } from 'vitest'
 import { connectDocker, unreachableMessage } from './docker-connection'
 import { exitReason } from './docker-exits'
-import { DockerRuntime, handleFromInspect } from './docker-runtime'
+import { cpuLimit, DockerRuntime, handleFromInspect } from './docker-runtime'
 
 describe('exitReason', () => {
   it.each([
@@ -97,5 +97,32 @@ describe('DockerRuntime.prepare', () => {
       'Docker is not reachable at unix:///nonexistent/docker.sock: the socket does not exist: is dockerd running?',
     )
     await runtime.close()
+  })
+})
+
+describe('cpuLimit', () => {
+  it("uses Docker's NanoCpus unless a period is asked for", () => {
+    expect(cpuLimit(0.25)).toEqual({ NanoCpus: 250_000_000 })
+  })
+
+  it('sets a CFS quota over a shorter period', () => {
+    expect(cpuLimit(0.1, 10)).toEqual({ CpuPeriod: 10_000, CpuQuota: 1_000 })
+  })
+
+  it("refuses a quota below the kernel's 1 ms", () => {
+    expect(() => cpuLimit(0.1, 5)).toThrow("0.5 ms per period, below the kernel's 1 ms minimum")
+  })
+
+  it('reads the allotment back from a quota and period', () => {
+    const info = {
+      Id: 'abc',
+      Name: '/acs-lab-1-3f2a',
+      Created: '2026-01-01T00:00:00Z',
+      State: { Running: true, StartedAt: '2026-01-01T00:00:01Z' },
+      Config: { Labels: { 'acs.port': '8080' } },
+      HostConfig: { NetworkMode: 'bridge', NanoCpus: 0, ...cpuLimit(0.2, 5), Memory: 64 * 1024 * 1024 },
+      NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '32768' }] } },
+    } as unknown as Docker.ContainerInspectInfo
+    expect(handleFromInspect(info)?.cpus).toBeCloseTo(0.2)
   })
 })

@@ -52,6 +52,31 @@ function containerName(vmName: string): string {
   return `acs-${safe}-${randomBytes(2).toString('hex')}`
 }
 
+/**
+ * The HostConfig fields of a CPU limit: Docker's NanoCpus, or a CFS quota over an explicit period, which
+ * throttles a container in smaller steps (its whole share of each period, sooner) than Docker's 100 ms.
+ */
+export function cpuLimit(
+  cpus: number,
+  periodMs?: number,
+): { NanoCpus: number } | { CpuPeriod: number; CpuQuota: number } {
+  if (periodMs === undefined) return { NanoCpus: Math.round(cpus * 1e9) }
+  const period = Math.round(periodMs * 1000)
+  const quota = Math.round(cpus * period)
+  if (period < 1000 || quota < 1000)
+    throw new Error(
+      `a ${cpus}-CPU limit over ${periodMs} ms periods is ${quota / 1000} ms per period, below the kernel's 1 ms minimum`,
+    )
+  return { CpuPeriod: period, CpuQuota: quota }
+}
+
+/** Cores allotted by a container's HostConfig, however the limit was set. */
+function allottedCpus(host: Docker.HostConfig): number {
+  if (host.NanoCpus) return host.NanoCpus / 1e9
+  if (host.CpuQuota && host.CpuQuota > 0 && host.CpuPeriod) return host.CpuQuota / host.CpuPeriod
+  return 0
+}
+
 /** The replica as the agent sees it, or undefined when Docker cannot tell where it listens. */
 export function handleFromInspect(info: Docker.ContainerInspectInfo): ReplicaHandle | undefined {
   const labels = info.Config.Labels ?? {}
@@ -66,7 +91,7 @@ export function handleFromInspect(info: Docker.ContainerInspectInfo): ReplicaHan
     name: info.Name.replace(/^\//, ''),
     host: '127.0.0.1',
     port,
-    cpus: (info.HostConfig.NanoCpus ?? 0) / 1e9,
+    cpus: allottedCpus(info.HostConfig),
     memoryBytes: info.HostConfig.Memory ?? 0,
     startedAt: Date.parse(info.State.StartedAt) || Date.parse(info.Created),
     running: info.State.Running,
@@ -186,7 +211,7 @@ export class DockerRuntime implements ContainerRuntime {
           },
           ...(host ? {} : { ExposedPorts: { [`${port}/tcp`]: {} } }),
           HostConfig: {
-            NanoCpus: Math.round(spec.cpus * 1e9),
+            ...cpuLimit(spec.cpus, spec.cpuPeriodMs),
             Memory: memory,
             // No swap: a replica over its memory limit is OOM-killed (and reported), not slowed to a crawl.
             MemorySwap: memory,

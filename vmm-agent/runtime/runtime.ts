@@ -24,6 +24,8 @@ export interface ReplicaSpec {
   /** The VM (agent) name; Docker labels the container with it. */
   vmName: string
   cpus: number
+  /** The period the CPU limit is enforced over, in ms (Docker only; default Docker's 100 ms). */
+  cpuPeriodMs?: number
   memoryBytes: number
   /** Extra environment for the workload. */
   env?: Record<string, string>

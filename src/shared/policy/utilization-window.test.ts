@@ -17,3 +17,18 @@ describe('UtilizationWindow', () => {
     expect(window.utilization(9000, 4000)).toBe(1)
   })
 })
+
+describe('UtilizationWindow with a faster sampling period', () => {
+  it('scales its grace with the period, so a short window is not full after one sample', () => {
+    // Samples every 100 ms into a 1.5 s window: with the 1.5 s default grace the first sample alone counts.
+    const coarse = new UtilizationWindow()
+    coarse.push(0, 80, 1500)
+    expect(coarse.utilization(0, 1500)).toBe(0.8)
+    const fine = new UtilizationWindow(150)
+    for (let ms = 0; ms <= 1300; ms += 100) fine.push(ms, 80, 1500)
+    expect(fine.utilization(1300, 1500)).toBeUndefined()
+    // Fifteen 100 ms samples: the window's 1.5 s are covered.
+    fine.push(1400, 20, 1500)
+    expect(fine.utilization(1400, 1500)).toBeCloseTo((14 * 80 + 20) / 15 / 100)
+  })
+})
