@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Client } from 'ssh2'
 
 const repoRoot = join(import.meta.dirname, '..', '..')
-export const LAB_SCRIPT = join(repoRoot, 'scripts', 'lab')
+export const LAB_SCRIPT = join(repoRoot, 'scripts', 'lab', 'lab')
 
 export interface LabHost {
   name: string
