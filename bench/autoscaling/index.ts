@@ -62,7 +62,7 @@ export async function runAutoscalingBench(options: AutoscalingBenchOptions): Pro
     progress(`bench: autoscaling ${name} × ${seeds.length} seeds…`)
     const results = []
     for (const seed of seeds) {
-      results.push(runScenario(make(seed), seed, workload, runners))
+      results.push(runScenario(make(seed), seed, workload, { runners }))
       // The simulation is synchronous; yield so that a caller's timers and output keep flowing.
       await new Promise((resolve) => setImmediate(resolve))
     }

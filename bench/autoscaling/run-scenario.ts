@@ -44,16 +44,24 @@ export function loadStep(scenario: Scenario, w: Workload): LoadStep | null {
   return null
 }
 
+export interface RunOptions {
+  runners?: readonly Contender[]
+  warmupSeconds?: number
+  /** The requests to simulate (from -warmupSeconds on); default: the scenario's seeded Poisson arrivals. */
+  arrivals?: Float64Array
+}
+
 export function runScenario(
   scenario: Scenario,
   seed: number,
   workload: Workload,
-  runners: readonly Contender[] = contenders(workload),
+  { runners = contenders(workload), warmupSeconds = WARMUP_SECONDS, arrivals: given }: RunOptions = {},
 ): ScenarioResult {
   const T = scenario.durationSeconds
   const startRate = scenario.rate(0)
   // The warm-up holds the trace's first rate, so nothing in it is a change the policies must follow.
-  const arrivals = poissonArrivals((t) => (t < 0 ? startRate : scenario.rate(t)), -WARMUP_SECONDS, T, seed)
+  const arrivals =
+    given ?? poissonArrivals((t) => (t < 0 ? startRate : scenario.rate(t)), -warmupSeconds, T, seed)
   const perSecond = countPerSecond(arrivals, T)
   const oracle = oracleReplicas(perSecond, workload)
   const step = loadStep(scenario, workload)
@@ -70,7 +78,7 @@ export function runScenario(
         contender,
         durationSeconds: T,
         arrivals,
-        warmupSeconds: WARMUP_SECONDS,
+        warmupSeconds,
         initialRate: startRate,
       })
       return { contender, record, scores: scoreRun(record, oracle, step) }
