@@ -1,14 +1,15 @@
 // The VIM side of the hub benchmark, alone in its process so that its CPU is its own: a real AgentHub
-// (plain ws://) feeding the report path core.ts wires (cluster store, time series, front-proxy rotation)
+// (plain ws://) bound to the cluster store by core.ts's AgentMembership (store, time series), the front-proxy rotation
 // and one event-feed subscriber standing in for the UI, which reads each report's send stamp back.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { openEventFeed } from '../../src/main/api/event-feed'
+import { AgentMembership } from '../../src/main/cluster/agent-membership'
 import { ClusterStore } from '../../src/main/cluster/cluster-store'
-import { recordReport } from '../../src/main/cluster/report-intake'
 import { ClusterSeries } from '../../src/main/cluster/time-series'
 import { AgentHub } from '../../src/main/hub/agent-hub'
 import { FrontProxy } from '../../src/main/proxy/front-proxy'
 import { followCluster } from '../../src/main/proxy/rotation'
+import { DEFAULT_MEMBERSHIP_SETTINGS } from '../../src/shared/domain/membership'
 import { DEFAULT_POLICY } from '../../src/shared/policy/scaling-policy'
 import { failStart, serveParent } from '../proxy/bench-child-runtime'
 import { readStamp } from './report-stamp'
@@ -50,43 +51,47 @@ function start(token: string, wiring: VimWiring): Promise<void> {
   const series = new ClusterSeries()
   // Never started: as in core.ts, its rotation follows every store change, which is part of a report's cost.
   const front = new FrontProxy({ host: '127.0.0.1', port: 0 })
+  // The product's own binding of hub and store, with limits that let the whole fleet in at once.
+  const membership = new AgentMembership({
+    store,
+    series,
+    settings: () => ({ ...DEFAULT_MEMBERSHIP_SETTINGS, maxVms: 100_000, newVmsPerMinute: 100_000 }),
+    self: () => ({ localAddresses: new Set(), reservedPorts: new Set() }),
+    agentPolicy: (capacity) => ({
+      ...DEFAULT_POLICY,
+      minReplicas: Math.min(DEFAULT_POLICY.minReplicas, capacity),
+      maxReplicas: capacity,
+    }),
+  })
   const hub = new AgentHub({
     host: '127.0.0.1',
     port: 0,
     token,
     tls: false,
-    welcome: (hello) => ({
-      policy: {
-        ...DEFAULT_POLICY,
-        minReplicas: Math.min(DEFAULT_POLICY.minReplicas, hello.capacity.containers),
-        maxReplicas: hello.capacity.containers,
-      },
-      target: Math.min(Math.max(1, hello.replicas ?? 0), hello.capacity.containers),
-    }),
+    welcome: (hello, remoteAddress) => membership.admit(hello, remoteAddress),
     logger: { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) },
   })
 
-  // The report path of core.ts, minus the Prometheus gauges and the event log.
-  hub.on('connected', (session) => {
-    store.agentConnected({
-      name: session.vmName,
-      provider: 'ssh',
-      capacity: session.hello.capacity.containers,
-      address: `${session.lbAddress}:${session.lbPort}`,
-      version: session.hello.agentVersion,
-      runtime: session.hello.runtime,
-      connectedAt: session.connectedAt,
-      target: session.hello.replicas ?? 1,
-    })
-  })
   let reportsReceived = 0
-  hub.on('report', (session, report) => {
-    reportsReceived++
-    const at = Date.now()
-    if (wiring === 'core') recordReport({ store, series }, session.vmName, report, at)
-    else store.applyReport(session.vmName, report, at)
-  })
-  hub.on('disconnected', (session) => store.agentDisconnected(session.vmName))
+  hub.on('report', () => reportsReceived++)
+  if (wiring === 'core') membership.attach(hub)
+  else {
+    // Only the hub and the store: the report path's own cost, without the series and the rotation.
+    hub.on('connected', (session) => {
+      store.agentConnected({
+        name: session.vmName,
+        provider: 'ssh',
+        capacity: session.hello.capacity.containers,
+        address: `${session.remoteAddress}:${session.hello.lbPort}`,
+        version: session.hello.agentVersion,
+        runtime: session.hello.runtime,
+        connectedAt: session.connectedAt,
+        target: session.hello.replicas ?? 1,
+      })
+    })
+    hub.on('report', (session, report) => store.applyReport(session.vmName, report, Date.now()))
+    hub.on('disconnected', (session) => store.agentDisconnected(session.vmName))
+  }
   const stopRotation = wiring === 'core' ? followCluster(store, front) : () => {}
 
   // The UI stand-in: serialises each event as the HTTP/WS transport does, and times the stamps it carries.

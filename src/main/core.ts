@@ -1,21 +1,21 @@
 // Assembles the VIM core — settings, cluster state, agent hub, front proxy, autoscaler, VM providers
 // and the control API — independent of any window or transport.
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { version } from '../../package.json'
 import type { ControlApi } from '../shared/api/contract'
 import { VimSettings } from '../shared/domain/settings'
 import { errorMessage } from '../shared/issues'
-import type { HelloMessage } from '../shared/protocol/messages'
 import { createControlApi } from './api/control-api'
 import type { FeedSources } from './api/event-feed'
+import { AgentMembership } from './cluster/agent-membership'
 import { ClusterStore } from './cluster/cluster-store'
 import { EventLog } from './cluster/event-log'
-import { recordReport } from './cluster/report-intake'
 import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
-import { AgentHub, type AgentSession } from './hub/agent-hub'
+import { AgentHub } from './hub/agent-hub'
 import { loadOrCreateHubCertificate } from './hub/certificate'
 import { log } from './log'
 import { VimMetrics } from './metrics/prometheus'
@@ -36,6 +36,8 @@ export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir'> {
   agentBundle: string
   /** Seals remembered SSH passwords (the desktop app's keychain); default: a key file in dataDir. */
   secretBox?: SecretBox | undefined
+  /** Ports the VIM listens on besides the hub and the front proxy (headless mode's UI); never an agent's. */
+  otherOwnPorts?: () => readonly number[]
 }
 
 export interface Core {
@@ -78,73 +80,33 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const certificate = await loadOrCreateHubCertificate(options.dataDir)
     const joinToken = loadOrCreateJoinToken(options.dataDir)
-    const sessions = new Map<string, AgentSession>()
-    // A VM the VIM already steers keeps its target; one it meets for the first time (or after a VIM
-    // restart) keeps what it runs, so that neither side throws containers away.
-    const startingTarget = (hello: HelloMessage) => {
-      const known = store.vm(hello.vmName)
-      const target =
-        known?.agent === null && known.target > 0 ? known.target : Math.max(1, hello.replicas ?? 0)
-      return Math.min(target, hello.capacity.containers)
-    }
+    // The VIM's own listening ports, which no agent may point public traffic at.
+    const ownPorts = new Set<number>()
+    const membership = new AgentMembership({
+      store,
+      series,
+      events,
+      metrics,
+      settings: () => settings().membership,
+      self: () => ({
+        localAddresses: localAddresses(),
+        reservedPorts: new Set([...ownPorts, ...(options.otherOwnPorts?.() ?? [])]),
+      }),
+      agentPolicy: (capacity) => agentPolicy(settings(), capacity),
+    })
     const hub = new AgentHub({
       host: options.host,
       port: options.hubPort,
       token: joinToken,
       tls: { cert: certificate.cert, key: certificate.key },
-      welcome: (hello) => ({
-        policy: agentPolicy(settings(), hello.capacity.containers),
-        target: startingTarget(hello),
-      }),
+      welcome: (hello, remoteAddress) => membership.admit(hello, remoteAddress),
     })
-    hub.on('connected', (session) => {
-      sessions.set(session.vmName, session)
-      const known = store.vm(session.vmName)
-      store.agentConnected({
-        name: session.vmName,
-        provider: known?.provider ?? 'ssh',
-        capacity: session.hello.capacity.containers,
-        address: `${session.lbAddress}:${session.lbPort}`,
-        version: session.hello.agentVersion,
-        runtime: session.hello.runtime,
-        connectedAt: session.connectedAt,
-        target: startingTarget(session.hello),
-      })
-      metrics.setAgentSessions(sessions.size)
-      events.append({
-        kind: 'agent',
-        vmId: session.vmName,
-        message: `${session.vmName}: agent ${session.hello.agentVersion} connected from ${session.remoteAddress}`,
-      })
-    })
-    hub.on('report', (session, report) =>
-      recordReport({ store, series, metrics }, session.vmName, report, Date.now()),
-    )
-    hub.on('event', (session, event) => {
-      if (event.kind === 'scaling-decision') return // the VIM decides; the agent's own view is in its reports
-      events.append({
-        kind: event.kind === 'error' || event.kind === 'warning' ? 'error' : 'container',
-        vmId: session.vmName,
-        message: `${session.vmName}: ${event.message}`,
-        at: event.at,
-        ...(event.containerId && { containerId: event.containerId }),
-      })
-    })
-    hub.on('disconnected', (session, end) => {
-      if (sessions.get(session.vmName) === session) sessions.delete(session.vmName)
-      if (!sessions.has(session.vmName)) store.agentDisconnected(session.vmName)
-      metrics.setAgentSessions(sessions.size)
-      events.append({
-        kind: 'agent',
-        vmId: session.vmName,
-        message: `${session.vmName}: agent disconnected (${end.reason})`,
-      })
-    })
-    hub.on('rejected', (remote, rejection) => {
-      events.append({ kind: 'agent', message: `Refused an agent from ${remote}: ${rejection.reason}` })
-    })
+    stoppers.push(membership.attach(hub))
     const hubAddress = await listening('hub', '--hub-port', options.hubPort, () => hub.start())
     stoppers.push(() => hub.close())
+    ownPorts.add(hubAddress.port)
+    const reaper = setInterval(() => membership.forgetGone(), REAP_INTERVAL_MS)
+    stoppers.push(() => clearInterval(reaper))
 
     const proxy = new FrontProxy({
       host: options.host,
@@ -153,6 +115,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
+    ownPorts.add(proxyPort)
     stoppers.push(() => proxy.close())
     const proxyUrl = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${proxyPort}`
     store.proxyUrl = proxyUrl
@@ -239,7 +202,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const refreshProviders = async () => {
       for (const provider of providers) {
         try {
-          for (const vm of await provider.list()) store.providerVm(vm)
+          store.providerListed(provider.kind, await provider.list())
         } catch (error) {
           log.debug(`${provider.kind} provider: ${errorMessage(error)}`)
         }
@@ -254,7 +217,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       events,
       metrics,
       settings: () => settings().scaling,
-      session: (name) => sessions.get(name),
+      session: (name) => membership.session(name),
       providers: () => providers,
     })
     autoscaler.start()
@@ -275,7 +238,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         autoscaler.resetHistory()
-        for (const session of sessions.values()) {
+        for (const session of membership.sessions()) {
           session
             .command('setPolicy', { policy: agentPolicy(next, session.hello.capacity.containers) })
             .catch((error: Error) => log.warn(`${session.vmName}: policy not applied: ${error.message}`))
@@ -301,6 +264,18 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     await stop()
     throw error
   }
+}
+
+/** How often VMs that nobody knows any more are looked for (membership.forgetAfterSeconds). */
+const REAP_INTERVAL_MS = 5000
+
+/** Every address of this machine's interfaces, loopback included, as the hub's peers write them. */
+function localAddresses(): Set<string> {
+  const addresses = new Set<string>()
+  for (const list of Object.values(networkInterfaces())) {
+    for (const entry of list ?? []) addresses.add(entry.address.toLowerCase().replace(/%.*$/, ''))
+  }
+  return addresses
 }
 
 /** Containers of agents deployed over SSH: the agent's own defaults (one user ≈ half of one). */

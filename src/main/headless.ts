@@ -25,8 +25,10 @@ export async function runHeadless(
   const dataDir = prepareDataDir(requestedDataDir ?? defaultDataDir(env))
   const token = resolveApiToken(dataDir, env)
   let core: Awaited<ReturnType<typeof startCore>>
+  // The UI's port is the VIM's own too: no agent may have public traffic sent there.
+  let uiPortBound = uiPort
   try {
-    core = await startCore({ ...coreOptions, dataDir, agentBundle })
+    core = await startCore({ ...coreOptions, dataDir, agentBundle, otherOwnPorts: () => [uiPortBound] })
   } catch (error) {
     return fail((error as Error).message, 1)
   }
@@ -60,6 +62,7 @@ export async function runHeadless(
     throw error
   }
 
+  uiPortBound = http.port
   process.stdout.write(
     `UI: http://${displayHost(coreOptions.host)}:${http.port}/?token=${encodeURIComponent(token)}\n`,
   )

@@ -34,6 +34,8 @@ export interface VmRecord {
   lastReportAt: number | undefined
   /** How the VIM logs in to it, for providers that deploy agents over SSH. */
   login: SshLoginInfo | null
+  /** When a provider last listed it or its agent last spoke (the VIM's clock). */
+  lastSeenAt: number
 }
 
 export interface AgentArrival {
@@ -48,6 +50,16 @@ export interface AgentArrival {
   target: number
 }
 
+/** A VM as its provider lists it. */
+export interface ListedVm {
+  id: string
+  name: string
+  provider: ProviderKind
+  state: ProviderVmState
+  capacity: number
+  login?: SshLoginInfo | undefined
+}
+
 export type ClusterListener = () => void
 
 export class ClusterStore {
@@ -56,7 +68,10 @@ export class ClusterStore {
   /** Where clients send workload traffic, once the front proxy listens. */
   proxyUrl: string | null = null
 
-  constructor(private readonly metricWindowMs: () => number = () => 5000) {}
+  constructor(
+    private readonly metricWindowMs: () => number = () => 5000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   vm(id: string): VmRecord | undefined {
     return this.records.get(id)
@@ -71,20 +86,29 @@ export class ClusterStore {
   }
 
   /** A VM as its provider sees it; creates the record for a VM whose agent has not connected yet. */
-  providerVm(vm: {
-    id: string
-    name: string
-    provider: ProviderKind
-    state: ProviderVmState
-    capacity: number
-    login?: SshLoginInfo | undefined
-  }): void {
+  providerVm(vm: ListedVm): void {
     const record = this.records.get(vm.name) ?? this.blank(vm.name, vm.provider, vm.capacity)
     record.providerState = vm.state
     record.login = vm.login ?? null
+    record.lastSeenAt = this.now()
     if (!record.agent) record.capacity = vm.capacity
     this.records.set(vm.name, record)
     this.changed()
+  }
+
+  /**
+   * Everything one provider lists now: its VMs are updated, and its VMs it no longer lists lose their
+   * provider state (they stay while their agent is connected; see `forgettableVms`).
+   */
+  providerListed(kind: ProviderKind, vms: readonly ListedVm[]): void {
+    const listed = new Set(vms.map((vm) => vm.name))
+    for (const vm of vms) this.providerVm(vm)
+    for (const record of this.records.values()) {
+      if (record.provider !== kind || listed.has(record.name) || record.providerState === undefined) continue
+      record.providerState = undefined
+      record.login = null
+      this.changed()
+    }
   }
 
   agentConnected(arrival: AgentArrival): void {
@@ -102,6 +126,7 @@ export class ClusterStore {
     }
     record.containers.clear()
     record.lastReportAt = undefined
+    record.lastSeenAt = this.now()
     this.records.set(arrival.name, record)
     this.changed()
   }
@@ -111,6 +136,7 @@ export class ClusterStore {
     if (!record?.agent) return
     record.agent = { ...record.agent, mode: report.mode, recommendation: report.recommendation }
     record.lastReportAt = receivedAt
+    record.lastSeenAt = receivedAt
     const seen = new Set<string>()
     for (const c of report.containers) {
       seen.add(c.id)
@@ -139,6 +165,7 @@ export class ClusterStore {
     if (!record) return
     record.agent = null
     record.containers.clear()
+    record.lastSeenAt = this.now()
     this.changed()
   }
 
@@ -172,12 +199,23 @@ export class ClusterStore {
       containers: new Map(),
       lastReportAt: undefined,
       login: null,
+      lastSeenAt: this.now(),
     }
   }
 
   private changed(): void {
     for (const listener of this.listeners) listener()
   }
+}
+
+/**
+ * VMs the VIM may forget: no provider lists them, no agent is connected, and nothing was heard of them for
+ * `afterMs`. Without this, every agent that once joined and left would stay in the list for good.
+ */
+export function forgettableVms(records: readonly VmRecord[], now: number, afterMs: number): VmRecord[] {
+  return records.filter(
+    (record) => !record.agent && record.providerState === undefined && now - record.lastSeenAt >= afterMs,
+  )
 }
 
 /** What a person reads as the VM's state, from its agent first and its provider second. */

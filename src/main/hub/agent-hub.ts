@@ -162,6 +162,10 @@ export class AgentHub {
       connection.fail(CloseCode.goingAway, 'the VIM is shutting down')
       return
     }
+    if (terms && 'refused' in terms) {
+      connection.fail(terms.refused.code, terms.refused.reason)
+      return
+    }
     const sessionId = `s-${randomUUID()}`
     const welcome = WelcomeMessage.safeParse({
       type: 'welcome',

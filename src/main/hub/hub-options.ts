@@ -3,6 +3,7 @@
 import type { ScalingPolicy } from '../../shared/policy/scaling-policy'
 import type { HelloMessage } from '../../shared/protocol/messages'
 import { log } from '../log'
+import type { Rejection } from './hub-events'
 
 /** Where the hub writes its one line per session end. */
 export interface HubLogger {
@@ -41,8 +42,14 @@ export interface AgentHubOptions {
    * plain ws:// (tests, or a lab on a trusted network). There is deliberately no implicit default.
    */
   tls: HubTls | false
-  /** Called once per authenticated hello; may be async. If it throws, the agent is closed with 1011. */
-  welcome: (hello: HelloMessage, remoteAddress: string) => WelcomeTerms | Promise<WelcomeTerms>
+  /**
+   * Called once per authenticated hello; may be async. The terms admit the agent; `refused` closes it with
+   * that code and reason (reported as 'rejected'). If it throws, the agent is closed with 1011.
+   */
+  welcome: (
+    hello: HelloMessage,
+    remoteAddress: string,
+  ) => WelcomeTerms | { refused: Rejection } | Promise<WelcomeTerms | { refused: Rejection }>
   logger?: HubLogger
   clock?: HubClock
   /** From connect to welcome. Default 10 s. */

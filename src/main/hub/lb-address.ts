@@ -21,3 +21,83 @@ export function isWildcardHost(host: string): boolean {
 export function reachableLbHost(lbHost: string, remoteAddress: string): string {
   return isWildcardHost(lbHost) && remoteAddress !== 'unknown' ? remoteAddress : lbHost
 }
+
+/** What the VIM knows of itself when it decides where an agent's traffic may go. */
+export interface VimSelf {
+  /** Addresses of this machine: every interface's, loopback included. */
+  localAddresses: ReadonlySet<string>
+  /** Ports the VIM itself listens on (hub, front proxy, control API). */
+  reservedPorts: ReadonlySet<number>
+}
+
+export interface LbTargetInput {
+  /** The peer address of the agent's hub connection (unwrapped, see peerAddress). */
+  peer: string
+  /** What the agent advertises in its hello. */
+  lbHost: string
+  lbPort: number
+  /** An address the user set for this VM (NAT, port forwarding): `host` or `host:port`. */
+  override?: string | undefined
+}
+
+export type LbTarget = { ok: true; host: string; port: number } | { ok: false; reason: string }
+
+/**
+ * Where the front proxy sends a VM's public traffic. An agent does not choose the host: it is the address
+ * its hub connection came from, plus the port it advertises. Another host only when the user set one for
+ * the VM. An agent on this very machine may ask for loopback (the local lab listens there); nothing may
+ * point the proxy at one of the VIM's own ports on this machine, which would expose the control API.
+ */
+export function agentLbTarget(input: LbTargetInput, self: VimSelf): LbTarget {
+  let host = input.peer
+  let port = input.lbPort
+  if (input.override) {
+    const parsed = splitHostPort(input.override)
+    if (!parsed)
+      return { ok: false, reason: `the address set for it, '${input.override}', is not HOST or HOST:PORT` }
+    host = parsed.host
+    port = parsed.port ?? port
+  } else if (input.peer === 'unknown') {
+    return { ok: false, reason: 'the address of its connection is unknown' }
+  } else if (isLoopback(input.lbHost) && isLocalAddress(input.peer, self)) {
+    host = unbracket(input.lbHost)
+  }
+  if (isLocalAddress(host, self) && self.reservedPorts.has(port)) {
+    return { ok: false, reason: `${formatHostPort(host, port)} is one of the VIM's own ports` }
+  }
+  return { ok: true, host, port }
+}
+
+/** Whether `host` is this machine: loopback, a wildcard, or one of its interface addresses. */
+export function isLocalAddress(host: string, self: Pick<VimSelf, 'localAddresses'>): boolean {
+  const bare = unbracket(host).toLowerCase()
+  return isLoopback(bare) || isWildcardHost(bare) || bare === 'localhost' || self.localAddresses.has(bare)
+}
+
+export function isLoopback(host: string): boolean {
+  const bare = peerAddress(unbracket(host))
+  if (bare === 'localhost') return true
+  if (isIPv4(bare)) return bare.startsWith('127.')
+  return isIPv6(bare) && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(bare)
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return `${isIPv6(host) ? `[${host}]` : host}:${port}`
+}
+
+/** `host`, `host:port`, `[v6]` or `[v6]:port`; undefined when it is none of these. */
+export function splitHostPort(text: string): { host: string; port: number | undefined } | undefined {
+  const trimmed = text.trim()
+  if (isIPv6(trimmed)) return { host: trimmed, port: undefined }
+  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(trimmed)
+  const plain = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(trimmed)
+  const match = bracketed ?? plain
+  if (!match?.[1]) return undefined
+  const port = match[2] === undefined ? undefined : Number(match[2])
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined
+  return { host: match[1], port }
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
+import { DEFAULT_MEMBERSHIP_SETTINGS, MembershipSettings } from './membership'
 
 export const VimSettings = z.object({
   scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),
@@ -12,6 +13,7 @@ export const VimSettings = z.object({
       keepContainers: z.boolean().default(false),
     })
     .default({ keepContainers: false }),
+  membership: MembershipSettings.default(DEFAULT_MEMBERSHIP_SETTINGS),
 })
 export type VimSettings = z.infer<typeof VimSettings>
 
@@ -20,5 +22,6 @@ export const VimSettingsPatch = z.object({
   scaling: z.record(z.string(), z.unknown()).optional(),
   balancer: BalancerAlgorithm.optional(),
   lab: z.object({ keepContainers: z.boolean() }).partial().optional(),
+  membership: z.record(z.string(), z.unknown()).optional(),
 })
 export type VimSettingsPatch = z.infer<typeof VimSettingsPatch>

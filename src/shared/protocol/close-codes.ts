@@ -20,10 +20,14 @@ export const CloseCode = {
   duplicateAgent: 4409,
   /** A message exceeded MAX_MESSAGE_BYTES. */
   tooLarge: 4413,
+  /** The VIM will not send public traffic where this agent's load balancer would be (see agentLbTarget). */
+  addressRefused: 4422,
   /** The message's protocol version `v` is not one this side speaks. */
   unsupportedVersion: 4426,
   /** Messages came faster than the hub accepts (e.g. reports far above 1 Hz). */
   tooFrequent: 4429,
+  /** The cluster holds as many VMs as it keeps (membership.maxVms); a new name must wait. */
+  clusterFull: 4503,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
@@ -53,8 +57,14 @@ export const closeCodeTable: Readonly<Record<CloseCode, CloseCodeInfo>> = {
   4408: { name: 'handshakeTimeout', meaning: 'the handshake did not finish in time', action: 'retry' },
   4409: { name: 'duplicateAgent', meaning: 'another session already uses this agent id', action: 'rejected' },
   4413: { name: 'tooLarge', meaning: 'a message exceeded the size limit', action: 'slow' },
+  4422: {
+    name: 'addressRefused',
+    meaning: "the VIM will not send traffic to this agent's load balancer address",
+    action: 'rejected',
+  },
   4426: { name: 'unsupportedVersion', meaning: 'the protocol versions do not match', action: 'rejected' },
-  4429: { name: 'tooFrequent', meaning: 'messages came too often', action: 'slow' },
+  4429: { name: 'tooFrequent', meaning: 'messages or new VMs came too often', action: 'slow' },
+  4503: { name: 'clusterFull', meaning: 'the cluster holds as many VMs as it keeps', action: 'slow' },
 }
 
 export function closeCodeInfo(code: number): CloseCodeInfo | undefined {
