@@ -238,6 +238,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         autoscaler.resetHistory()
+        membership.refreshAddresses()
         for (const session of membership.sessions()) {
           session
             .command('setPolicy', { policy: agentPolicy(next, session.hello.capacity.containers) })

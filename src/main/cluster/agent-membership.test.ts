@@ -54,7 +54,8 @@ function report(readyContainers: number): ReportMessage {
   }
 }
 
-function setup(settings: Partial<MembershipSettings> = {}) {
+function setup(settings: Partial<MembershipSettings> | (() => Partial<MembershipSettings>) = {}) {
+  const current = typeof settings === 'function' ? settings : () => settings
   let now = 1_000_000
   const clock = { now: () => now, advance: (ms: number) => (now += ms) }
   const store = new ClusterStore(undefined, clock.now)
@@ -63,7 +64,7 @@ function setup(settings: Partial<MembershipSettings> = {}) {
     store,
     series: new ClusterSeries(),
     events: { append: (event) => events.push(event) },
-    settings: () => ({ ...DEFAULT_MEMBERSHIP_SETTINGS, ...settings }),
+    settings: () => ({ ...DEFAULT_MEMBERSHIP_SETTINGS, ...current() }),
     self: () => ({ localAddresses: new Set(['127.0.0.1', '10.0.0.1']), reservedPorts: new Set([17000]) }),
     agentPolicy: () => DEFAULT_POLICY,
     now: clock.now,
@@ -186,5 +187,19 @@ describe('AgentMembership.forgetGone', () => {
     expect(store.vm('lab-1')?.providerState).toBeUndefined()
     clock.advance(60_000)
     expect(membership.forgetGone()).toEqual(['lab-1'])
+  })
+})
+
+describe('AgentMembership.refreshAddresses', () => {
+  it('moves a live VM to the address the user set, and back', () => {
+    let overrides: MembershipSettings['addressOverrides'] = []
+    const { store, join, membership } = setup(() => ({ addressOverrides: overrides }))
+    join(hello('vm-1'), '10.0.0.2')
+    overrides = [{ vm: 'vm-1', address: '192.168.7.7:9000' }]
+    membership.refreshAddresses()
+    expect(store.vm('vm-1')?.address).toBe('192.168.7.7:9000')
+    overrides = []
+    membership.refreshAddresses()
+    expect(store.vm('vm-1')?.address).toBe('10.0.0.2:8000')
   })
 })

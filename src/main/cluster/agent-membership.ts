@@ -138,6 +138,15 @@ export class AgentMembership {
     }
   }
 
+  /** After the settings changed: live VMs move to the addresses the user set (or back to their own). */
+  refreshAddresses(): void {
+    for (const session of this.live.values()) {
+      const target = this.lbTarget(session.hello, session.remoteAddress)
+      if (target.ok) this.deps.store.setAddress(session.vmName, formatHostPort(target.host, target.port))
+      else session.close(`no public traffic to ${target.reason}`, CloseCode.addressRefused)
+    }
+  }
+
   /** Forgets the VMs no provider lists whose agent left long enough ago; returns their names. */
   forgetGone(): string[] {
     const { store, series, events } = this.deps

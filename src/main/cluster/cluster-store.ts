@@ -176,6 +176,13 @@ export class ClusterStore {
     this.changed()
   }
 
+  setAddress(name: string, address: string): void {
+    const record = this.records.get(name)
+    if (!record || record.address === address) return
+    record.address = address
+    this.changed()
+  }
+
   removeVm(name: string): void {
     if (this.records.delete(name)) this.changed()
   }
