@@ -184,11 +184,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       dataDir: options.dataDir,
       // A clone the autoscaler asked for gets its agent at once, with the login in virtualbox.json.
       onCreated: (vm) =>
-        void deployer.start({ id: vm.id, installDocker: false }).catch((error) =>
+        void deployer.start({ id: vm.name, installDocker: false }).catch((error) =>
           events.append({
             kind: 'error',
-            vmId: vm.id,
-            message: `${vm.id}: agent not deployed: ${errorMessage(error)}`,
+            vmId: vm.name,
+            message: `${vm.name}: agent not deployed: ${errorMessage(error)}`,
           }),
         ),
       log: providerLog,

@@ -66,7 +66,7 @@ function labScenario(runtime: 'process' | 'auto', expected: 'process' | 'docker'
       },
       90_000,
     )
-    expect(vms.map((vm) => vm.id)).toEqual(names)
+    expect(vms.map((vm) => vm.name)).toEqual(names)
     expect(logs.find((l) => l.vm === undefined)?.text).toMatch(new RegExp(`^lab: ${expected} runtime: `))
     for (const vm of vms) {
       expect(vm).toMatchObject({ provider: 'lab', capacity: 2, runtime: expected })
@@ -92,10 +92,10 @@ function labScenario(runtime: 'process' | 'auto', expected: 'process' | 'docker'
   it('stop() of one VM ends its agent and its containers; the other keeps serving', async () => {
     const [first, second] = vms as [LabProviderVm, LabProviderVm]
     const replicas = replicaPids(statuses.get(first.name) as AgentStatus)
-    await lab.stop(first.id)
+    await lab.stop(first.name)
 
     const [stopped] = await lab.list()
-    expect(stopped).toMatchObject({ id: first.id, state: 'stopped' })
+    expect(stopped).toMatchObject({ id: first.name, state: 'stopped' })
     expect(stopped?.address).toBeUndefined()
     expect(alive(first.pid as number)).toBe(false)
     expect(replicas.filter(alive)).toEqual([])

@@ -69,7 +69,7 @@ describe('VirtualBoxProvider', () => {
     const vms = await provider.list()
     expect(vms.map((vm) => vm.name)).toEqual(['lab-vm', 'lab-off', 'gone', 'acs-2'])
     expect(vms[0]).toMatchObject({
-      id: 'vbox-lab-vm',
+      name: 'lab-vm',
       provider: 'virtualbox',
       state: 'running',
       vboxState: 'running',
@@ -85,7 +85,7 @@ describe('VirtualBoxProvider', () => {
       vboxState: 'missing',
       problem: "VirtualBox VM 'gone' does not exist",
     })
-    expect(vms[3]).toMatchObject({ id: 'vbox-acs-2', origin: 'clone', state: 'stopped' })
+    expect(vms[3]).toMatchObject({ name: 'acs-2', origin: 'clone', state: 'stopped' })
     expect(provider.capabilities).toEqual({ startStop: true, create: true })
   })
 
@@ -94,8 +94,8 @@ describe('VirtualBoxProvider', () => {
       { vms: [{ name: 'lab-off' }, { name: 'lab-on', state: 'running' }] },
       { vms: ['lab-off', 'lab-on'] },
     )
-    await provider.start('vbox-lab-off')
-    await provider.start('vbox-lab-on')
+    await provider.start('lab-off')
+    await provider.start('lab-on')
     const state = await fake.state()
     expect(state.vms.find((vm) => vm.name === 'lab-off')?.state).toBe('running')
     expect(callsOf(state, 'startvm')).toEqual([['startvm', 'lab-off', '--type', 'headless']])
@@ -103,10 +103,10 @@ describe('VirtualBoxProvider', () => {
 
   it('refuses VMs it does not manage, and names VMs that do not exist', async () => {
     const { provider } = await setup({ vms: [{ name: 'acs-7', description: 'made by hand' }] })
-    expect((await rejection(provider.start('vbox-acs-7'))).message).toBe(
+    expect((await rejection(provider.start('acs-7'))).message).toBe(
       "VirtualBox VM 'acs-7' is not managed by Auto Cloud Scaler: add it on the VMs page first",
     )
-    expect((await rejection(provider.stop('vbox-nope'))).message).toBe("VirtualBox VM 'nope' does not exist")
+    expect((await rejection(provider.stop('nope'))).message).toBe("VirtualBox VM 'nope' does not exist")
   })
 
   it('stops a VM with the ACPI power button when its guest shuts down', async () => {
@@ -114,7 +114,7 @@ describe('VirtualBoxProvider', () => {
       { vms: [{ name: 'lab-vm', state: 'running', behaviour: { acpiShutdownMs: 100 } }] },
       { vms: ['lab-vm'] },
     )
-    await provider.stop('vbox-lab-vm')
+    await provider.stop('lab-vm')
     const state = await fake.state()
     expect(state.vms[0]?.state).toBe('poweroff')
     expect(callsOf(state, 'controlvm')).toEqual([['controlvm', 'lab-vm', 'acpipowerbutton']])
@@ -163,7 +163,6 @@ describe('VirtualBoxProvider', () => {
     expect(clone?.nics.map((nic) => nic.mac)).not.toContain(template?.nics[1]?.mac)
     expect(callsOf(state, 'guestproperty').length).toBeGreaterThanOrEqual(3)
     expect(vm).toMatchObject({
-      id: 'vbox-acs-1',
       name: 'acs-1',
       origin: 'clone',
       state: 'running',
@@ -210,7 +209,7 @@ describe('VirtualBoxProvider', () => {
     const { fake, provider } = await setup({
       vms: [{ name: 'acs-3', state: 'running', description: MARK, behaviour: { sessionReleaseMs: 1_000 } }],
     })
-    await provider.remove('vbox-acs-3')
+    await provider.remove('acs-3')
     const state = await fake.state()
     expect(state.vms).toEqual([])
     expect(callsOf(state, 'controlvm')).toEqual([['controlvm', 'acs-3', 'poweroff']])
@@ -223,7 +222,7 @@ describe('VirtualBoxProvider', () => {
       { vms: [{ name: 'lab-vm', state: 'running' }] },
       { vms: ['lab-vm'] },
     )
-    await provider.remove('vbox-lab-vm')
+    await provider.remove('lab-vm')
     expect(provider.addedVms).toEqual([])
     expect(await provider.list()).toEqual([])
     const state = await fake.state()
@@ -234,7 +233,7 @@ describe('VirtualBoxProvider', () => {
   it('adds a VM by name, and refuses one that does not exist', async () => {
     const { provider } = await setup({ vms: [{ name: 'lab-off' }] })
     expect(await provider.addVm('lab-off')).toMatchObject({
-      id: 'vbox-lab-off',
+      name: 'lab-off',
       origin: 'added',
       state: 'stopped',
     })
@@ -247,7 +246,7 @@ describe('VirtualBoxProvider', () => {
       { vms: [{ name: 'lab-off', behaviour: { startError: 'start-failed' } }] },
       { vms: ['lab-off'] },
     )
-    expect((await rejection(provider.start('vbox-lab-off'))).message).toBe(
+    expect((await rejection(provider.start('lab-off'))).message).toBe(
       "VBoxManage startvm lab-off: The virtual machine 'lab-off' has terminated unexpectedly during startup with exit code 1 (0x1)",
     )
   })
@@ -287,6 +286,6 @@ describe('VirtualBoxProvider', () => {
       },
       { vms: ['lab-vm'] },
     )
-    expect(await provider.waitForAddress('vbox-lab-vm')).toBe('192.168.1.40')
+    expect(await provider.waitForAddress('lab-vm')).toBe('192.168.1.40')
   })
 })

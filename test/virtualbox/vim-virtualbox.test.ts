@@ -52,7 +52,7 @@ describe('VirtualBox VMs in the VIM', () => {
       'the VM to leave "stopped"',
       async () => {
         const vms = (await call('/vms')).body as unknown as VmInfo[]
-        return vms.find((vm) => vm.id === 'web-1')?.status !== 'stopped' ? true : undefined
+        return vms.find((vm) => vm.name === 'web-1')?.status !== 'stopped' ? true : undefined
       },
       10_000,
     )
@@ -66,11 +66,11 @@ describe('VirtualBox VMs in the VIM', () => {
       'the added VM after a restart',
       async () => {
         const list = (await call('/vms')).body as unknown as VmInfo[]
-        return list.some((vm) => vm.id === 'web-1') ? list : undefined
+        return list.some((vm) => vm.name === 'web-1') ? list : undefined
       },
       10_000,
     )
-    expect(vms.find((vm) => vm.id === 'web-1')).toMatchObject({
+    expect(vms.find((vm) => vm.name === 'web-1')).toMatchObject({
       provider: 'virtualbox',
       status: 'stopped',
     })

@@ -74,13 +74,13 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     return part
   }
   const vmInfo = (id: string): VmInfo => {
-    const info = store.snapshot(now()).vms.find((vm) => vm.id === id)
+    const info = store.snapshot(now()).vms.find((vm) => vm.name === id)
     if (!info) throw new ApiError('not_found', `There is no VM '${id}'. GET /api/v1/vms lists them.`)
     return info
   }
   const ownerOf = async (id: string): Promise<VmProvider> => {
     for (const provider of need(deps.providers, 'No VM provider')()) {
-      if ((await provider.list()).some((vm) => vm.id === id)) return provider
+      if ((await provider.list()).some((vm) => vm.name === id)) return provider
     }
     throw new ApiError('not_found', `No provider manages a VM '${id}'.`)
   }
@@ -96,7 +96,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       const vm = await add(input)
       if (!vm) throw new ApiError('internal', `The ${input.provider} provider added no VM.`)
       store.providerVm(vm)
-      return vmInfo(vm.id)
+      return vmInfo(vm.name)
     },
     'vms:start': async ({ id }) => {
       const provider = await ownerOf(id)

@@ -173,7 +173,6 @@ describe('AgentMembership.forgetGone', () => {
   it('keeps a VM its provider lists, and forgets it once the provider no longer does', () => {
     const { store, membership, clock } = setup({ forgetAfterSeconds: 60 })
     const listed = {
-      id: 'lab-1',
       name: 'lab-1',
       provider: 'lab' as const,
       state: 'stopped' as const,

@@ -21,7 +21,7 @@ export interface ContainerRecord extends ContainerInfo {
 }
 
 export interface VmRecord {
-  id: string
+  /** The VM's one key (the store's, the hub's, the providers' and the API's). */
   name: string
   provider: ProviderKind
   providerState: ProviderVmState | undefined
@@ -52,7 +52,6 @@ export interface AgentArrival {
 
 /** A VM as its provider lists it. */
 export interface ListedVm {
-  id: string
   name: string
   provider: ProviderKind
   state: ProviderVmState
@@ -195,7 +194,6 @@ export class ClusterStore {
 
   private blank(name: string, provider: ProviderKind, capacity: number): VmRecord {
     return {
-      id: name,
       name,
       provider,
       providerState: undefined,
@@ -245,7 +243,6 @@ export function readyContainers(record: VmRecord): number {
 function toVmInfo(record: VmRecord): VmInfo {
   const containers = [...record.containers.values()].map(({ readySinceMs: _r, window: _w, ...info }) => info)
   return {
-    id: record.id,
     name: record.name,
     status: vmStatus(record),
     provider: record.provider,

@@ -7,8 +7,7 @@ import type { SshLoginInfo } from '../../shared/domain/provision'
 export type { ProviderVmState }
 
 export interface ProviderVm {
-  /** Stable id within the VIM, e.g. "lab-1", "ssh-10.0.0.5", "vbox-<uuid>". */
-  id: string
+  /** The VM's one key in the VIM, e.g. "lab-1"; start, stop and remove take it. */
   name: string
   provider: ProviderKind
   state: ProviderVmState
@@ -32,11 +31,11 @@ export interface VmProvider {
   readonly capabilities: ProviderCapabilities
   list(): Promise<ProviderVm[]>
   /** Starts a stopped VM (and its agent); resolves once the start was issued, not when the agent is up. */
-  start(id: string): Promise<void>
+  start(name: string): Promise<void>
   /** Stops a VM (its agent and, where the provider owns them, its containers). */
-  stop(id: string): Promise<void>
+  stop(name: string): Promise<void>
   /** Forgets a VM (stopping what the provider runs for it), where the provider can. */
-  remove?(id: string): Promise<void>
+  remove?(name: string): Promise<void>
   /** Adds a VM the user describes (an SSH host by address, a VirtualBox VM by name); resolves with it. */
   add?(input: AddVmInput): Promise<ProviderVm>
   /** Creates another VM when `capabilities.create`; resolves with it. */

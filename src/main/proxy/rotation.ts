@@ -15,7 +15,7 @@ export function followCluster(
       if (!vm.agent || !vm.address) return []
       const colon = vm.address.lastIndexOf(':')
       const address = { host: vm.address.slice(0, colon), port: Number(vm.address.slice(colon + 1)) }
-      return [{ vmId: vm.id, address, readyContainers: readyContainers(vm) }]
+      return [{ vmId: vm.name, address, readyContainers: readyContainers(vm) }]
     })
     const key = backends
       .map((b) => `${b.vmId}@${b.address.host}:${b.address.port}#${b.readyContainers}`)

@@ -69,7 +69,7 @@ export class ClusterAutoscaler {
     const { store, events, metrics } = this.deps
     const windowMs = settings.policy.metricWindowSeconds * 1000
     const vms: ClusterVm[] = store.vms().map((record) => ({
-      id: record.id,
+      id: record.name,
       name: record.name,
       ready: record.agent !== null,
       capacity: record.capacity,
@@ -141,7 +141,7 @@ export class ClusterAutoscaler {
         settings,
         canCreate: providers.some((p) => p.capabilities.create),
         vms: known.map(({ vm, provider }) => ({
-          id: vm.id,
+          id: vm.name,
           name: vm.name,
           providerState: vm.state,
           ready: byName.get(vm.name)?.agent != null,
@@ -163,7 +163,7 @@ export class ClusterAutoscaler {
         const creator = providers.find((p) => p.capabilities.create && p.create)
         await creator?.create?.()
       } else {
-        const owner = known.find(({ vm }) => vm.id === action.vmId)?.provider
+        const owner = known.find(({ vm }) => vm.name === action.vmId)?.provider
         if (action.kind === 'start') await owner?.start(action.vmId as string)
         else await owner?.stop(action.vmId as string)
       }

@@ -41,7 +41,7 @@ export const VmAgentInfo = z.object({
 export type VmAgentInfo = z.infer<typeof VmAgentInfo>
 
 export const VmInfo = z.object({
-  id: z.string(),
+  /** The VM's one key, everywhere: store, hub, providers, API and UI. */
   name: z.string(),
   status: VmStatus,
   provider: ProviderKind,

@@ -101,8 +101,8 @@ describe('LabProvider', () => {
     expect(provider.kind).toBe('lab')
     expect(provider.capabilities).toEqual({ startStop: true, create: true })
     expect(await provider.list()).toEqual([
-      { id: 'lab-1', name: 'lab-1', provider: 'lab', state: 'stopped', capacity: 3 },
-      { id: 'lab-2', name: 'lab-2', provider: 'lab', state: 'stopped', capacity: 3 },
+      { name: 'lab-1', provider: 'lab', state: 'stopped', capacity: 3 },
+      { name: 'lab-2', provider: 'lab', state: 'stopped', capacity: 3 },
     ])
   })
 
@@ -157,7 +157,6 @@ describe('LabProvider', () => {
     expect(alive(pid)).toBe(false)
     const [stopped, other] = await provider.list()
     expect(stopped).toEqual({
-      id: 'lab-1',
       name: 'lab-1',
       provider: 'lab',
       state: 'stopped',
@@ -221,9 +220,9 @@ describe('LabProvider', () => {
   it('create() adds the next VM and starts it, up to the maximum', async () => {
     const provider = lab({ initialVms: 1, maxVms: 2 })
     const created = await provider.create()
-    expect(created).toMatchObject({ id: 'lab-2', state: 'starting', capacity: 4 })
+    expect(created).toMatchObject({ name: 'lab-2', state: 'starting', capacity: 4 })
     await expect(provider.create()).rejects.toThrow('the lab already has its maximum of 2 VMs (raise maxVms)')
-    expect((await provider.list()).map((vm) => vm.id)).toEqual(['lab-1', 'lab-2'])
+    expect((await provider.list()).map((vm) => vm.name)).toEqual(['lab-1', 'lab-2'])
   })
 
   it('says what to do when the bundle is missing or the VM unknown', async () => {

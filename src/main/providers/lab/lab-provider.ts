@@ -126,7 +126,6 @@ export class LabProvider implements VmProvider {
 
   private describe(vm: LabVm): LabProviderVm {
     return {
-      id: vm.name,
       name: vm.name,
       provider: 'lab',
       state: vm.state,

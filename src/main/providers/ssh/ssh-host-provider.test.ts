@@ -34,14 +34,16 @@ describe('SshHostProvider', () => {
     const dir = dataDir()
     const provider = await open(dir)
     const vm = await provider.add(host({ password: 'not-on-disk-1' }))
-    expect(vm).toMatchObject({ id: 'host-10-0-0-5', provider: 'ssh', login: { secretStored: true } })
-    expect(provider.target(vm.id)?.secrets).toEqual({ password: 'not-on-disk-1' })
+    expect(vm).toMatchObject({ name: 'host-10-0-0-5', provider: 'ssh', login: { secretStored: true } })
+    expect(provider.target(vm.name)?.secrets).toEqual({ password: 'not-on-disk-1' })
     expect(readFileSync(join(dir, 'hosts.json'), 'utf8')).not.toContain('not-on-disk-1')
 
     const restarted = await open(dir)
     expect((await restarted.list())[0]?.login?.secretStored).toBe(false)
-    expect(restarted.target(vm.id)?.secrets).toBeUndefined()
-    expect(restarted.target(vm.id, { password: 'typed-again' })?.secrets).toEqual({ password: 'typed-again' })
+    expect(restarted.target(vm.name)?.secrets).toBeUndefined()
+    expect(restarted.target(vm.name, { password: 'typed-again' })?.secrets).toEqual({
+      password: 'typed-again',
+    })
   })
 
   it('seals a remembered password, so that hosts.json never holds it in plain text', async () => {

@@ -74,7 +74,6 @@ export class SshHostProvider implements VmProvider {
 
   async list(): Promise<ProviderVm[]> {
     return this.file.get().hosts.map((host) => ({
-      id: host.name,
       name: host.name,
       provider: 'ssh',
       // The VIM cannot see the machine's power; its agent's connection tells whether it is up.
@@ -117,7 +116,7 @@ export class SshHostProvider implements VmProvider {
     const saved = await this.file.update((current) => ({ hosts: [...current.hosts, record] }))
     if (!saved.ok) throw new ApiError('internal', saved.message)
     if (secret) this.sessionSecrets.set(name, secretsOf(input.auth, secret))
-    const vm = (await this.list()).find((v) => v.id === name)
+    const vm = (await this.list()).find((v) => v.name === name)
     if (!vm) throw new ApiError('internal', `${name} was saved but is not listed`)
     return vm
   }

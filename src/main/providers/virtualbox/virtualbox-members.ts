@@ -114,7 +114,7 @@ export class VirtualBoxMembers implements VmProvider {
       throw new ApiError('invalid_input', errorMessage(error))
     })
     await this.save({ vms: this.inner.addedVms })
-    return { ...vm, id: vm.name }
+    return vm
   }
 
   start(id: string): Promise<void> {

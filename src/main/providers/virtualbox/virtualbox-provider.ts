@@ -37,13 +37,6 @@ export interface VirtualBoxProviderVm extends ProviderVm {
   problem?: string
 }
 
-const ID_PREFIX = 'vbox-'
-
-/** Ids are `vbox-<VM name>`: names are unique among registered VMs, and they are what the user typed. */
-export function virtualBoxVmId(name: string): string {
-  return `${ID_PREFIX}${name}`
-}
-
 export class VirtualBoxProvider implements VmProvider {
   readonly kind = 'virtualbox' as const
   readonly capabilities: ProviderCapabilities
@@ -141,7 +134,7 @@ export class VirtualBoxProvider implements VmProvider {
 
   /** Powers a clone off and deletes it with its disks; an added VM is only forgotten, never touched. */
   async remove(id: string): Promise<void> {
-    const name = this.nameOf(id)
+    const name = id
     if (this.added.delete(name)) return this.log('info', name, 'forgotten; the VM itself is left as it is')
     const { info } = await this.managed(id)
     await this.control.delete(info, this.settings.shutdownTimeoutMs)
@@ -247,7 +240,6 @@ export class VirtualBoxProvider implements VmProvider {
         ? await reportedAddress(this.vbox, info, this.settings.adapter)
         : undefined
     return {
-      id: virtualBoxVmId(info.name),
       name: info.name,
       provider: 'virtualbox',
       state: info.state,
@@ -265,7 +257,7 @@ export class VirtualBoxProvider implements VmProvider {
   }
 
   private async managed(id: string): Promise<{ name: string; info: VBoxVmInfo; origin: 'added' | 'clone' }> {
-    const name = this.nameOf(id)
+    const name = id
     const info = await this.control.info(name)
     if (this.added.has(name)) return { name, info, origin: 'added' }
     if (isManagedClone(name, info.description, this.settings.namePrefix))
@@ -275,15 +267,8 @@ export class VirtualBoxProvider implements VmProvider {
     )
   }
 
-  /** `vbox-acs-1` → `acs-1`; a bare VM name is accepted too. */
-  private nameOf(id: string): string {
-    const stripped = id.startsWith(ID_PREFIX) ? id.slice(ID_PREFIX.length) : id
-    return this.added.has(id) && !this.added.has(stripped) ? id : stripped
-  }
-
   private missing(name: string): VirtualBoxProviderVm {
     return {
-      id: virtualBoxVmId(name),
       name,
       provider: 'virtualbox',
       state: 'unknown',

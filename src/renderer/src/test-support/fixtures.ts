@@ -18,7 +18,6 @@ export function container(overrides: Partial<ContainerInfo> & { name: string }):
 
 export function vm(overrides: Partial<VmInfo> & { name: string }): VmInfo {
   return {
-    id: overrides.name,
     status: 'ready',
     provider: 'lab',
     address: '127.0.0.1:18100',

@@ -45,9 +45,9 @@ export function startMetricsFeed(
   const snapshotArrived = (snapshot: ClusterSnapshot) => {
     clockOffsetMs = snapshot.at - Date.now()
     for (const vm of snapshot.vms) {
-      if (seen.has(vm.id)) continue
-      seen.add(vm.id)
-      backfill(vm.id, vm.name)
+      if (seen.has(vm.name)) continue
+      seen.add(vm.name)
+      backfill(vm.name, vm.name)
     }
   }
 

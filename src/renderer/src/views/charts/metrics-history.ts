@@ -119,7 +119,7 @@ export class MetricsHistory {
     if (slot < 0) return
     let added = false
     for (const vm of snapshot.vms) {
-      let rings = this.vmRings.get(vm.id)
+      let rings = this.vmRings.get(vm.name)
       if (!rings) {
         rings = {
           name: vm.name,
@@ -127,7 +127,7 @@ export class MetricsHistory {
           replicas: ring(this.capacity),
           lastSecond: 0,
         }
-        this.vmRings.set(vm.id, rings)
+        this.vmRings.set(vm.name, rings)
         added = true
       }
       rings.cpuPercent[slot] = vm.cpuPercent

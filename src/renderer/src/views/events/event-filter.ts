@@ -26,7 +26,7 @@ export interface VmOption {
 export function vmOptions(cluster: ClusterSnapshot | undefined, log: readonly ClusterEvent[]): VmOption[] {
   const names = new Map<string, string>()
   for (const event of log) if (event.vmId) names.set(event.vmId, event.vmId)
-  for (const vm of cluster?.vms ?? []) names.set(vm.id, vm.name)
+  for (const vm of cluster?.vms ?? []) names.set(vm.name, vm.name)
   return [...names]
     .map(([id, name]) => ({ id, name }))
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))

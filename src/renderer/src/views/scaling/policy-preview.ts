@@ -26,7 +26,7 @@ export interface PolicyPreview {
 /** The snapshot as the VIM's loop sees it; the snapshot's CPU is the latest sample, not a window mean. */
 export function clusterVmOf(vm: VmInfo): ClusterVm {
   return {
-    id: vm.id,
+    id: vm.name,
     name: vm.name,
     ready: vm.agent !== null,
     capacity: vm.capacity.containers,

@@ -12,7 +12,7 @@ const percent = (v: number) => `${Math.round(v)} %`
 const mebibytes = (v: number) => `${Math.round(v)} MiB`
 
 export function ContainerDetails({ vm, container }: { vm: VmInfo; container: ContainerInfo }) {
-  const { series, error } = usePolledSeries(vm.id, container.id)
+  const { series, error } = usePolledSeries(vm.name, container.id)
   const columns = useMemo(() => {
     if (series?.kind !== 'container') return undefined
     const { times, series: s } = series

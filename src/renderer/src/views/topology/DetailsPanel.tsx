@@ -16,7 +16,7 @@ export function DetailsPanel({
   onClose(): void
 }) {
   const heading = useRef<HTMLHeadingElement>(null)
-  const vm = cluster.vms.find((v) => v.id === selection.vmId)
+  const vm = cluster.vms.find((v) => v.name === selection.vmId)
   const container =
     selection.kind === 'container' ? vm?.containers.find((c) => c.id === selection.containerId) : undefined
   const name =

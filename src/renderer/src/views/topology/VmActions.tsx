@@ -16,7 +16,7 @@ export function VmActions({ vm }: { vm: VmInfo }) {
     setPending(action)
     setOutcome(undefined)
     try {
-      await client.call(action === 'start' ? 'vms:start' : 'vms:stop', { id: vm.id })
+      await client.call(action === 'start' ? 'vms:start' : 'vms:stop', { id: vm.name })
       setOutcome({
         ok: true,
         text: `${action === 'start' ? 'Start' : 'Stop'} requested; the status follows.`,

@@ -19,7 +19,7 @@ const count = (v: number) => String(Math.round(v))
 const rate = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)}/s`
 
 export function VmDetails({ vm }: { vm: VmInfo }) {
-  const { series, error } = usePolledSeries(vm.id)
+  const { series, error } = usePolledSeries(vm.name)
   const columns = useMemo(() => {
     if (series?.kind !== 'vm') return undefined
     const { times, series: s } = series
@@ -84,7 +84,7 @@ export function VmDetails({ vm }: { vm: VmInfo }) {
       ) : (
         <p className="muted">{error ? `No series yet: ${error}` : 'Loading series…'}</p>
       )}
-      <VmRecentEvents vmId={vm.id} />
+      <VmRecentEvents vmId={vm.name} />
     </>
   )
 }

@@ -42,7 +42,6 @@ export function syntheticCluster(vms: number, containersPerVm: number, tick = 0)
       })
     }
     list.push({
-      id: `vm-${v}`,
       name: `vm-${v}`,
       status: 'ready',
       provider: 'lab',

@@ -125,8 +125,8 @@ export function buildTopologyGraph(
 
   keep(vimNode(snapshot))
   for (const vm of snapshot.vms) {
-    const column = layout.columns.get(vm.id) ?? 0
-    const vmId = vmNodeId(vm.id)
+    const column = layout.columns.get(vm.name) ?? 0
+    const vmId = vmNodeId(vm.name)
     keep(vmNode(vm, vmPosition(column), vmId === selectedNodeId))
     const rate = roundRate(vm.requestRate)
     link({
@@ -138,12 +138,12 @@ export function buildTopologyGraph(
       animated: rate > 0,
       className: `topology-edge status-${vm.status}`,
     })
-    const rows = layout.rows.get(vm.id)
+    const rows = layout.rows.get(vm.name)
     for (const container of vm.containers) {
-      const id = containerNodeId(vm.id, container.id)
+      const id = containerNodeId(vm.name, container.id)
       const row = rows?.get(container.id) ?? 0
       const position = containerPosition(column, row)
-      keep(containerNode(vm.id, container, id, position, id === selectedNodeId, row === 0))
+      keep(containerNode(vm.name, container, id, position, id === selectedNodeId, row === 0))
     }
   }
 
@@ -186,14 +186,14 @@ function vmNode(vm: VmInfo, position: XY, selected: boolean): VmFlowNode {
   const memoryBytes = vm.containers.reduce((sum, c) => sum + c.memoryBytes, 0)
   const budget = vm.capacity.containers * ASSUMED_MEMORY_PER_CONTAINER_BYTES
   return {
-    id: vmNodeId(vm.id),
+    id: vmNodeId(vm.name),
     type: 'vm',
     position,
     ...sized(VM_SIZE),
     selected,
     ariaLabel: `VM ${vm.name}, ${vm.status}`,
     data: {
-      vmId: vm.id,
+      vmId: vm.name,
       name: vm.name,
       status: vm.status,
       provider: vm.provider,

@@ -13,8 +13,8 @@ import {
   vmPosition,
 } from './topology-layout'
 
-const vm = (id: string, ...containers: string[]): LayoutVm => ({
-  id,
+const vm = (name: string, ...containers: string[]): LayoutVm => ({
+  name,
   containers: containers.map((c) => ({ id: c })),
 })
 
@@ -146,7 +146,7 @@ describe('layoutTopology', () => {
     const churned = full
       .filter((_, i) => i % 3 !== 0)
       .map((v, i) =>
-        vm(v.id, ...v.containers.filter((_, k) => (k + i) % 2 === 0).map((c) => c.id), `${v.id}-new`),
+        vm(v.name, ...v.containers.filter((_, k) => (k + i) % 2 === 0).map((c) => c.id), `${v.name}-new`),
       )
     layout = layoutTopology([...churned, ...ids(20, 'late').map((id) => vm(id, `${id}-c0`))], layout)
     expect(overlaps(layout)).toEqual([])

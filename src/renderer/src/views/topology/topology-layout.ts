@@ -22,7 +22,7 @@ export interface XY {
 
 /** What the layout needs to know of a VM: its id and its containers' ids, in display order. */
 export interface LayoutVm {
-  readonly id: string
+  readonly name: string
   readonly containers: readonly { readonly id: string }[]
 }
 
@@ -45,19 +45,19 @@ export function layoutTopology(
   previous: TopologyLayout = EMPTY_LAYOUT,
 ): TopologyLayout {
   const columns = assignSlots(
-    vms.map((vm) => vm.id),
+    vms.map((vm) => vm.name),
     previous.columns,
   )
   let changed = columns !== previous.columns
   const rows = new Map<string, ReadonlyMap<string, number>>()
   for (const vm of vms) {
-    const before = previous.rows.get(vm.id) ?? EMPTY_SLOTS
+    const before = previous.rows.get(vm.name) ?? EMPTY_SLOTS
     const after = assignSlots(
       vm.containers.map((c) => c.id),
       before,
     )
-    if (after !== before || !previous.rows.has(vm.id)) changed = true
-    rows.set(vm.id, after)
+    if (after !== before || !previous.rows.has(vm.name)) changed = true
+    rows.set(vm.name, after)
   }
   if (rows.size !== previous.rows.size) changed = true
   return changed ? { columns, rows } : previous

@@ -34,7 +34,7 @@ export function VmRow({ vm, onOpenAgentPanel }: VmRowProps) {
   const act = async (action: Exclude<Pending, undefined>, verb: string) => {
     setPending(action)
     setConfirmRemove(false)
-    await run(`Could not ${verb} ${vm.name}`, () => client.call(`vms:${action}`, { id: vm.id }))
+    await run(`Could not ${verb} ${vm.name}`, () => client.call(`vms:${action}`, { id: vm.name }))
     setPending(undefined)
   }
 

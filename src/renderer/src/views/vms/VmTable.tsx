@@ -28,7 +28,7 @@ export function VmTable({
         </thead>
         <tbody>
           {vms.map((vm) => (
-            <VmRow key={vm.id} vm={vm} onOpenAgentPanel={onOpenAgentPanel} />
+            <VmRow key={vm.name} vm={vm} onOpenAgentPanel={onOpenAgentPanel} />
           ))}
         </tbody>
       </table>

@@ -21,7 +21,7 @@ export function VmsView() {
   const [agentPanel, setAgentPanel] = useState<VmInfo>()
   const agentPanelOpener = useRef<HTMLElement | null>(null)
   // The snapshot's copy is fresher; a host just added may not be in a snapshot yet.
-  const agentPanelVm = agentPanel && (cluster?.vms.find((v) => v.id === agentPanel.id) ?? agentPanel)
+  const agentPanelVm = agentPanel && (cluster?.vms.find((v) => v.name === agentPanel.name) ?? agentPanel)
 
   const openAgentPanel = useCallback((vm: VmInfo, opener: HTMLElement) => {
     agentPanelOpener.current = opener
@@ -77,7 +77,7 @@ export function VmsView() {
         {hostFormOpen && <AddHostForm id={HOST_FORM_ID} onDeployAgent={openAgentPanel} />}
         <HubJoinBox />
       </div>
-      {agentPanelVm && <DeployPanel key={agentPanelVm.id} vm={agentPanelVm} onClose={closeAgentPanel} />}
+      {agentPanelVm && <DeployPanel key={agentPanelVm.name} vm={agentPanelVm} onClose={closeAgentPanel} />}
     </div>
   )
 }

@@ -10,7 +10,7 @@ interface Props {
 }
 
 export function DeployAgentButton({ vm, onOpen }: Props) {
-  const progress = useApp((state) => state.deployRuns[vm.id]?.progress)
+  const progress = useApp((state) => state.deployRuns[vm.name]?.progress)
   const running = progress?.state === 'running' ? progress.operation : undefined
   const [text, name, title] = running
     ? [RUNNING_BUTTON[running].text, RUNNING_BUTTON[running].name(vm.name), undefined]

@@ -28,11 +28,11 @@ async function openPanel(target = host(), state: DeployState = NOTHING_RAN) {
   const client = new FakeApiClient().on('deploy:get', () => state)
   const onClose = vi.fn()
   const app = renderWithApp(<DeployPanel vm={target} onClose={onClose} />, { client })
-  await waitFor(() => expect(client.callsTo('deploy:get')).toEqual([{ id: target.id }]))
+  await waitFor(() => expect(client.callsTo('deploy:get')).toEqual([{ id: target.name }]))
   if (state.progress?.state !== 'running') await screen.findByRole('form', { name: 'Options' })
   const emit = (progress: Partial<DeployProgress>) =>
     act(() =>
-      client.emit({ name: 'deploy:progress', data: deployProgress({ vmId: target.id, ...progress }) }),
+      client.emit({ name: 'deploy:progress', data: deployProgress({ vmId: target.name, ...progress }) }),
     )
   const emitLog = (...lines: ReturnType<typeof logLine>[]) =>
     act(() => client.emit({ name: 'deploy:log', data: lines }))

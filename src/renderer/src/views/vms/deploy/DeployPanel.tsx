@@ -18,7 +18,7 @@ import { loginSummary, OPERATION_WORDS } from './deploy-words'
 export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
   const client = useApiClient()
   const run = useAction()
-  const deployRun = useApp((state) => state.deployRuns[vm.id]) ?? NO_DEPLOY_RUN
+  const deployRun = useApp((state) => state.deployRuns[vm.name]) ?? NO_DEPLOY_RUN
   const mergeDeployState = useApp((state) => state.mergeDeployState)
   const [loaded, setLoaded] = useState(false)
   const [busy, setBusy] = useState<Busy>()
@@ -35,15 +35,15 @@ export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
   useEffect(() => {
     let open = true
     void run(`Could not read the last deploy of ${vm.name}`, () =>
-      client.call('deploy:get', { id: vm.id }),
+      client.call('deploy:get', { id: vm.name }),
     ).then((result) => {
-      if (result.ok) mergeDeployState(vm.id, result.value)
+      if (result.ok) mergeDeployState(vm.name, result.value)
       if (open) setLoaded(true)
     })
     return () => {
       open = false
     }
-  }, [client, run, mergeDeployState, vm.id, vm.name])
+  }, [client, run, mergeDeployState, vm.name])
 
   const begin = async (
     kind: Exclude<Busy, undefined>,
@@ -53,7 +53,7 @@ export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
     setBusy(kind)
     const result = await run(title, call)
     setBusy(undefined)
-    if (result.ok) mergeDeployState(vm.id, { progress: result.value, log: [] })
+    if (result.ok) mergeDeployState(vm.name, { progress: result.value, log: [] })
     return result.ok
   }
 
@@ -61,7 +61,7 @@ export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
     if (!progress) return
     setForgetting(true)
     const result = await run(`Could not forget the host key of ${vm.name}`, () =>
-      client.call('vms:forgetHostKey', { id: vm.id }),
+      client.call('vms:forgetHostKey', { id: vm.name }),
     )
     setForgetting(false)
     if (!result.ok) return
@@ -136,12 +136,12 @@ export function DeployPanel({ vm, onClose }: { vm: VmInfo; onClose(): void }) {
             primaryButton={primaryButton}
             onStart={(options) =>
               begin('start', `Could not deploy the agent to ${vm.name}`, () =>
-                client.call('deploy:start', { id: vm.id, ...options }),
+                client.call('deploy:start', { id: vm.name, ...options }),
               )
             }
             onUninstall={(options) =>
               begin('uninstall', `Could not uninstall the agent from ${vm.name}`, () =>
-                client.call('deploy:uninstall', { id: vm.id, ...options }),
+                client.call('deploy:uninstall', { id: vm.name, ...options }),
               )
             }
           />
