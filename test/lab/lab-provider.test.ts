@@ -95,7 +95,7 @@ function labScenario(runtime: 'process' | 'auto', expected: 'process' | 'docker'
     await lab.stop(first.name)
 
     const [stopped] = await lab.list()
-    expect(stopped).toMatchObject({ id: first.name, state: 'stopped' })
+    expect(stopped).toMatchObject({ name: first.name, state: 'stopped' })
     expect(stopped?.address).toBeUndefined()
     expect(alive(first.pid as number)).toBe(false)
     expect(replicas.filter(alive)).toEqual([])

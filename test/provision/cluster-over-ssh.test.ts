@@ -71,7 +71,7 @@ describe.runIf(run)('a cluster of three SSH hosts deployed from the VIM', () => 
           capacity: 3,
         },
       })
-      expect(vm).toMatchObject({ id: host.name, provider: 'ssh' })
+      expect(vm).toMatchObject({ name: host.name, provider: 'ssh' })
     }
     // All three at once, as a user clicking "Deploy agent" on each row would.
     for (const host of hosts.hosts) await api(`/vms/${host.name}/deploy`, { method: 'POST', body: {} })

@@ -43,7 +43,7 @@ describe('VirtualBox VMs in the VIM', () => {
 
     const added = await call('/vms', 'POST', { provider: 'virtualbox', vmName: 'web-1' })
     expect(added.status, JSON.stringify(added.body)).toBe(200)
-    expect(added.body).toMatchObject({ id: 'web-1', provider: 'virtualbox', status: 'stopped' })
+    expect(added.body).toMatchObject({ name: 'web-1', provider: 'virtualbox', status: 'stopped' })
     expect((added.body as unknown as VmInfo).capacity.containers).toBe(4) // 2 CPUs ÷ 0.5
 
     expect((await call('/vms/web-1/start', 'POST', {})).status).toBe(200)
