@@ -79,12 +79,15 @@ async function main(): Promise<void> {
   })
 
   const { uiPort, dataDir: _unused, ...coreOptions } = parsed.options
+  // The HTTP API's port is the VIM's own too: no agent may have public traffic sent there.
+  let uiPortBound = uiPort
   // Packaged or not, the agent bundle sits beside the app's out/ folder in dist/.
   const core = await startCore({
     ...coreOptions,
     dataDir,
     agentBundle: join(import.meta.dirname, '../../dist/vmm-agent.mjs'),
     secretBox: keychainSecretBox(),
+    otherOwnPorts: () => [uiPortBound],
   })
   registerIpcBridge(core.api, isTrustedFrame)
   // The HTTP API stays available to scripts and other browsers, behind the same token as headless mode.
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     log.warn(`control API over HTTP not started: ${error.message}`)
     return undefined
   })
+  if (http) uiPortBound = http.port
 
   createWindow(core)
   app.on('activate', () => {
