@@ -1,6 +1,5 @@
 // The Electron shell: one secure window over the VIM core. Everything else lives in Electron-free modules.
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron'
 import { startHttpApiServer } from './api/http-server'
 import { CONTENT_SECURITY_POLICY } from './api/static-files'
@@ -11,16 +10,12 @@ import { type Core, startCore } from './core'
 import { registerIpcBridge, streamEventsTo } from './ipc-bridge'
 import { log } from './log'
 import type { SecretBox } from './providers/ssh/secret-box'
+import { hardenWebContents, isAppFrame, secureWebPreferences } from './window-security'
 
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
 
-function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  if (!frame || frame.parent !== null) return false
-  const url = new URL(frame.url)
-  if (devServerUrl) return url.origin === new URL(devServerUrl).origin
-  return url.protocol === 'file:' && url.pathname === pathToFileURL(rendererIndex).pathname
-}
+const isTrustedFrame = (frame: WebFrameMain | null) => isAppFrame(frame, { rendererIndex, devServerUrl })
 
 /**
  * The system keychain (Keychain, DPAPI, libsecret/kwallet), when Electron has one: on Linux without a
@@ -46,14 +41,7 @@ function createWindow(core: Core): void {
     show: false,
     title: 'Auto Cloud Scaler',
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#111418' : '#f6f7f9',
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-    },
+    webPreferences: secureWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
   })
   window.once('ready-to-show', () => window.show())
   streamEventsTo(window.webContents, core.feed)
@@ -119,14 +107,9 @@ async function main(): Promise<void> {
 }
 
 // Security checklist: no navigation away from the app and no new windows, in every web contents.
-app.on('web-contents-created', (_event, contents) => {
-  contents.on('will-navigate', (event) => event.preventDefault())
-  contents.on('will-attach-webview', (event) => event.preventDefault())
-  contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
-})
+app.on('web-contents-created', (_event, contents) =>
+  hardenWebContents(contents, (url) => void shell.openExternal(url)),
+)
 
 main().catch((error) => {
   log.error('the app failed to start', error)
