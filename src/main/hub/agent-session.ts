@@ -1,5 +1,7 @@
 // One authenticated agent as the rest of the VIM sees it: who it is, where its load balancer is, and how
 // to command it. A command resolves when the agent acks it, and fails with a clear CommandError otherwise.
+
+import { publicKeyFingerprint } from '../../shared/protocol/agent-identity'
 import { CloseCode } from '../../shared/protocol/close-codes'
 import {
   type AckMessage,
@@ -48,6 +50,10 @@ export interface AgentSession {
   readonly sessionId: string
   readonly agentId: string
   readonly vmName: string
+  /** The agent's own public key (base64 SPKI DER), the one pinned for this VM name. */
+  readonly publicKey: string
+  /** `SHA256:…` of that key. */
+  readonly keyFingerprint: string
   readonly hello: HelloMessage
   /** The peer address of the connection (IPv4-mapped IPv6 unwrapped). */
   readonly remoteAddress: string
@@ -86,6 +92,8 @@ let commandCounter = 0
 export class LiveSession implements AgentSession {
   readonly agentId: string
   readonly vmName: string
+  readonly publicKey: string
+  readonly keyFingerprint: string
   readonly lbAddress: string
   readonly lbPort: number
   lastMessageAt: number
@@ -103,6 +111,9 @@ export class LiveSession implements AgentSession {
   ) {
     this.agentId = hello.agentId
     this.vmName = hello.vmName
+    this.publicKey = hello.identity.publicKey
+    // The connection verified a signature with this key, so it parses.
+    this.keyFingerprint = publicKeyFingerprint(this.publicKey) ?? 'unknown'
     this.lbAddress = reachableLbHost(hello.lbHost, remoteAddress)
     this.lbPort = hello.lbPort
     this.lastMessageAt = connectedAt

@@ -3,6 +3,7 @@
 import type { ScalingPolicy } from '../../shared/policy/scaling-policy'
 import type { HelloMessage } from '../../shared/protocol/messages'
 import { log } from '../log'
+import { type AgentKeyGate, AgentKeys } from './agent-keys'
 
 /** Where the hub writes its one line per session end. */
 export interface HubLogger {
@@ -43,6 +44,11 @@ export interface AgentHubOptions {
   tls: HubTls | false
   /** Called once per authenticated hello; may be async. If it throws, the agent is closed with 1011. */
   welcome: (hello: HelloMessage, remoteAddress: string) => WelcomeTerms | Promise<WelcomeTerms>
+  /**
+   * The agent keys trusted per VM name (see agent-keys.ts). Default: pins kept in memory, so that even
+   * then a name belongs to the first key that joined under it for the hub's lifetime.
+   */
+  agentKeys?: AgentKeyGate
   logger?: HubLogger
   clock?: HubClock
   /** From connect to welcome. Default 10 s. */
@@ -108,6 +114,7 @@ export function resolveHubOptions(options: AgentHubOptions): ResolvedHubOptions 
     port: options.port,
     tls: options.tls,
     welcome: options.welcome,
+    agentKeys: options.agentKeys ?? new AgentKeys(),
     token: typeof token === 'function' ? token : () => token,
   }
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]) {
