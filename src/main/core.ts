@@ -16,9 +16,11 @@ import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
 import { AgentHub, type AgentSession } from './hub/agent-hub'
+import { AgentKeys } from './hub/agent-keys'
 import { loadOrCreateHubCertificate } from './hub/certificate'
 import { log } from './log'
 import { VimMetrics } from './metrics/prometheus'
+import { prepareLabAgentKey } from './providers/lab/lab-keys'
 import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
 import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
@@ -78,6 +80,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const certificate = await loadOrCreateHubCertificate(options.dataDir)
     const joinToken = loadOrCreateJoinToken(options.dataDir)
+    const agentKeys = AgentKeys.load(options.dataDir)
     const sessions = new Map<string, AgentSession>()
     // A VM the VIM already steers keeps its target; one it meets for the first time (or after a VIM
     // restart) keeps what it runs, so that neither side throws containers away.
@@ -92,6 +95,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       port: options.hubPort,
       token: joinToken,
       tls: { cert: certificate.cert, key: certificate.key },
+      agentKeys,
       welcome: (hello) => ({
         policy: agentPolicy(settings(), hello.capacity.containers),
         target: startingTarget(hello),
@@ -141,7 +145,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       })
     })
     hub.on('rejected', (remote, rejection) => {
-      events.append({ kind: 'agent', message: `Refused an agent from ${remote}: ${rejection.reason}` })
+      const vm = rejection.vmName ? { vmId: rejection.vmName } : {}
+      events.append({ kind: 'agent', ...vm, message: `Refused an agent from ${remote}: ${rejection.reason}` })
     })
     const hubAddress = await listening('hub', '--hub-port', options.hubPort, () => hub.start())
     stoppers.push(() => hub.close())
@@ -183,6 +188,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         hubUrl: hubAddress.url,
         joinToken,
         caFingerprint: certificate.fingerprint,
+        agentKeyFile: (vm) => prepareLabAgentKey(options.dataDir, vm, agentKeys),
         runtime: options.runtime as Runtime,
         initialVms: labVms,
         keepContainers: settings().lab.keepContainers,
