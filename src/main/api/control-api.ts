@@ -15,10 +15,10 @@ import {
   type VmMetric,
 } from '../../shared/domain/time-series'
 import type { ClusterStore } from '../cluster/cluster-store'
-import type { AgentKeys } from '../hub/agent-keys'
 import type { EventLog } from '../cluster/event-log'
 import type { SettingsStore } from '../cluster/settings-store'
 import type { ClusterSeries } from '../cluster/time-series'
+import type { AgentKeys } from '../hub/agent-keys'
 import type { VmProvider } from '../providers/provider'
 import type { FrontProxy } from '../proxy/front-proxy'
 import type { TrafficService } from '../traffic/traffic-service'
