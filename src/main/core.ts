@@ -215,6 +215,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       agentDefaults: () => DEPLOYED_CONTAINER,
       resolveTarget: (id) => sshHosts.target(id) ?? virtualbox.members?.target(id),
       waitForAgent: (vmName, { timeoutMs, signal }) => nextHello(hub, vmName, timeoutMs, signal),
+      pinAgentKey: (vmName, publicKey) => agentKeys.pin(vmName, publicKey, 'deployed'),
       log: (text) => log.debug(text),
     })
     stoppers.push(() => deployer.close())
