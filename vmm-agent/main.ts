@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       const loaded = loadOrCreateAgentKey(config.keyFile)
       identity = loaded.key
       say(`agent key ${identity.fingerprint} ${loaded.created ? 'made in' : 'read from'} ${config.keyFile}`)
+      if (loaded.warning) say(`warning: ${loaded.warning}`)
     } catch (error) {
       fail((error as Error).message, 3)
     }

@@ -1,7 +1,7 @@
 // Agent keys: signatures bound to one challenge and one VM name, fingerprints, and key files that are
 // made once (0600) and never silently replaced.
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -86,6 +86,17 @@ describe('agent key files', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600)
     const again = loadOrCreateAgentKey(path)
     expect(again).toMatchObject({ created: false, key: { publicKey: first.key.publicKey } })
+  })
+
+  it('fixes a key file that others can read to 0600, with a warning', () => {
+    const path = join(tempDir(), 'agent.key')
+    const made = loadOrCreateAgentKey(path)
+    chmodSync(path, 0o644)
+    const loaded = loadOrCreateAgentKey(path)
+    expect(loaded.key.publicKey).toBe(made.key.publicKey)
+    expect(loaded.warning).toBe(`the agent key ${path} had mode 0644, readable by others; it is now 0600`)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(loadOrCreateAgentKey(path).warning).toBeUndefined()
   })
 
   it.each<[string, (path: string) => void, RegExp]>([

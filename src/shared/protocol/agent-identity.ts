@@ -17,6 +17,7 @@ import {
   verify,
 } from 'node:crypto'
 import {
+  chmodSync,
   closeSync,
   fsyncSync,
   linkSync,
@@ -110,6 +111,8 @@ export interface LoadedAgentKey {
   key: AgentKey
   /** True when the file did not exist and was made now. */
   created: boolean
+  /** Set when the file was readable by others and its mode was fixed to 0600. */
+  warning?: string
 }
 
 /**
@@ -118,7 +121,13 @@ export interface LoadedAgentKey {
  */
 export function loadOrCreateAgentKey(path: string): LoadedAgentKey {
   const existing = readKeyFile(path)
-  if (existing) return { key: existing, created: false }
+  if (existing) {
+    const mode = statSync(path).mode & 0o777
+    if ((mode & 0o077) === 0) return { key: existing, created: false }
+    chmodSync(path, 0o600)
+    const warning = `the agent key ${path} had mode ${mode.toString(8).padStart(4, '0')}, readable by others; it is now 0600`
+    return { key: existing, created: false, warning }
+  }
   const key = generateAgentKey()
   if (writeAgentKeyFile(path, key)) return { key, created: true }
   // Another process made it between our look and our write: use theirs.
