@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateAgentKey } from '../../shared/protocol/agent-identity'
-import { AGENT_KEYS_FILE, AgentKeys } from './agent-keys'
+import { AGENT_KEYS_FILE, AgentKeys, MAX_FIRST_USE_PINS } from './agent-keys'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -83,6 +83,18 @@ describe('AgentKeys', () => {
     writeFileSync(path, text)
     expect(() => AgentKeys.load(dir)).toThrow(`the agent key pins ${path} cannot be read`)
     expect(readFileSync(path, 'utf8')).toBe(text)
+  })
+
+  it('stops trusting new names on first use beyond the limit, but still admits known ones', () => {
+    const keys = new AgentKeys()
+    const key = generateAgentKey().publicKey
+    for (let i = 0; i < MAX_FIRST_USE_PINS; i++) keys.admit(`vm-${i}`, key)
+    expect(() => keys.admit('one-more', key)).toThrow(
+      `the VIM already trusts ${MAX_FIRST_USE_PINS} agent keys; forget the keys of VMs that are gone`,
+    )
+    expect(keys.admit('vm-7', key)).toMatchObject({ admitted: true })
+    keys.forget('vm-7')
+    expect(keys.admit('one-more', key)).toMatchObject({ admitted: true, pinnedNow: true })
   })
 
   it('refuses a key that is not an Ed25519 public key', () => {

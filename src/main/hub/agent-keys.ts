@@ -10,6 +10,13 @@ import { publicKeyFingerprint } from '../../shared/protocol/agent-identity'
 
 export const AGENT_KEYS_FILE = 'agent-keys.json'
 
+/**
+ * Most names trusted on first use: far above any real cluster, low enough that a holder of the join
+ * token cannot grow the file without bound by joining under ever new names. Pins the VIM makes itself
+ * (lab, deploy) are not limited.
+ */
+export const MAX_FIRST_USE_PINS = 4096
+
 export const PinSource = z.enum(['first-use', 'deployed', 'lab'])
 export type PinSource = z.infer<typeof PinSource>
 
@@ -127,6 +134,11 @@ export class AgentKeys implements AgentKeyGate {
       return pin.publicKey === publicKey
         ? { admitted: true, pin, pinnedNow: false }
         : { admitted: false, pin }
+    if (this.pins.size >= MAX_FIRST_USE_PINS) {
+      throw new Error(
+        `the VIM already trusts ${this.pins.size} agent keys; forget the keys of VMs that are gone to admit new names`,
+      )
+    }
     return { admitted: true, pin: this.pin(vmName, publicKey, 'first-use'), pinnedNow: true }
   }
 
