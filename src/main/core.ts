@@ -81,10 +81,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const certificate = await loadOrCreateHubCertificate(options.dataDir)
     const joinToken = loadOrCreateJoinToken(options.dataDir)
     const agentKeys = AgentKeys.load(options.dataDir)
-    store.agentKeyOf = (name) => {
-      const pin = agentKeys.get(name)
-      return pin ? { fingerprint: pin.fingerprint, pinnedAt: pin.pinnedAt, how: pin.how } : null
-    }
+    store.agentKeyOf = (name) => agentKeys.info(name)
     const sessions = new Map<string, AgentSession>()
     // A VM the VIM already steers keeps its target; one it meets for the first time (or after a VIM
     // restart) keeps what it runs, so that neither side throws containers away.

@@ -1,7 +1,7 @@
 // The agent identity boundary from an attacker's side: a real headless VIM with a lab of one VM, and an
 // impostor that holds the join token (read from the data dir, as anyone who can read it would) joining
 // the real hub over wss:// under the lab VM's name with a key of its own.
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { introduction, RawAgent, signedHello } from '../../src/main/hub/hub-test-kit'
@@ -9,7 +9,14 @@ import type { ClusterSnapshot, VmInfo } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
 import { generateAgentKey } from '../../src/shared/protocol/agent-identity'
 import { waitFor } from '../support/agent-process'
-import { freePort, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import {
+  freePort,
+  type HeadlessProcess,
+  NO_CLUSTER,
+  runToExit,
+  startHeadless,
+  testEnv,
+} from '../support/headless-process'
 
 const TOKEN = 'agent-identity-test-token'
 
@@ -165,4 +172,25 @@ describe('agent identity: one key per VM name, pinned by the VIM', () => {
       pins: [{ vmName: name, publicKey: key.publicKey, how: 'first-use' }],
     })
   })
+})
+
+describe('agent key pins on disk', () => {
+  it('refuses to start on a damaged agent-keys.json, naming it, and leaves it as it was', async () => {
+    const env = testEnv({ ACS_TOKEN: TOKEN })
+    const file = join(env.ACS_DATA_DIR, 'agent-keys.json')
+    writeFileSync(file, '{"version":1,"pins":[', { mode: 0o600 })
+    try {
+      const result = await runToExit(
+        'npm',
+        ['run', '--silent', 'serve', '--', '--ui-port', '0', ...NO_CLUSTER],
+        env,
+      )
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(`acs: the agent key pins ${file} cannot be read`)
+      expect(result.stderr).toContain('restore the file, or move it aside')
+      expect(readFileSync(file, 'utf8')).toBe('{"version":1,"pins":[')
+    } finally {
+      rmSync(env.ACS_DATA_DIR, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

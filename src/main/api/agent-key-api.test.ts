@@ -12,10 +12,7 @@ function setUp() {
   const store = new ClusterStore()
   const events = new EventLog()
   const agentKeys = new AgentKeys()
-  store.agentKeyOf = (name) => {
-    const pin = agentKeys.get(name)
-    return pin ? { fingerprint: pin.fingerprint, pinnedAt: pin.pinnedAt, how: pin.how } : null
-  }
+  store.agentKeyOf = (name) => agentKeys.info(name)
   store.providerVm({ id: 'lab-3', name: 'lab-3', provider: 'lab', state: 'running', capacity: 4 })
   const api = createControlApi({ store, events, agentKeys, version: '1', startedAt: 0 })
   return { store, events, agentKeys, api }

@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
+import type { VmAgentKeyInfo } from '../../shared/domain/cluster'
 import { publicKeyFingerprint } from '../../shared/protocol/agent-identity'
 
 export const AGENT_KEYS_FILE = 'agent-keys.json'
@@ -88,6 +89,12 @@ export class AgentKeys implements AgentKeyGate {
 
   get(vmName: string): AgentKeyPin | undefined {
     return this.pins.get(vmName)
+  }
+
+  /** What the VMs page and API show of a VM name's pin. */
+  info(vmName: string): VmAgentKeyInfo | null {
+    const pin = this.pins.get(vmName)
+    return pin ? { fingerprint: pin.fingerprint, pinnedAt: pin.pinnedAt, how: pin.how } : null
   }
 
   /** Whether `publicKey` may join as `vmName`: `unknown` (nothing pinned), `match` or `mismatch`. */
