@@ -16,14 +16,26 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string
   )
 
 describe('parseAgentArgs', () => {
+  it('keeps the key beside the config file, in the state directory, or where --key-file says', () => {
+    const keyFile = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      const parsed = parse(['--name', 'vm-7', ...argv], env, { '/etc/acs/config.json': '{}' })
+      return parsed.kind === 'run' ? parsed.config.keyFile : parsed
+    }
+    expect(keyFile(['--config', '/etc/acs/config.json'])).toBe('/etc/acs/agent.key')
+    expect(keyFile([], { XDG_STATE_HOME: '/var/state' })).toBe('/var/state/acs-vmm-agent/vm-7.key')
+    expect(keyFile(['--key-file', '/k/a.key'], { ACS_AGENT_KEY_FILE: '/k/b.key' })).toBe('/k/a.key')
+    expect(keyFile([], { ACS_AGENT_KEY_FILE: '/k/b.key' })).toBe('/k/b.key')
+  })
+
   it('needs only a name and defaults to standalone Docker with a 0.5-CPU, 256 MiB container size', () => {
-    expect(parse(['--name', 'lab-1'])).toEqual({
+    expect(parse(['--name', 'lab-1'], { HOME: '/home/u' })).toEqual({
       kind: 'run',
       config: {
         name: 'lab-1',
         vim: undefined,
         token: undefined,
         caFingerprint: undefined,
+        keyFile: '/home/u/.local/state/acs-vmm-agent/lab-1.key',
         capacity: 4,
         cpusPerContainer: 0.5,
         cpuPeriodMs: undefined,

@@ -2,7 +2,8 @@
 // config file (--config), then defaults. One table describes every option, so --help, parsing and
 // validation cannot drift apart.
 import { readFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BalancerSettings, DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { wholeNumber } from '../src/shared/cli-values'
@@ -13,6 +14,8 @@ export interface AgentConfig {
   vim: string | undefined
   token: string | undefined
   caFingerprint: string | undefined
+  /** This agent's own key (made on first start, 0600); the VIM pins it for this VM name. */
+  keyFile: string
   capacity: number
   cpusPerContainer: number
   /** The CFS period the CPU limit is enforced over, in ms; undefined = Docker's (100 ms). */
@@ -59,6 +62,12 @@ const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     arg: 'SHA256',
     help: "pin the VIM's TLS certificate (wss://)",
+  },
+  'key-file': {
+    key: 'keyFile',
+    kind: 'string',
+    arg: 'PATH',
+    help: "this agent's key, made on first start (default: agent.key beside --config, else ~/.local/state/acs-vmm-agent/NAME.key)",
   },
   capacity: {
     key: 'capacity',
@@ -209,7 +218,7 @@ export function parseAgentArgs(
       if (typeof value === 'object' && value !== null) return JSON.stringify(value)
       return value as string | boolean | undefined
     }
-    return { kind: 'run', config: validate(raw, cores) }
+    return { kind: 'run', config: validate(raw, cores, defaultKeyFile(configFile, env)) }
   } catch (error) {
     return { kind: 'error', message: (error as Error).message.split('\n')[0] ?? String(error) }
   }
@@ -233,7 +242,21 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   )
 }
 
-function validate(raw: (flag: string) => string | boolean | undefined, cores: number): AgentConfig {
+/**
+ * Where the agent keeps its key unless told: beside its config file (a deployed agent), else in the
+ * user's state directory, one file per VM name so that one user may run several agents.
+ */
+function defaultKeyFile(configFile: string | undefined, env: NodeJS.ProcessEnv): (name: string) => string {
+  if (configFile) return () => join(dirname(configFile), 'agent.key')
+  const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state')
+  return (name) => join(state, 'acs-vmm-agent', `${name}.key`)
+}
+
+function validate(
+  raw: (flag: string) => string | boolean | undefined,
+  cores: number,
+  keyFileFor: (name: string) => string,
+): AgentConfig {
   const text = (flag: string) => {
     const value = raw(flag)
     return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
@@ -275,6 +298,7 @@ function validate(raw: (flag: string) => string | boolean | undefined, cores: nu
     vim: standalone ? undefined : vim,
     token,
     caFingerprint: text('ca-fingerprint'),
+    keyFile: text('key-file') ?? keyFileFor(name),
     capacity,
     cpusPerContainer,
     cpuPeriodMs,

@@ -1,4 +1,5 @@
 // The vmm-agent command: configuration → runtime → agent loop → local load balancer → VIM link.
+import { type AgentKey, loadOrCreateAgentKey } from '../src/shared/protocol/agent-identity'
 import { Agent, type AgentEvent, type ReplicaStatsSource } from './agent'
 import { AGENT_USAGE, type AgentConfig, parseAgentArgs } from './config'
 import { type LocalLoadBalancer, startLocalLoadBalancer } from './proxy/local-lb'
@@ -48,6 +49,19 @@ async function main(): Promise<void> {
   }
   if (parsed.kind === 'error') fail(`${parsed.message} (see --help)`, 2)
   const { config } = parsed
+  // Loaded before anything starts: a damaged key is for a person to fix, never replaced behind the
+  // VIM's back (it has the public half pinned). Exit code 3 says so to a service manager.
+  let identity: AgentKey | undefined
+  if (config.vim && config.token) {
+    try {
+      const loaded = loadOrCreateAgentKey(config.keyFile)
+      identity = loaded.key
+      say(`agent key ${identity.fingerprint} ${loaded.created ? 'made in' : 'read from'} ${config.keyFile}`)
+      if (loaded.warning) say(`warning: ${loaded.warning}`)
+    } catch (error) {
+      fail((error as Error).message, 3)
+    }
+  }
 
   let runtime: ContainerRuntime
   let stats: ReplicaStatsSource
@@ -106,11 +120,12 @@ async function main(): Promise<void> {
     `vmm-agent ${config.name} ${AGENT_VERSION}: load balancer on http://${config.lbHost}:${lb.port}/ ` +
       `(${config.runtime} runtime, capacity ${config.capacity}, ${config.vim ? `VIM ${config.vim}` : 'standalone'})`,
   )
-  if (config.vim && config.token) {
+  if (config.vim && config.token && identity) {
     try {
       link = connectToVim(
         agent,
         { ...config, vim: config.vim, token: config.token },
+        identity,
         AGENT_VERSION,
         lb.port,
         status,

@@ -1,6 +1,7 @@
 // Connects the agent to its VIM: introduces it, reports once a second, forwards its events, and obeys
 // the VIM's commands. While the link is down the agent decides alone (standalone mode).
 import { availableParallelism, totalmem } from 'node:os'
+import type { AgentKey } from '../src/shared/protocol/agent-identity'
 import type { ContainerReport } from '../src/shared/protocol/messages'
 import type { Agent } from './agent'
 import type { AgentConfig } from './config'
@@ -16,6 +17,7 @@ export interface VimSession {
 export function connectToVim(
   agent: Agent,
   config: AgentConfig & { vim: string; token: string },
+  identity: AgentKey,
   version: string,
   lbPort: number,
   status: () => AgentStatus,
@@ -24,6 +26,7 @@ export function connectToVim(
   const link = new VimLink({
     url: config.vim,
     token: config.token,
+    identity,
     ...(config.caFingerprint ? { caFingerprint: config.caFingerprint } : {}),
     hello: () => ({
       agentId: agent.id,

@@ -2,6 +2,7 @@
 // proper join-token proof, waits for its welcome, then reports once a second with N containers (the
 // send time stamped in, see report-stamp) and acks commands, as the real agent's link does.
 import WebSocket from 'ws'
+import { type AgentKey, generateAgentKey, signIdentity } from '../../src/shared/protocol/agent-identity'
 import { proveToken } from '../../src/shared/protocol/auth'
 import {
   type ContainerReport,
@@ -54,7 +55,7 @@ export function helloFor(
   agentId: string,
   index: number,
   containers: number,
-): Omit<HelloMessage, 'type' | 'v' | 'auth'> {
+): Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'> {
   return {
     agentId,
     vmName: agentId,
@@ -118,6 +119,8 @@ class SimulatedAgent {
   private timer: NodeJS.Timeout | undefined
   private seq = 0
   private target = 1
+  /** Each simulated VM has its own key, as real agents do; the hub pins it on first use. */
+  private readonly key: AgentKey = generateAgentKey()
   welcomed = false
 
   constructor(
@@ -158,7 +161,9 @@ class SimulatedAgent {
           case 'challenge': {
             const fields = helloFor(this.id, this.index, containersPerAgent)
             const hmac = proveToken(token, message.nonce, this.id)
-            this.send({ type: 'hello', ...fields, auth: { nonce: message.nonce, hmac } })
+            const claim = { nonce: message.nonce, vmName: fields.vmName, agentId: this.id, hmac }
+            const identity = { publicKey: this.key.publicKey, signature: signIdentity(this.key, claim) }
+            this.send({ type: 'hello', ...fields, auth: { nonce: message.nonce, hmac }, identity })
             break
           }
           case 'welcome':

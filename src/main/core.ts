@@ -16,9 +16,11 @@ import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
 import { AgentHub } from './hub/agent-hub'
+import { AgentKeys } from './hub/agent-keys'
 import { loadOrCreateHubCertificate } from './hub/certificate'
 import { log } from './log'
 import { VimMetrics } from './metrics/prometheus'
+import { prepareLabAgentKey } from './providers/lab/lab-keys'
 import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
 import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
@@ -80,6 +82,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const certificate = await loadOrCreateHubCertificate(options.dataDir)
     const joinToken = loadOrCreateJoinToken(options.dataDir)
+    const agentKeys = AgentKeys.load(options.dataDir)
+    store.agentKeyOf = (name) => agentKeys.info(name)
     // The VIM's own listening ports, which no agent may point public traffic at.
     const ownPorts = new Set<number>()
     const membership = new AgentMembership({
@@ -99,6 +103,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       port: options.hubPort,
       token: joinToken,
       tls: { cert: certificate.cert, key: certificate.key },
+      agentKeys,
       welcome: (hello, remoteAddress) => membership.admit(hello, remoteAddress),
     })
     stoppers.push(membership.attach(hub))
@@ -146,6 +151,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         hubUrl: hubAddress.url,
         joinToken,
         caFingerprint: certificate.fingerprint,
+        agentKeyFile: (vm) => prepareLabAgentKey(options.dataDir, vm, agentKeys),
         runtime: options.runtime as Runtime,
         initialVms: labVms,
         keepContainers: settings().lab.keepContainers,
@@ -168,6 +174,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       agentDefaults: () => DEPLOYED_CONTAINER,
       resolveTarget: (id) => sshHosts.target(id) ?? virtualbox.members?.target(id),
       waitForAgent: (vmName, { timeoutMs, signal }) => nextHello(hub, vmName, timeoutMs, signal),
+      pinAgentKey: (vmName, publicKey) => agentKeys.pin(vmName, publicKey, 'deployed'),
       log: (text) => log.debug(text),
     })
     stoppers.push(() => deployer.close())
@@ -235,6 +242,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
       traffic,
       deploy: deployer,
+      agentKeys,
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         autoscaler.resetHistory()

@@ -1,11 +1,15 @@
 // What a user sees when the agent is given bad input: one clear line, a non-zero exit, or — for a VIM
 // that refuses it — a clear message while its containers keep serving.
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { createNonce } from '../../src/shared/protocol/auth'
+import { PROTOCOL_VERSION } from '../../src/shared/protocol/messages'
 import { startAgent, waitFor } from '../support/agent-process'
 import { removeContainersOf, shouldRunDocker } from '../support/docker'
 import { runToExit, testEnv } from '../support/headless-process'
@@ -18,6 +22,35 @@ describe('vmm-agent bad input', () => {
     const result = await runAgent(['--name', 'x', '--bogus'])
     expect(result.code).toBe(2)
     expect(result.stderr.trim()).toBe("vmm-agent: Unknown option '--bogus' (see --help)")
+  })
+
+  it('refuses a damaged key file with exit code 3, naming it, and never replaces it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acs-agent-key-'))
+    try {
+      const keyFile = join(dir, 'agent.key')
+      writeFileSync(keyFile, 'not a key\n', { mode: 0o600 })
+      const result = await runAgent([
+        '--name',
+        'x',
+        '--vim',
+        'ws://127.0.0.1:9',
+        '--token',
+        't',
+        '--key-file',
+        keyFile,
+        '--runtime',
+        'process',
+      ])
+      expect(result.code).toBe(3)
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^vmm-agent: the agent key ${keyFile} is unusable: not a private key in PEM form\\. It is never replaced`,
+        ),
+      )
+      expect(readFileSync(keyFile, 'utf8')).toBe('not a key\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('says plainly when Docker cannot be reached', async () => {
@@ -44,7 +77,7 @@ describe.runIf(shouldRunDocker())('vmm-agent bad input with Docker', () => {
     const http = createServer()
     const wss = new WebSocketServer({ server: http })
     wss.on('connection', (socket) => {
-      socket.send(JSON.stringify({ type: 'challenge', v: 1, nonce: createNonce() }))
+      socket.send(JSON.stringify({ type: 'challenge', v: PROTOCOL_VERSION, nonce: createNonce() }))
       socket.on('message', () => socket.close(4401, 'join token proof failed'))
     })
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))

@@ -94,6 +94,8 @@ describe.runIf(run)('a cluster of three SSH hosts deployed from the VIM', () => 
       120_000,
     )
     expect(snapshot.vms.map((vm) => vm.name).sort()).toEqual(hosts.hosts.map((h) => h.name).sort())
+    // Each agent joined with the key its deploy installed, trusted before the agent started.
+    for (const vm of snapshot.vms) expect(vm.agentKey).toMatchObject({ how: 'deployed' })
     // Each agent runs its containers in its own host's Docker Engine.
     for (const host of hosts.hosts) expect(managedContainers(host.dockerSocket).length).toBeGreaterThan(0)
   }, 600_000)

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AgentKeys } from '../../src/main/hub/agent-keys'
 import { waitFor } from '../support/agent-process'
 import { connectLabHost, type Lab, type LabHost, labAvailable, startLab } from '../support/lab-hosts'
 import { shouldRun } from '../support/services'
@@ -61,6 +62,12 @@ describe.runIf(run)('deploying the agent to a lab host over SSH', () => {
 
     const session = bench.hub.sessions().find((s) => s.vmName === vm)
     expect(session?.remoteAddress).toBe(host.address)
+    // The deploy installed the agent's own key and the VIM trusted it before the agent started.
+    expect(steps.config?.detail).toMatch(/new agent key SHA256:\S+ in \/opt\/auto-cloud-scaler\/agent\.key$/)
+    expect(AgentKeys.load(bench.dataDir).get(vm)).toMatchObject({
+      how: 'deployed',
+      fingerprint: session?.keyFingerprint,
+    })
     await waitFor(
       'a container in the host’s engine',
       async () => (managedContainers(host).length > 0 ? true : undefined),

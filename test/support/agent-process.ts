@@ -1,6 +1,9 @@
 // Runs the agent as `npm run agent -- ARGS` does (node scripts/agent.mjs, without npm in between, so that
 // signals and exit codes are the agent's own), and helpers to watch it through its status endpoint.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AgentStatus } from '../../vmm-agent/status'
 import { repoRoot } from './headless-process'
 
@@ -13,6 +16,21 @@ export interface AgentProcess {
   stop(): Promise<number | null>
 }
 
+let stateDir: string | undefined
+
+/**
+ * Agents started here keep their keys (one per VM name) in a state directory of this test file's own,
+ * not in the user's: the same name gets the same key on a restart, and nothing is left behind.
+ */
+function agentStateDir(): string {
+  if (!stateDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'acs-agent-state-'))
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+    stateDir = dir
+  }
+  return stateDir
+}
+
 export async function startAgent(
   args: string[],
   env: NodeJS.ProcessEnv = {},
@@ -20,7 +38,7 @@ export async function startAgent(
 ): Promise<AgentProcess> {
   const child = spawn(process.execPath, ['scripts/agent.mjs', ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, XDG_STATE_HOME: agentStateDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

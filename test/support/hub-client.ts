@@ -1,6 +1,7 @@
 // An agent as a holder of the join token can write one: it answers the hub's challenge with a valid proof
 // and says whatever it likes in its hello and reports. For tests of what the VIM does with such claims.
 import WebSocket from 'ws'
+import { type AgentKey, generateAgentKey, signIdentity } from '../../src/shared/protocol/agent-identity'
 import { proveToken } from '../../src/shared/protocol/auth'
 import {
   encodeMessage,
@@ -9,7 +10,7 @@ import {
   type ReportMessage,
 } from '../../src/shared/protocol/messages'
 
-export type HelloClaims = Partial<Omit<HelloMessage, 'type' | 'v' | 'auth'>> & { vmName: string }
+export type HelloClaims = Partial<Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'>> & { vmName: string }
 
 export type JoinOutcome = { welcomed: true } | { welcomed: false; code: number; reason: string }
 
@@ -21,15 +22,18 @@ export interface HubClient {
   close(): Promise<void>
 }
 
-/** Joins the hub at `url` (wss:// certificates are not checked: an attacker need not) and waits for the outcome. */
+/**
+ * Joins the hub at `url` (wss:// certificates are not checked: an attacker need not) with a new agent key of
+ * its own (or `key`), and waits for the outcome.
+ */
 export function joinHub(
   url: string,
   token: string,
   claims: HelloClaims,
-  timeoutMs = 10_000,
+  { key = generateAgentKey(), timeoutMs = 10_000 }: { key?: AgentKey; timeoutMs?: number } = {},
 ): Promise<HubClient> {
   const agentId = claims.agentId ?? `${claims.vmName}-agent`
-  const hello: Omit<HelloMessage, 'type' | 'v' | 'auth'> = {
+  const hello: Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'> = {
     agentId,
     agentVersion: '0.1.0',
     runtime: 'process',
@@ -69,10 +73,14 @@ export function joinHub(
       if (!parsed.ok) return
       const message = parsed.message
       if (message.type === 'challenge') {
+        const { nonce } = message
+        const hmac = proveToken(token, nonce, agentId)
+        const signature = signIdentity(key, { nonce, vmName: hello.vmName, agentId, hmac })
         send({
           type: 'hello',
           ...hello,
-          auth: { nonce: message.nonce, hmac: proveToken(token, message.nonce, agentId) },
+          auth: { nonce, hmac },
+          identity: { publicKey: key.publicKey, signature },
         })
       } else if (message.type === 'welcome') {
         clearTimeout(timer)

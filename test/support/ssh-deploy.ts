@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AgentHub } from '../../src/main/hub/agent-hub'
+import { AgentKeys } from '../../src/main/hub/agent-keys'
 import { loadOrCreateHubCertificate } from '../../src/main/hub/certificate'
 import {
   DeployService,
@@ -39,12 +40,15 @@ export async function deployBench(
     logger: { info: () => {}, warn: () => {} },
   })
   const joinToken = `test-join-token-${Date.now()}`
+  // The VIM's own pins: a deployed agent must join with the key the deploy installed.
+  const agentKeys = AgentKeys.load(dataDir)
   const hub = new AgentHub({
     host: lab.gateway,
     port: 0,
     token: joinToken,
     tls: { cert: certificate.cert, key: certificate.key },
     welcome: () => ({ policy: DEFAULT_POLICY, target: 1 }),
+    agentKeys,
     logger: quietLogger,
   })
   const { port } = await hub.start()
@@ -57,6 +61,7 @@ export async function deployBench(
     agentDefaults: () => ({ cpusPerContainer: 0.25, memoryPerContainer: '128m' }),
     resolveTarget: (id) => targets.get(id),
     waitForAgent: (vmName, { timeoutMs, signal }) => agentHello(hub, vmName, timeoutMs, signal),
+    pinAgentKey: (vmName, publicKey) => agentKeys.pin(vmName, publicKey, 'deployed'),
     helloTimeoutMs: 60_000,
     ...overrides,
   })

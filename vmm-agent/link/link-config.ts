@@ -1,11 +1,12 @@
 // The link's settings: what the caller may pass, the defaults, and the checks that turn a configuration
 // mistake (bad URL, empty token, bad fingerprint, invalid hello) into one clear error at startup.
+import { type AgentKey, signIdentity } from '../../src/shared/protocol/agent-identity'
 import { normalizeFingerprint, proveToken } from '../../src/shared/protocol/auth'
 import { HelloMessage, PROTOCOL_VERSION } from '../../src/shared/protocol/messages'
 import { type Backoff, RECONNECT_BACKOFF, REJECTED_BACKOFF } from './backoff'
 
-/** What the agent says about itself in `hello`; the link adds the type, version and proof. */
-export type AgentIntroduction = Omit<HelloMessage, 'type' | 'v' | 'auth'>
+/** What the agent says about itself in `hello`; the link adds the type, version, proof and signature. */
+export type AgentIntroduction = Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'>
 
 /** Time as the link sees it; tests inject a fake one. */
 export interface LinkClock {
@@ -19,6 +20,8 @@ export interface VimLinkOptions {
   url: string
   /** The join token handed out at provisioning; only its HMAC proof is sent. */
   token: string
+  /** This agent's own key pair (see agent-identity.ts): every hello is signed with it. */
+  identity: AgentKey
   /** For `wss://`: accept exactly the VIM certificate with this SHA-256 fingerprint (self-signed is fine). */
   caFingerprint?: string
   /** Read at every handshake, so that capacity changes reach the VIM on the next connection. */
@@ -46,6 +49,7 @@ export interface VimLinkOptions {
 export interface LinkConfig {
   url: URL
   token: string
+  identity: AgentKey
   /** Canonical form (see auth.ts); undefined for `ws://` or CA-verified `wss://`. */
   fingerprint: string | undefined
   introduce: () => AgentIntroduction
@@ -85,12 +89,13 @@ export function resolveLinkConfig(options: VimLinkOptions): LinkConfig {
   }
   const hello = options.hello
   if (typeof hello !== 'function') {
-    const built = buildHello(hello, options.token, 'A'.repeat(43))
+    const built = buildHello(hello, options.token, 'A'.repeat(43), options.identity)
     if ('problem' in built) throw new Error(`the agent's hello is invalid: ${built.problem}`)
   }
   return {
     url,
     token: options.token,
+    identity: options.identity,
     fingerprint,
     introduce: typeof hello === 'function' ? hello : () => hello,
     backoff: options.backoff ?? RECONNECT_BACKOFF,
@@ -106,20 +111,35 @@ export function resolveLinkConfig(options: VimLinkOptions): LinkConfig {
   }
 }
 
-/** The complete hello for a challenge's nonce, checked against the schema, or what is wrong with it. */
+/**
+ * The complete hello for a challenge's nonce, proved with the token and signed with the agent's key,
+ * checked against the schema, or what is wrong with it.
+ */
 export function buildHello(
   introduction: AgentIntroduction,
   token: string,
   nonce: string,
+  key: AgentKey,
 ): { hello: HelloMessage } | { problem: string } {
   if (typeof introduction?.agentId !== 'string' || introduction.agentId.includes('\n')) {
     return { problem: 'agentId: must be a single-line string' }
   }
+  if (typeof introduction.vmName !== 'string' || introduction.vmName.includes('\n')) {
+    return { problem: 'vmName: must be a single-line string' }
+  }
+  const hmac = proveToken(token, nonce, introduction.agentId)
+  const signature = signIdentity(key, {
+    nonce,
+    vmName: introduction.vmName,
+    agentId: introduction.agentId,
+    hmac,
+  })
   const result = HelloMessage.safeParse({
     ...introduction,
     type: 'hello',
     v: PROTOCOL_VERSION,
-    auth: { nonce, hmac: proveToken(token, nonce, introduction.agentId) },
+    auth: { nonce, hmac },
+    identity: { publicKey: key.publicKey, signature },
   })
   if (result.success) return { hello: result.data }
   const issue = result.error.issues[0]

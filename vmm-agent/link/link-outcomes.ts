@@ -1,5 +1,6 @@
 // Why the link to the VIM ended, in words a person can act on, and what the agent does next: retry soon,
-// retry slowly, or report a rejection (wrong token, duplicate id, other version, untrusted certificate).
+// retry slowly, or report a rejection (wrong token, name claimed by another agent's key, other version,
+// untrusted certificate).
 import { type CloseAction, CloseCode, closeCodeInfo } from '../../src/shared/protocol/close-codes'
 import { PROTOCOL_VERSION } from '../../src/shared/protocol/messages'
 import { FingerprintMismatchError } from './tls-pinning'
@@ -12,11 +13,16 @@ export function explainClose(code: number, reason: string, wasConnected: boolean
   const action = closeCodeInfo(code)?.action ?? 'retry'
   switch (code) {
     case CloseCode.authFailed:
-      return { action, reason: 'the VIM rejected the join token: check --token' }
+      return { action, reason: `the VIM rejected the join token: check --token${detail}` }
+    case CloseCode.nameClaimed:
+      return {
+        action,
+        reason: `the VIM trusts another agent's key for this VM name; forget that key in the VIM (VMs page) to admit this agent${detail}`,
+      }
     case CloseCode.duplicateAgent:
       return {
         action,
-        reason: `the VIM already has a session with this agent id; give each agent its own id${detail}`,
+        reason: `a newer session of this VM with the same key replaced this one; is this agent running twice?${detail}`,
       }
     case CloseCode.unsupportedVersion:
       return {

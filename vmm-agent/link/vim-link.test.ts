@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { DEFAULT_POLICY } from '../../src/shared/policy/scaling-policy'
+import { generateAgentKey, verifyIdentity } from '../../src/shared/protocol/agent-identity'
 import { certificateFingerprint, createNonce, verifyProof } from '../../src/shared/protocol/auth'
 import {
   type AgentMessage,
@@ -22,6 +23,7 @@ import { explainClose } from './link-outcomes'
 import { type AgentIntroduction, type LinkState, VimLink, type VimLinkOptions } from './vim-link'
 
 const token = 'abcdef.0123456789abcdef'
+const identity = generateAgentKey()
 
 const introduction: AgentIntroduction = {
   agentId: 'lab-1',
@@ -104,9 +106,15 @@ async function startVim(
       }
       vim.received.push(parsed.message)
       if (parsed.message.type !== 'hello') return
-      const { auth, agentId } = parsed.message
+      const { auth, agentId, vmName, identity: claimed } = parsed.message
       if (auth.nonce !== nonce || !verifyProof(token, nonce, agentId, auth.hmac)) {
         socket.close(4401, 'join token proof does not match')
+        return
+      }
+      if (
+        !verifyIdentity(claimed.publicKey, claimed.signature, { nonce, vmName, agentId, hmac: auth.hmac })
+      ) {
+        socket.close(4401, "the agent key's signature does not match")
         return
       }
       if (options.afterHello) options.afterHello(socket)
@@ -138,7 +146,7 @@ afterEach(async () => {
 
 function link(options: Partial<VimLinkOptions> & { url: string }) {
   const states: LinkState[] = []
-  const vimLink = new VimLink({ token, hello: introduction, warn: () => {}, ...options })
+  const vimLink = new VimLink({ token, identity, hello: introduction, warn: () => {}, ...options })
   vimLink.onStateChange((state) => states.push(state))
   cleanups.push(() => vimLink.close())
   return { link: vimLink, states }
@@ -172,11 +180,12 @@ describe('VimLink handshake', () => {
     expect(state).toEqual({ status: 'connected', sessionId: expect.stringMatching(/^s-\d+$/) })
     expect(states.map((s) => s.status)).toEqual(['connecting', 'connected'])
     expect(welcomes).toEqual([
-      { type: 'welcome', v: 1, sessionId: expect.any(String), policy: DEFAULT_POLICY, target: 2 },
+      { type: 'welcome', v: 2, sessionId: expect.any(String), policy: DEFAULT_POLICY, target: 2 },
     ])
 
     const hello = server.received[0]
-    expect(hello).toMatchObject({ type: 'hello', v: 1, ...introduction })
+    expect(hello).toMatchObject({ type: 'hello', v: 2, ...introduction })
+    expect(hello).toMatchObject({ identity: { publicKey: identity.publicKey } })
     // The token never crosses the wire; only its proof does.
     expect(server.frames.join('')).not.toContain(token)
   })
@@ -211,8 +220,8 @@ describe('VimLink handshake', () => {
       expect(server.received.map((m) => m.type)).toEqual(['hello', 'report', 'ack', 'pong'])
     }, eventually)
     expect(targets).toEqual([3])
-    expect(server.received[2]).toEqual({ type: 'ack', v: 1, commandId: 'cmd-1', ok: true })
-    expect(server.received[3]).toEqual({ type: 'pong', v: 1, at: 42 })
+    expect(server.received[2]).toEqual({ type: 'ack', v: 2, commandId: 'cmd-1', ok: true })
+    expect(server.received[3]).toEqual({ type: 'pong', v: 2, at: 42 })
   })
 
   it('queues events while disconnected, drops reports, and refuses what it must not send', async () => {
@@ -225,7 +234,14 @@ describe('VimLink handshake', () => {
       status: 'dropped',
       reason: 'not connected to the VIM',
     })
-    expect(agent.send({ type: 'hello', ...introduction, auth: { nonce: 'x', hmac: 'y' } })).toMatchObject({
+    expect(
+      agent.send({
+        type: 'hello',
+        ...introduction,
+        auth: { nonce: 'x', hmac: 'y' },
+        identity: { publicKey: identity.publicKey, signature: 'z' },
+      }),
+    ).toMatchObject({
       status: 'invalid',
     })
     expect(agent.send({ type: 'event', kind: 'error', message: '', at: 1 })).toMatchObject({
@@ -257,7 +273,7 @@ describe('VimLink handshake', () => {
     const state = await stateOf(agent, 'rejected')
     expect(state).toEqual({
       status: 'rejected',
-      reason: 'the VIM rejected the join token: check --token',
+      reason: 'the VIM rejected the join token: check --token: join token proof does not match',
       retryInMs: expect.any(Number),
     })
     expect(state.status === 'rejected' && state.retryInMs).toBeGreaterThanOrEqual(10_000)
@@ -274,7 +290,7 @@ describe('VimLink handshake', () => {
   })
 
   it('closes with 4400 when the VIM sends garbage, and says so', async () => {
-    const server = await vim({ afterHello: (socket) => socket.send('{"type":"welcome","v":1}') })
+    const server = await vim({ afterHello: (socket) => socket.send('{"type":"welcome","v":2}') })
     const { link: agent } = link({ url: server.url })
     agent.start()
     const state = await stateOf(agent, 'disconnected')
@@ -415,16 +431,27 @@ describe('VimLink configuration', () => {
     ['a fingerprint without TLS', { caFingerprint: 'ab'.repeat(32) }, /the VIM URL must start with wss:\/\//],
     ['an invalid hello', { hello: { ...introduction, lbPort: 0 } }, /the agent's hello is invalid: lbPort/],
   ])('refuses %s at construction', (_, options, message) => {
-    expect(() => new VimLink({ url: 'ws://vim:1', token, hello: introduction, ...options })).toThrow(message)
+    expect(
+      () => new VimLink({ url: 'ws://vim:1', token, identity, hello: introduction, ...options }),
+    ).toThrow(message)
   })
 
   it.each([
-    [4401, 'rejected', 'the VIM rejected the join token: check --token'],
-    [4409, 'rejected', 'the VIM already has a session with this agent id; give each agent its own id: x'],
+    [4401, 'rejected', 'the VIM rejected the join token: check --token: x'],
+    [
+      4403,
+      'rejected',
+      "the VIM trusts another agent's key for this VM name; forget that key in the VIM (VMs page) to admit this agent: x",
+    ],
+    [
+      4409,
+      'rejected',
+      'a newer session of this VM with the same key replaced this one; is this agent running twice?: x',
+    ],
     [
       4426,
       'rejected',
-      'the VIM speaks another protocol version (this agent speaks 1); update the older side: x',
+      'the VIM speaks another protocol version (this agent speaks 2); update the older side: x',
     ],
     [4413, 'slow', 'the VIM refused a message from this agent: x'],
     [4429, 'slow', 'the VIM asked this agent to slow down: x'],

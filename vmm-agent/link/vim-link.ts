@@ -252,7 +252,7 @@ export class VimLink {
   private answerChallenge(socket: WebSocket, nonce: string): void {
     let built: ReturnType<typeof buildHello>
     try {
-      built = buildHello(this.config.introduce(), this.config.token, nonce)
+      built = buildHello(this.config.introduce(), this.config.token, nonce, this.config.identity)
     } catch (error) {
       built = { problem: error instanceof Error ? error.message : String(error) }
     }

@@ -18,6 +18,7 @@ import type { ClusterStore } from '../cluster/cluster-store'
 import type { EventLog } from '../cluster/event-log'
 import type { SettingsStore } from '../cluster/settings-store'
 import type { ClusterSeries } from '../cluster/time-series'
+import type { AgentKeys } from '../hub/agent-keys'
 import type { VmProvider } from '../providers/provider'
 import type { FrontProxy } from '../proxy/front-proxy'
 import type { TrafficService } from '../traffic/traffic-service'
@@ -34,6 +35,8 @@ export interface ControlApiDeps {
   hub?: HubInfo
   traffic?: TrafficService
   deploy?: AgentDeployer
+  /** The agent keys the hub trusts per VM name (see hub/agent-keys.ts). */
+  agentKeys?: Pick<AgentKeys, 'forget' | 'get'>
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
@@ -123,6 +126,21 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     'vms:forgetHostKey': async ({ id }) => {
       vmInfo(id)
       return { ok: true, forgotten: await need(deps.deploy, 'Agent deployment').forgetHostKey(id) }
+    },
+    'vms:forgetAgentKey': async ({ id }) => {
+      const keys = need(deps.agentKeys, 'The agent key store')
+      // A pin may outlive its VM record (an agent that joined and left), so a pin alone is enough.
+      if (!store.vm(id) && !keys.get(id)) throw new ApiError('not_found', `There is no VM '${id}'.`)
+      const forgotten = keys.forget(id)
+      if (forgotten) {
+        deps.events?.append({
+          kind: 'vm',
+          vmId: id,
+          message: `${id}: agent key ${forgotten.fingerprint} forgotten; the next agent to join under this name is trusted`,
+        })
+        store.touch()
+      }
+      return { ok: true, forgotten: forgotten?.fingerprint ?? null }
     },
     'deploy:start': async (input) => {
       vmInfo(input.id)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from '../../shared/domain/membership'
 import { DEFAULT_POLICY } from '../../shared/policy/scaling-policy'
 import { CloseCode } from '../../shared/protocol/close-codes'
-import type { HelloMessage, ReportMessage } from '../../shared/protocol/messages'
+import { type HelloMessage, PROTOCOL_VERSION, type ReportMessage } from '../../shared/protocol/messages'
 import type { AgentSession } from '../hub/agent-hub'
 import { HubEmitter } from '../hub/hub-events'
 import { AgentMembership } from './agent-membership'
@@ -13,7 +13,7 @@ import { ClusterSeries } from './time-series'
 function hello(vmName: string, overrides: Partial<HelloMessage> = {}): HelloMessage {
   return {
     type: 'hello',
-    v: 1,
+    v: PROTOCOL_VERSION,
     agentId: `agent-${vmName}`,
     vmName,
     agentVersion: '0.1.0',
@@ -24,6 +24,7 @@ function hello(vmName: string, overrides: Partial<HelloMessage> = {}): HelloMess
     lbHost: '0.0.0.0',
     lbPort: 8000,
     auth: { nonce: 'n'.repeat(43), hmac: '0'.repeat(64) },
+    identity: { publicKey: 'key', signature: 'signature' },
     ...overrides,
   } as HelloMessage
 }
@@ -31,7 +32,7 @@ function hello(vmName: string, overrides: Partial<HelloMessage> = {}): HelloMess
 function report(readyContainers: number): ReportMessage {
   return {
     type: 'report',
-    v: 1,
+    v: PROTOCOL_VERSION,
     seq: 1,
     at: 0,
     vm: { cpuPercent: 10, memoryBytes: 0, replicas: readyContainers, readyReplicas: readyContainers },

@@ -130,7 +130,12 @@ export class AgentMembership {
         })
       }),
       hub.on('rejected', (remote, rejection) => {
-        events?.append({ kind: 'agent', message: `Refused an agent from ${remote}: ${rejection.reason}` })
+        const vm = rejection.vmName ? { vmId: rejection.vmName } : {}
+        events?.append({
+          kind: 'agent',
+          ...vm,
+          message: `Refused an agent from ${remote}: ${rejection.reason}`,
+        })
       }),
     ]
     return () => {

@@ -6,6 +6,7 @@ import type {
   ProviderKind,
   ProviderVmState,
   VmAgentInfo,
+  VmAgentKeyInfo,
   VmInfo,
   VmStatus,
 } from '../../shared/domain/cluster'
@@ -66,6 +67,8 @@ export class ClusterStore {
   private readonly listeners = new Set<ClusterListener>()
   /** Where clients send workload traffic, once the front proxy listens. */
   proxyUrl: string | null = null
+  /** The agent key pinned for a VM name (the hub's pins), shown with each VM. */
+  agentKeyOf: (vmName: string) => VmAgentKeyInfo | null = () => null
 
   constructor(
     private readonly metricWindowMs: () => number = () => 5000,
@@ -81,7 +84,13 @@ export class ClusterStore {
   }
 
   snapshot(now = Date.now()): ClusterSnapshot {
-    return { at: now, vms: this.vms().map(toVmInfo), proxyUrl: this.proxyUrl }
+    const vms = this.vms().map((record) => ({ ...toVmInfo(record), agentKey: this.agentKeyOf(record.name) }))
+    return { at: now, vms, proxyUrl: this.proxyUrl }
+  }
+
+  /** Something shown with the VMs changed outside the store (an agent key was forgotten). */
+  touch(): void {
+    this.changed()
   }
 
   /** A VM as its provider sees it; creates the record for a VM whose agent has not connected yet. */
@@ -256,5 +265,6 @@ function toVmInfo(record: VmRecord): VmInfo {
     requestRate: containers.reduce((sum, c) => sum + c.requestRate, 0),
     agent: record.agent,
     login: record.login,
+    agentKey: null,
   }
 }

@@ -2,6 +2,7 @@
 // the rate limit, the heartbeat, and exactly one log line and one end report however the socket ends.
 // Every handler is guarded: nothing an agent sends can throw out of here.
 import type WebSocket from 'ws'
+import { verifyIdentity } from '../../shared/protocol/agent-identity'
 import { createNonce, verifyProof } from '../../shared/protocol/auth'
 import { CloseCode, closeReasonText } from '../../shared/protocol/close-codes'
 import {
@@ -19,7 +20,7 @@ import { TokenBucket } from './token-bucket'
 /** What the connection needs from the hub. */
 export interface ConnectionHost {
   readonly options: ResolvedHubOptions
-  /** The hello's proof checked out: prepare the welcome and call `goLive`, or `fail`. */
+  /** The hello's proof and signature checked out: prepare the welcome and call `goLive`, or `fail`. */
   admit(connection: AgentConnection, hello: HelloMessage): Promise<void>
   received(session: LiveSession, message: AgentMessage): void
   /** Called exactly once per connection, as soon as its end is decided (before the socket is gone). */
@@ -42,6 +43,8 @@ const wsErrorCodes: Record<string, number> = {
 export class AgentConnection {
   phase: ConnectionPhase = 'challenged'
   session: LiveSession | undefined
+  /** The VM name of a hello whose proof and signature checked out (for the refusal's event). */
+  claimedName: string | undefined
   /** Single use: cleared by the first hello, whatever its fate. */
   private nonce: string | undefined = createNonce()
   private readonly bucket: TokenBucket
@@ -184,7 +187,13 @@ export class AgentConnection {
     if (!verifyProof(this.host.options.token(), nonce, hello.agentId, hello.auth.hmac)) {
       return { code: CloseCode.authFailed, reason: 'join token proof does not match' }
     }
+    const { publicKey, signature } = hello.identity
+    const claim = { nonce, vmName: hello.vmName, agentId: hello.agentId, hmac: hello.auth.hmac }
+    if (!verifyIdentity(publicKey, signature, claim)) {
+      return { code: CloseCode.authFailed, reason: "the agent key's signature does not match" }
+    }
     this.phase = 'welcoming'
+    this.claimedName = hello.vmName
     this.host.admit(this, hello).catch((error: unknown) => {
       this.fail(CloseCode.internalError, `the VIM could not admit the agent: ${errorText(error)}`)
     })

@@ -4,9 +4,20 @@ import { request } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ClientOptions } from 'ws'
 import { DEFAULT_POLICY } from '../../shared/policy/scaling-policy'
+import { generateAgentKey } from '../../shared/protocol/agent-identity'
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/messages'
 import { AgentHub, type AgentHubOptions, CommandError } from './agent-hub'
-import { introduction, RawAgent, report, startTestHub, type TestHub, TOKEN } from './hub-test-kit'
+import { AgentKeys } from './agent-keys'
+import {
+  introduction,
+  RawAgent,
+  report,
+  signedHello,
+  startTestHub,
+  type TestHub,
+  TOKEN,
+  testKeyFor,
+} from './hub-test-kit'
 
 const eventually = { timeout: 3000, interval: 10 }
 const cleanups: (() => unknown)[] = []
@@ -43,7 +54,7 @@ describe('AgentHub handshake', () => {
     const welcome = await lab.join()
     expect(welcome).toEqual({
       type: 'welcome',
-      v: 1,
+      v: 2,
       sessionId: expect.stringMatching(/^s-[0-9a-f-]{36}$/),
       policy: DEFAULT_POLICY,
       target: 3,
@@ -55,8 +66,8 @@ describe('AgentHub handshake', () => {
       agentId: 'lab-1',
       vmName: 'lab-1',
       remoteAddress: '127.0.0.1',
-      lbAddress: '127.0.0.1',
-      lbPort: 18080,
+      publicKey: testKeyFor('lab-1').publicKey,
+      keyFingerprint: testKeyFor('lab-1').fingerprint,
       ended: undefined,
     })
     expect(session?.hello.capacity.containers).toBe(4)
@@ -65,15 +76,13 @@ describe('AgentHub handshake', () => {
     expect(test.logs).toEqual([
       {
         level: 'info',
-        message: `hub: agent lab-1 (VM lab-1 at 127.0.0.1) connected as session ${welcome.sessionId}; its load balancer is 127.0.0.1:18080`,
+        message: `hub: trusting agent key ${testKeyFor('lab-1').fingerprint} for lab-1 (first use)`,
+      },
+      {
+        level: 'info',
+        message: `hub: agent lab-1 (VM lab-1 at 127.0.0.1) connected as session ${welcome.sessionId}`,
       },
     ])
-  })
-
-  it("uses the connection's address for an agent whose balancer listens on a wildcard", async () => {
-    const test = await hub()
-    await (await agent(test.url)).join(introduction('lab-2', { lbHost: '0.0.0.0' }))
-    expect(test.hub.session('lab-2')?.lbAddress).toBe('127.0.0.1')
   })
 
   it('reads the token at every hello, so that it can be rotated', async () => {
@@ -171,20 +180,20 @@ describe('AgentHub handshake', () => {
 })
 
 describe('AgentHub refusing bad input', () => {
-  const hello = { type: 'hello', v: 1 }
+  const hello = { type: 'hello', v: 2 }
   it.each<[string, boolean, unknown, number, string | RegExp]>([
     ['a report before hello', false, report(), 4401, '"report" before a valid hello: authenticate first'],
     [
       'a ping message before hello',
       false,
-      { type: 'ping', v: 1, at: 1 },
+      { type: 'ping', v: 2, at: 1 },
       4401,
       /^"ping" before a valid hello/,
     ],
     ['text that is not JSON', false, 'hello?', 4400, /^message is not valid JSON/],
     ['a JSON array', true, '[1,2]', 4400, 'message must be a JSON object with "type" and "v" fields'],
-    ['an unknown type', true, { type: 'shutdown', v: 1 }, 4400, /^unknown agent message type "shutdown"/],
-    ['another protocol version', false, { ...hello, v: 2 }, 4426, /^protocol version 2 is not supported/],
+    ['an unknown type', true, { type: 'shutdown', v: 2 }, 4400, /^unknown agent message type "shutdown"/],
+    ['another protocol version', false, { ...hello, v: 1 }, 4426, /^protocol version 1 is not supported/],
     ['an invalid hello', false, { ...hello, agentId: 'x' }, 4400, /^invalid "hello" message: vmName/],
     ['a report with a bad field', true, { ...report(), seq: -1 }, 4400, /^invalid "report" message: seq/],
     [
@@ -242,7 +251,7 @@ describe('AgentHub refusing bad input', () => {
     const test = await hub({ burst: 50, ratePerSecond: 20 })
     const lab = await agent(test.url)
     await lab.join()
-    for (let i = 0; i < 60; i++) lab.send({ type: 'ping', v: 1, at: i })
+    for (let i = 0; i < 60; i++) lab.send({ type: 'ping', v: 2, at: i })
     expect(await lab.closed).toEqual({
       code: 4429,
       reason: 'more than 50 messages at once or 20 per second sustained',
@@ -257,7 +266,7 @@ describe('AgentHub refusing bad input', () => {
     test.hub.on('event', (_, event) => events.push(event.message))
     const lab = await agent(test.url)
     await lab.join()
-    for (let i = 0; i < 101; i++) lab.send({ type: 'event', v: 1, kind: 'warning', message: `e${i}`, at: i })
+    for (let i = 0; i < 101; i++) lab.send({ type: 'event', v: 2, kind: 'warning', message: `e${i}`, at: i })
     lab.send(report())
     await vi.waitFor(() => expect(events).toHaveLength(101), eventually)
     expect(lab.isOpen).toBe(true)
@@ -299,12 +308,12 @@ describe('AgentHub sessions', () => {
     const lab = await agent(test.url)
     await lab.join()
     lab.send(report(7))
-    lab.send({ type: 'event', v: 1, kind: 'container-started', message: 'c1 started', at: 1 })
-    lab.send({ type: 'ack', v: 1, commandId: 'unknown-1', ok: true })
-    lab.send({ type: 'ping', v: 1, at: 42 })
+    lab.send({ type: 'event', v: 2, kind: 'container-started', message: 'c1 started', at: 1 })
+    lab.send({ type: 'ack', v: 2, commandId: 'unknown-1', ok: true })
+    lab.send({ type: 'ping', v: 2, at: 42 })
     await vi.waitFor(() => expect(seen).toHaveLength(3), eventually)
     expect(seen).toEqual(['report lab-1 7', 'event container-started', 'ack unknown-1'])
-    expect(await lab.next('pong')).toEqual({ type: 'pong', v: 1, at: 42 })
+    expect(await lab.next('pong')).toEqual({ type: 'pong', v: 2, at: 42 })
     expect(test.hub.session('lab-1')!.lastMessageAt).toBeGreaterThan(0)
   })
 
@@ -317,17 +326,17 @@ describe('AgentHub sessions', () => {
     const command = await lab.next('setTarget')
     expect(command).toEqual({
       type: 'setTarget',
-      v: 1,
+      v: 2,
       commandId: expect.stringMatching(/^cmd-\d+$/),
       replicas: 3,
       reason: 'scale up',
     })
-    lab.send({ type: 'ack', v: 1, commandId: command.commandId, ok: true })
-    await expect(done).resolves.toEqual({ type: 'ack', v: 1, commandId: command.commandId, ok: true })
+    lab.send({ type: 'ack', v: 2, commandId: command.commandId, ok: true })
+    await expect(done).resolves.toEqual({ type: 'ack', v: 2, commandId: command.commandId, ok: true })
 
     const refused = session.command('drain', { containerId: 'c-9' })
     const drain = await lab.next('drain')
-    lab.send({ type: 'ack', v: 1, commandId: drain.commandId, ok: false, error: 'no container c-9' })
+    lab.send({ type: 'ack', v: 2, commandId: drain.commandId, ok: false, error: 'no container c-9' })
     await expect(refused).rejects.toThrow(
       `agent lab-1 (VM lab-1 at 127.0.0.1) refused "drain" (${drain.commandId}): no container c-9`,
     )
@@ -356,7 +365,7 @@ describe('AgentHub sessions', () => {
     })
   })
 
-  it('replaces the live session of an agent that connects again with the same id', async () => {
+  it('replaces the live session of a VM whose agent connects again with the same key', async () => {
     const test = await hub()
     const old = await agent(test.url)
     await old.join()
@@ -371,18 +380,18 @@ describe('AgentHub sessions', () => {
 
     expect(await old.closed).toEqual({
       code: 4409,
-      reason: 'replaced by a newer session of agent lab-1 from 127.0.0.1',
+      reason: 'replaced by a newer session of lab-1 (same agent key) from 127.0.0.1',
     })
     expect(order).toEqual([`disconnected ${oldSession.sessionId}`, `connected ${welcome.sessionId}`])
     expect(test.hub.sessions().map((s) => s.sessionId)).toEqual([welcome.sessionId])
     expect(oldSession.ended).toMatchObject({ code: 4409, by: 'hub' })
     expect(await pending).toMatchObject({ kind: 'closed' })
     expect(restarted.isOpen).toBe(true)
-    // Same address: an agent restart, not two VMs sharing an id, so no warning.
+    // Same address: an agent restart, not a copied key file, so no warning.
     expect(test.logs.filter((l) => l.level === 'warn')).toEqual([])
   })
 
-  it('does not let a hello with the wrong proof displace the live agent with that id', async () => {
+  it('does not let a hello with the wrong proof displace the live agent of that VM', async () => {
     const test = await hub()
     const lab = await agent(test.url)
     await lab.join()
@@ -393,14 +402,86 @@ describe('AgentHub sessions', () => {
     expect(test.hub.sessions().map((s) => s.agentId)).toEqual(['lab-1'])
   })
 
-  it('warns when one agent id connects from two addresses', async () => {
+  it('refuses another key under a live VM name with 4403, names the claim, and leaves the VM alone', async () => {
+    const test = await hub()
+    const lab = await agent(test.url)
+    await lab.join()
+    const real = test.hub.session('lab-1')!
+    const impostor = await agent(test.url)
+    impostor.send(
+      await impostor.helloFor(TOKEN, introduction('intruder', { vmName: 'lab-1' }), generateAgentKey()),
+    )
+    const pinned = testKeyFor('lab-1').fingerprint
+    expect(await impostor.closed).toEqual({
+      code: 4403,
+      reason: `lab-1 is claimed by another agent (key ${pinned.slice(0, 30)}…); forget its key in the VIM to let this one in`,
+    })
+    expect(test.rejected).toEqual([
+      {
+        remoteAddress: '127.0.0.1',
+        rejection: {
+          code: 4403,
+          reason: expect.stringMatching(/^lab-1 is claimed by another agent/),
+          vmName: 'lab-1',
+        },
+      },
+    ])
+    expect(lab.isOpen).toBe(true)
+    expect(test.hub.sessions()).toEqual([real])
+    expect(real.ended).toBeUndefined()
+    expect(test.disconnected).toEqual([])
+  })
+
+  it('refuses another key under a pinned name whose agent is away', async () => {
+    const keys = new AgentKeys()
+    const test = await hub({ agentKeys: keys })
+    keys.pin('lab-9', generateAgentKey().publicKey, 'lab')
+    const impostor = await agent(test.url)
+    impostor.send(await impostor.helloFor(TOKEN, introduction('lab-9'), generateAgentKey()))
+    expect((await impostor.closed).code).toBe(4403)
+    expect(test.connected).toEqual([])
+  })
+
+  it('admits a new key once the old one is forgotten', async () => {
+    const keys = new AgentKeys()
+    const test = await hub({ agentKeys: keys })
+    keys.pin('lab-9', generateAgentKey().publicKey, 'lab')
+    keys.forget('lab-9')
+    const replacement = generateAgentKey()
+    await (await agent(test.url)).join(introduction('lab-9'), TOKEN, replacement)
+    expect(test.hub.session('lab-9')?.keyFingerprint).toBe(replacement.fingerprint)
+    expect(keys.get('lab-9')).toMatchObject({ how: 'first-use', fingerprint: replacement.fingerprint })
+  })
+
+  it.each([
+    [
+      'signed by another key',
+      (hello: ReturnType<typeof signedHello>) => ({
+        ...hello,
+        identity: { ...hello.identity, publicKey: generateAgentKey().publicKey },
+      }),
+    ],
+    [
+      'signed for another VM name',
+      (hello: ReturnType<typeof signedHello>) => ({ ...hello, vmName: 'lab-2' }),
+    ],
+  ])('refuses a hello %s with 4401', async (_, tamper) => {
+    const test = await hub()
+    const lab = await agent(test.url)
+    const { nonce } = await lab.next('challenge')
+    lab.send(tamper(signedHello(introduction('lab-1'), nonce)))
+    expect(await lab.closed).toEqual({ code: 4401, reason: "the agent key's signature does not match" })
+    expect(test.connected).toEqual([])
+  })
+
+  it('warns when one VM connects with its key from two addresses', async () => {
     const test = await hub()
     await (await agent(test.url)).join()
     // Linux answers the whole of 127/8 on loopback, so a second source address is at hand.
     const other = await agent(test.url, { localAddress: '127.0.0.2' })
     await other.join()
     expect(test.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
-      'hub: agent id lab-1 connected from 127.0.0.2 while live at 127.0.0.1; if these are two VMs, give each its own agent id',
+      'hub: lab-1 connected from 127.0.0.2 with its agent key while live at 127.0.0.1; if these are two machines, a key file was copied: give each VM its own',
     ])
   })
 

@@ -5,17 +5,18 @@
 // `loadOrCreateHubCertificate` and serves wss://; agents pin it with --ca-fingerprint (the local lab
 // passes `start().fingerprint`). Plain ws:// exists only when the caller passes `tls: false` explicitly.
 //
-// One session per agent id: a newly authenticated hello replaces the live session with the same id,
-// which is closed with 4409. An agent that restarts (the common case) reconnects at once instead of waiting
-// up to 3 s for the heartbeat to bury its old connection. Two agents misconfigured with one id would evict
-// each other; each sees 4409, backs off slowly and shows why, and the hub warns when the two come from
-// different addresses.
+// One session per VM name, bound to the agent's own key: the first key that joins under a name is pinned
+// (trust on first use, or pinned up front by the lab and by deploys; see agent-keys.ts). A hello under
+// that name with another key is refused with 4403 and the live session is untouched. A hello with the
+// pinned key replaces the live session, which is closed with 4409: an agent that restarts (the common
+// case) reconnects at once instead of waiting up to 3 s for the heartbeat to bury its old connection.
 import { randomUUID } from 'node:crypto'
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { isIPv6 } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { publicKeyFingerprint } from '../../shared/protocol/agent-identity'
 import { certificateFingerprint } from '../../shared/protocol/auth'
 import { CloseCode } from '../../shared/protocol/close-codes'
 import {
@@ -26,6 +27,7 @@ import {
   WelcomeMessage,
 } from '../../shared/protocol/messages'
 import { AgentConnection, type ConnectionHost } from './agent-connection'
+import type { KeyVerdict } from './agent-keys'
 import { type AgentSession, LiveSession, type SessionEnd } from './agent-session'
 import { HubEmitter, type HubEventName, type HubEvents } from './hub-events'
 import { type AgentHubOptions, type ResolvedHubOptions, resolveHubOptions } from './hub-options'
@@ -59,7 +61,7 @@ export class AgentHub {
   private state: 'new' | 'starting' | 'started' | 'closing' | 'closed' = 'new'
   private closing: Promise<void> | undefined
   private readonly connections = new Set<AgentConnection>()
-  /** The live connection of each agent id. */
+  /** The live connection of each VM name. */
   private readonly live = new Map<string, AgentConnection>()
 
   /** Throws an Error a person can act on for a bad configuration (empty token, bad port). */
@@ -84,13 +86,13 @@ export class AgentHub {
     return this.emitter.on(event, listener)
   }
 
-  /** The live sessions, one per agent id. */
+  /** The live sessions, one per VM name. */
   sessions(): AgentSession[] {
     return [...this.live.values()].flatMap((connection) => (connection.session ? [connection.session] : []))
   }
 
-  session(agentId: string): AgentSession | undefined {
-    return this.live.get(agentId)?.session
+  session(vmName: string): AgentSession | undefined {
+    return this.live.get(vmName)?.session
   }
 
   /** Listens; rejects with a clear Error if the port is taken or the certificate is unusable. */
@@ -180,18 +182,20 @@ export class AgentHub {
       connection.fail(CloseCode.internalError, `the VIM's welcome is invalid: ${where}${issue?.message}`)
       return
     }
-    const previous = this.live.get(hello.agentId)
-    if (previous) {
-      if (previous.remoteAddress !== connection.remoteAddress) {
-        this.options.logger.warn(
-          `hub: agent id ${hello.agentId} connected from ${connection.remoteAddress} while live at ${previous.remoteAddress}; if these are two VMs, give each its own agent id`,
-        )
-      }
-      previous.fail(
-        CloseCode.duplicateAgent,
-        `replaced by a newer session of agent ${hello.agentId} from ${connection.remoteAddress}`,
+    // Decided after the await, so that nothing can change the pins between this check and going live.
+    if (!this.trusted(connection, hello)) return
+    const previous = this.live.get(hello.vmName)
+    if (previous && previous.remoteAddress !== connection.remoteAddress) {
+      this.options.logger.warn(
+        printable(
+          `hub: ${hello.vmName} connected from ${connection.remoteAddress} with its agent key while live at ${previous.remoteAddress}; if these are two machines, a key file was copied: give each VM its own`,
+        ),
       )
     }
+    previous?.fail(
+      CloseCode.duplicateAgent,
+      `replaced by a newer session of ${hello.vmName} (same agent key) from ${connection.remoteAddress}`,
+    )
     const session = new LiveSession(
       sessionId,
       hello,
@@ -201,14 +205,45 @@ export class AgentHub {
       this.options.clock,
       this.options.commandTimeoutMs,
     )
-    this.live.set(hello.agentId, connection)
+    this.live.set(hello.vmName, connection)
     connection.goLive(session, JSON.stringify(welcome.data))
-    this.options.logger.info(
-      printable(
-        `hub: ${session.label} connected as session ${sessionId}; its load balancer is ${session.lbAddress}:${session.lbPort}`,
-      ),
-    )
+    this.options.logger.info(printable(`hub: ${session.label} connected as session ${sessionId}`))
     this.emitter.emit('connected', session)
+  }
+
+  /** Admits a pinned key or pins an unknown name's key; refuses another key for a pinned name (4403). */
+  private trusted(connection: AgentConnection, hello: HelloMessage): boolean {
+    const { vmName } = hello
+    const offered = hello.identity.publicKey
+    let verdict: KeyVerdict
+    try {
+      verdict = this.options.agentKeys.admit(vmName, offered)
+    } catch (error) {
+      connection.fail(
+        CloseCode.internalError,
+        `the VIM could not record the agent's key: ${errorText(error)}`,
+      )
+      return false
+    }
+    if (!verdict.admitted) {
+      const pinned = verdict.pin.fingerprint
+      this.options.logger.warn(
+        printable(
+          `hub: ${vmName} is pinned to agent key ${pinned}; refused key ${publicKeyFingerprint(offered)} from ${connection.remoteAddress}`,
+        ),
+      )
+      connection.fail(
+        CloseCode.nameClaimed,
+        `${vmName} is claimed by another agent (key ${shortFingerprint(pinned)}); forget its key in the VIM to let this one in`,
+      )
+      return false
+    }
+    if (verdict.pinnedNow) {
+      this.options.logger.info(
+        printable(`hub: trusting agent key ${verdict.pin.fingerprint} for ${vmName} (first use)`),
+      )
+    }
+    return true
   }
 
   private received(session: LiveSession, message: AgentMessage): void {
@@ -229,11 +264,17 @@ export class AgentHub {
   private ended(connection: AgentConnection, end: SessionEnd): void {
     const session = connection.session
     if (session) {
-      if (this.live.get(session.agentId) === connection) this.live.delete(session.agentId)
+      if (this.live.get(session.vmName) === connection) this.live.delete(session.vmName)
       session.end(end)
       this.emitter.emit('disconnected', session, end)
     } else if (end.by === 'hub' && this.state === 'started') {
-      this.emitter.emit('rejected', connection.remoteAddress, { code: end.code, reason: end.reason })
+      const rejection = { code: end.code, reason: end.reason }
+      const claimed = connection.claimedName
+      this.emitter.emit(
+        'rejected',
+        connection.remoteAddress,
+        claimed ? { ...rejection, vmName: claimed } : rejection,
+      )
     }
   }
 
@@ -299,6 +340,11 @@ export class AgentHub {
     }
     this.state = 'closed'
   }
+}
+
+/** `SHA256:AB:CD:EF:01:23:45:67:89…`: enough to tell keys apart, short enough for a close frame. */
+function shortFingerprint(fingerprint: string): string {
+  return `${fingerprint.slice(0, 'SHA256:'.length + 8 * 3 - 1)}…`
 }
 
 function refuseUpgrade(socket: Socket, reason: string): void {

@@ -1,5 +1,7 @@
 // One authenticated agent as the rest of the VIM sees it: who it is, where its load balancer is, and how
 // to command it. A command resolves when the agent acks it, and fails with a clear CommandError otherwise.
+
+import { publicKeyFingerprint } from '../../shared/protocol/agent-identity'
 import { CloseCode } from '../../shared/protocol/close-codes'
 import {
   type AckMessage,
@@ -11,7 +13,6 @@ import {
   VimMessage,
 } from '../../shared/protocol/messages'
 import type { HubClock } from './hub-options'
-import { reachableLbHost } from './lb-address'
 
 export type CommandType = 'setTarget' | 'setPolicy' | 'drain'
 
@@ -48,12 +49,13 @@ export interface AgentSession {
   readonly sessionId: string
   readonly agentId: string
   readonly vmName: string
+  /** The agent's own public key (base64 SPKI DER), the one pinned for this VM name. */
+  readonly publicKey: string
+  /** `SHA256:…` of that key. */
+  readonly keyFingerprint: string
   readonly hello: HelloMessage
   /** The peer address of the connection (IPv4-mapped IPv6 unwrapped). */
   readonly remoteAddress: string
-  /** The host of the agent's load balancer: its lbHost, or `remoteAddress` when it bound a wildcard. */
-  readonly lbAddress: string
-  readonly lbPort: number
   readonly connectedAt: number
   /** When the last protocol message (not a ping or pong frame) arrived. */
   readonly lastMessageAt: number
@@ -86,8 +88,8 @@ let commandCounter = 0
 export class LiveSession implements AgentSession {
   readonly agentId: string
   readonly vmName: string
-  readonly lbAddress: string
-  readonly lbPort: number
+  readonly publicKey: string
+  readonly keyFingerprint: string
   lastMessageAt: number
   ended: SessionEnd | undefined
   private readonly pending = new Map<string, PendingCommand>()
@@ -103,8 +105,9 @@ export class LiveSession implements AgentSession {
   ) {
     this.agentId = hello.agentId
     this.vmName = hello.vmName
-    this.lbAddress = reachableLbHost(hello.lbHost, remoteAddress)
-    this.lbPort = hello.lbPort
+    this.publicKey = hello.identity.publicKey
+    // The connection verified a signature with this key, so it parses.
+    this.keyFingerprint = publicKeyFingerprint(this.publicKey) ?? 'unknown'
     this.lastMessageAt = connectedAt
   }
 

@@ -8,6 +8,8 @@ import type { HubLogger } from './hub-options'
 export interface Rejection {
   code: number
   reason: string
+  /** The VM name the hello claimed, once its proof and signature checked out. */
+  vmName?: string
 }
 
 export interface HubEvents {
@@ -19,7 +21,7 @@ export interface HubEvents {
   ack: (session: AgentSession, ack: AckMessage) => void
   /** The session is over (closed by either side, dead, or replaced); emitted once per session. */
   disconnected: (session: AgentSession, end: SessionEnd) => void
-  /** The hub refused a connection that never became a session (bad proof, timeout, garbage). */
+  /** The hub refused a connection that never became a session (bad proof, name claimed, timeout, garbage). */
   rejected: (remoteAddress: string, rejection: Rejection) => void
 }
 

@@ -56,7 +56,7 @@ class Fuzzer {
           ]),
         )
       default:
-        return { __proto__: { polluted: true }, type: 'report', v: 1 }
+        return { __proto__: { polluted: true }, type: 'report', v: 2 }
     }
   }
 }
@@ -68,21 +68,21 @@ function validMessages(f: Fuzzer, nonce: string): Record<string, unknown>[] {
     {
       ...introduction(agentId),
       type: 'hello',
-      v: 1,
+      v: 2,
       auth: { nonce, hmac: proveToken(TOKEN, nonce, agentId) },
     },
     report(f.int(1000)) as unknown as Record<string, unknown>,
     {
       type: 'event',
-      v: 1,
+      v: 2,
       kind: 'container-crashed',
       message: 'c1 exited with 137',
       at: 1,
       containerId: 'c1',
     },
-    { type: 'ack', v: 1, commandId: `cmd-${f.int(5)}`, ok: f.chance(0.5), error: 'no' },
-    { type: 'ping', v: 1, at: f.int(1e9) },
-    { type: 'pong', v: 1, at: f.int(1e9) },
+    { type: 'ack', v: 2, commandId: `cmd-${f.int(5)}`, ok: f.chance(0.5), error: 'no' },
+    { type: 'ping', v: 2, at: f.int(1e9) },
+    { type: 'pong', v: 2, at: f.int(1e9) },
   ]
 }
 
@@ -200,7 +200,7 @@ describe(`AgentHub protocol fuzz (seed ${SEED})`, () => {
         agent.send({
           ...introduction('steady'),
           type: 'hello',
-          v: 1,
+          v: 2,
           auth: { nonce, hmac: proveToken('wrong.token', nonce, 'steady') },
         })
         frames++

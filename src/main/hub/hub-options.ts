@@ -3,6 +3,7 @@
 import type { ScalingPolicy } from '../../shared/policy/scaling-policy'
 import type { HelloMessage } from '../../shared/protocol/messages'
 import { log } from '../log'
+import { type AgentKeyGate, AgentKeys } from './agent-keys'
 import type { Rejection } from './hub-events'
 
 /** Where the hub writes its one line per session end. */
@@ -50,6 +51,11 @@ export interface AgentHubOptions {
     hello: HelloMessage,
     remoteAddress: string,
   ) => WelcomeTerms | { refused: Rejection } | Promise<WelcomeTerms | { refused: Rejection }>
+  /**
+   * The agent keys trusted per VM name (see agent-keys.ts). Default: pins kept in memory, so that even
+   * then a name belongs to the first key that joined under it for the hub's lifetime.
+   */
+  agentKeys?: AgentKeyGate
   logger?: HubLogger
   clock?: HubClock
   /** From connect to welcome. Default 10 s. */
@@ -115,6 +121,7 @@ export function resolveHubOptions(options: AgentHubOptions): ResolvedHubOptions 
     port: options.port,
     tls: options.tls,
     welcome: options.welcome,
+    agentKeys: options.agentKeys ?? new AgentKeys(),
     token: typeof token === 'function' ? token : () => token,
   }
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]) {

@@ -2,6 +2,7 @@
 // logs and events, a hand-driven agent over a real socket, and a clock that tests move by hand.
 import WebSocket from 'ws'
 import { DEFAULT_POLICY } from '../../shared/policy/scaling-policy'
+import { type AgentKey, generateAgentKey, signIdentity } from '../../shared/protocol/agent-identity'
 import { proveToken } from '../../shared/protocol/auth'
 import {
   type HelloMessage,
@@ -24,7 +25,37 @@ import type { HubClock } from './hub-options'
 
 export const TOKEN = 'abcdef.0123456789abcdef'
 
-export type HelloFields = Omit<HelloMessage, 'type' | 'v' | 'auth'>
+export type HelloFields = Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'>
+
+const testKeys = new Map<string, AgentKey>()
+
+/** One key per VM name for the whole test run: an agent that rejoins under a name is the same agent. */
+export function testKeyFor(vmName: string): AgentKey {
+  let key = testKeys.get(vmName)
+  if (!key) {
+    key = generateAgentKey()
+    testKeys.set(vmName, key)
+  }
+  return key
+}
+
+/** The complete hello for a nonce: proved with `token`, signed with `key`. */
+export function signedHello(
+  fields: HelloFields,
+  nonce: string,
+  token = TOKEN,
+  key = testKeyFor(fields.vmName),
+): HelloMessage {
+  const hmac = proveToken(token, nonce, fields.agentId)
+  const signature = signIdentity(key, { nonce, vmName: fields.vmName, agentId: fields.agentId, hmac })
+  return {
+    ...fields,
+    type: 'hello',
+    v: PROTOCOL_VERSION,
+    auth: { nonce, hmac },
+    identity: { publicKey: key.publicKey, signature },
+  }
+}
 
 export function introduction(agentId = 'lab-1', overrides: Partial<HelloFields> = {}): HelloFields {
   return {
@@ -141,23 +172,23 @@ export class RawAgent {
     return found()!
   }
 
-  /** The hello answering this connection's challenge, proved with `token`. */
-  async helloFor(token = TOKEN, fields: HelloFields = introduction()): Promise<HelloMessage> {
+  /** The hello answering this connection's challenge, proved with `token` and signed with `key`. */
+  async helloFor(
+    token = TOKEN,
+    fields: HelloFields = introduction(),
+    key = testKeyFor(fields.vmName),
+  ): Promise<HelloMessage> {
     const { nonce } = await this.next('challenge')
-    return {
-      ...fields,
-      type: 'hello',
-      v: PROTOCOL_VERSION,
-      auth: { nonce, hmac: proveToken(token, nonce, fields.agentId) },
-    }
+    return signedHello(fields, nonce, token, key)
   }
 
   /** Authenticates and waits for the welcome. */
   async join(
     fields: HelloFields = introduction(),
     token = TOKEN,
+    key = testKeyFor(fields.vmName),
   ): Promise<Extract<VimMessage, { type: 'welcome' }>> {
-    this.send(await this.helloFor(token, fields))
+    this.send(await this.helloFor(token, fields, key))
     return this.next('welcome')
   }
 

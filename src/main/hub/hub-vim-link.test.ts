@@ -8,7 +8,7 @@ import { type LinkState, VimLink, type VimLinkOptions } from '../../../vmm-agent
 import { DEFAULT_POLICY } from '../../shared/policy/scaling-policy'
 import type { AgentHubOptions } from './agent-hub'
 import { type HubCertificate, loadOrCreateHubCertificate } from './certificate'
-import { introduction, reportFields, startTestHub, type TestHub, TOKEN } from './hub-test-kit'
+import { introduction, reportFields, startTestHub, type TestHub, TOKEN, testKeyFor } from './hub-test-kit'
 
 const eventually = { timeout: 5000, interval: 10 }
 const cleanups: (() => unknown)[] = []
@@ -23,7 +23,13 @@ async function hub(options: Partial<AgentHubOptions> = {}): Promise<TestHub> {
 }
 
 function link(options: Partial<VimLinkOptions> & { url: string }): VimLink {
-  const agent = new VimLink({ token: TOKEN, hello: introduction('vm-a'), warn: () => {}, ...options })
+  const agent = new VimLink({
+    token: TOKEN,
+    identity: testKeyFor('vm-a'),
+    hello: introduction('vm-a'),
+    warn: () => {},
+    ...options,
+  })
   cleanups.push(() => agent.close())
   agent.start()
   return agent
@@ -101,7 +107,7 @@ describe('AgentHub end to end with the VimLink', () => {
     const test = await hub()
     const agent = link({ url: test.url, token: 'abcdef.wrongwrongwrong0' })
     expect(await stateOf(agent, 'rejected')).toMatchObject({
-      reason: 'the VIM rejected the join token: check --token',
+      reason: 'the VIM rejected the join token: check --token: join token proof does not match',
     })
     expect(test.rejected.map((r) => r.rejection.code)).toEqual([4401])
   })

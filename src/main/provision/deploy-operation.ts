@@ -1,6 +1,7 @@
 // A deploy (or an upgrade, when an agent is installed) from connect to the agent's hello: each step
 // reports progress, and a failure leaves the host as it was or ready for the deploy to be run again.
 import { errorMessage } from '../../shared/issues'
+import { agentKeyPem, generateAgentKey } from '../../shared/protocol/agent-identity'
 import { renderAgentConfig } from './agent-files'
 import { agentLogTail, startAgent, supervisorFile } from './agent-service'
 import {
@@ -44,6 +45,7 @@ export interface DeployDeps {
   agentDefaults: () => { cpusPerContainer: number; memoryPerContainer: string }
   findNodeRuntime: () => Promise<RuntimeLookup>
   waitForAgent: (vmName: string, options: { timeoutMs: number; signal: AbortSignal }) => Promise<void>
+  pinAgentKey: (vmName: string, publicKey: string) => void
   helloTimeoutMs: number
 }
 
@@ -147,8 +149,15 @@ export async function runDeploy(
         memoryPerContainer: defaults.memoryPerContainer,
       })
       const file = contentInstallFile('agent.json', config, paths.config, 0o600)
-      const synced = await syncFiles(remote, 'config', [file], stageDir as string, install.sudo)
-      return `${paths.config} (mode 0600${install.sudo ? ', owned by root' : ''})${synced.uploaded.length ? '' : ', unchanged'}: hub ${hubUrl}`
+      // Every deploy (and upgrade) installs a fresh agent key beside the config, where the agent looks for
+      // it, and the VIM trusts it for this VM name before the agent starts: the deploy is the trusted
+      // path (the host's SSH key is pinned), so the name never waits for a first use anyone could win.
+      const key = generateAgentKey()
+      const keyFile = contentInstallFile('agent.key', agentKeyPem(key), paths.key, 0o600)
+      const synced = await syncFiles(remote, 'config', [file, keyFile], stageDir as string, install.sudo)
+      deps.pinAgentKey(target.vmName, key.publicKey)
+      const changed = synced.uploaded.includes('agent.json') ? '' : ', unchanged'
+      return `${paths.config} (mode 0600${install.sudo ? ', owned by root' : ''})${changed}: hub ${hubUrl}; new agent key ${key.fingerprint} in ${paths.key}`
     })
 
     const hello = waitForHello(deps, target.vmName, ctx.signal)

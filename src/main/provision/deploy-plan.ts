@@ -42,6 +42,8 @@ export function installPaths(dir: string) {
     node: `${dir}/node`,
     supervisor: `${dir}/agent-supervisor.sh`,
     config: `${dir}/agent.json`,
+    /** The agent's own key, where it looks by default (beside --config). */
+    key: `${dir}/agent.key`,
     version: `${dir}/version`,
     log: `${dir}/log/agent.log`,
   }

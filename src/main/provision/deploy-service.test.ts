@@ -39,6 +39,7 @@ function service(targets: Record<string, DeployTarget>, connectTimeoutMs = 2_000
     agentDefaults: () => ({ cpusPerContainer: 0.5, memoryPerContainer: '256m' }),
     resolveTarget: (id) => targets[id],
     waitForAgent: async () => {},
+    pinAgentKey: () => {},
     connectTimeoutMs,
   })
   cleanups.push(() => deployer.close())

@@ -33,6 +33,8 @@ export interface DeployServiceOptions {
   /** From the SSH-host and VirtualBox providers. */
   resolveTarget: (vmId: string) => DeployTarget | undefined
   waitForAgent: (vmName: string, options: { timeoutMs: number; signal: AbortSignal }) => Promise<void>
+  /** Trusts the key the deploy installs for this VM name (pinned as `deployed`) before the agent starts. */
+  pinAgentKey: (vmName: string, publicKey: string) => void
   /** Overrides the Node binary uploaded to hosts without Node ≥ 18. */
   nodeRuntime?: string
   /** Default 60 s. */
@@ -83,6 +85,7 @@ export class DeployService implements AgentDeployer {
               describe: describeNodeBinary,
             }),
           waitForAgent: this.options.waitForAgent,
+          pinAgentKey: this.options.pinAgentKey,
           helloTimeoutMs: this.options.helloTimeoutMs ?? 60_000,
         },
         { installDocker: input.installDocker },

@@ -94,6 +94,13 @@ export const apiCalls = {
     input: VmRef,
     output: z.object({ ok: z.literal(true), forgotten: z.string().nullable() }),
   },
+  'vms:forgetAgentKey': {
+    method: 'DELETE',
+    path: '/vms/:id/agent-key',
+    input: VmRef,
+    /** The fingerprint of the key that was trusted, or null if none was. */
+    output: z.object({ ok: z.literal(true), forgotten: z.string().nullable() }),
+  },
   'deploy:start': {
     method: 'POST',
     path: '/vms/:id/deploy',

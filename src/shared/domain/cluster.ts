@@ -40,6 +40,16 @@ export const VmAgentInfo = z.object({
 })
 export type VmAgentInfo = z.infer<typeof VmAgentInfo>
 
+/** The agent key the VIM trusts for a VM name (like a pinned SSH host key), and how it came to. */
+export const VmAgentKeyInfo = z.object({
+  fingerprint: z.string(),
+  /** Milliseconds since the epoch. */
+  pinnedAt: z.number(),
+  /** `first-use`: the first agent that joined; `lab`/`deployed`: made by the VIM before the agent ran. */
+  how: z.enum(['first-use', 'deployed', 'lab']),
+})
+export type VmAgentKeyInfo = z.infer<typeof VmAgentKeyInfo>
+
 export const VmInfo = z.object({
   /** The VM's one key, everywhere: store, hub, providers, API and UI. */
   name: z.string(),
@@ -57,6 +67,8 @@ export const VmInfo = z.object({
   agent: VmAgentInfo.nullable().default(null),
   /** How the VIM logs in to deploy the agent (SSH hosts and VirtualBox VMs with a login), else null. */
   login: SshLoginInfo.nullable().default(null),
+  /** The agent key pinned for this VM name; null when none is (the next agent to join is trusted). */
+  agentKey: VmAgentKeyInfo.nullable().default(null),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 

@@ -66,7 +66,12 @@ export function certificateFingerprint(derOrPem: string | Uint8Array): string {
   } catch {
     throw new Error('not an X.509 certificate in PEM or DER form')
   }
-  return formatFingerprint(createHash('sha256').update(der).digest('hex'))
+  return fingerprintOfBytes(der)
+}
+
+/** The `SHA256:AB:CD:…` fingerprint of any bytes (a certificate's DER, an agent key's SPKI DER). */
+export function fingerprintOfBytes(bytes: Uint8Array): string {
+  return formatFingerprint(createHash('sha256').update(bytes).digest('hex'))
 }
 
 /**

@@ -18,6 +18,7 @@ describe('close codes', () => {
 
   it.each([
     [4401, 'rejected'],
+    [4403, 'rejected'],
     [4409, 'rejected'],
     [4426, 'rejected'],
     [4400, 'slow'],

@@ -12,11 +12,13 @@ export const CloseCode = {
   internalError: 1011,
   /** A message was not valid JSON or did not match the schema, or came out of order. */
   malformed: 4400,
-  /** The hello's proof did not match the join token (or no hello came after the challenge). */
+  /** The hello's join-token proof or key signature did not match (or no hello came after the challenge). */
   authFailed: 4401,
+  /** Another agent's key is pinned for this VM name; a person must forget it in the VIM first. */
+  nameClaimed: 4403,
   /** No hello (hub side) or no welcome (agent side) arrived in time. */
   handshakeTimeout: 4408,
-  /** Another live session already uses this agent id. */
+  /** A newer session of the same VM (same pinned key) replaced this one. */
   duplicateAgent: 4409,
   /** A message exceeded MAX_MESSAGE_BYTES. */
   tooLarge: 4413,
@@ -53,9 +55,22 @@ export const closeCodeTable: Readonly<Record<CloseCode, CloseCodeInfo>> = {
   1009: { name: 'frameTooLarge', meaning: 'a message was too large for the WebSocket', action: 'slow' },
   1011: { name: 'internalError', meaning: 'the VIM hit an internal error', action: 'retry' },
   4400: { name: 'malformed', meaning: 'a message was malformed or out of order', action: 'slow' },
-  4401: { name: 'authFailed', meaning: 'the join token proof was wrong or missing', action: 'rejected' },
+  4401: {
+    name: 'authFailed',
+    meaning: 'the join token proof or the key signature was wrong or missing',
+    action: 'rejected',
+  },
+  4403: {
+    name: 'nameClaimed',
+    meaning: "another agent's key is pinned for this VM name; forget it in the VIM to admit this one",
+    action: 'rejected',
+  },
   4408: { name: 'handshakeTimeout', meaning: 'the handshake did not finish in time', action: 'retry' },
-  4409: { name: 'duplicateAgent', meaning: 'another session already uses this agent id', action: 'rejected' },
+  4409: {
+    name: 'duplicateAgent',
+    meaning: 'a newer session of this VM (same agent key) replaced this one',
+    action: 'rejected',
+  },
   4413: { name: 'tooLarge', meaning: 'a message exceeded the size limit', action: 'slow' },
   4422: {
     name: 'addressRefused',

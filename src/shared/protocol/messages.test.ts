@@ -57,7 +57,7 @@ function report(containers: number): ReportMessage {
 const agentSamples: AgentMessage[] = [
   {
     type: 'hello',
-    v: 1,
+    v: 2,
     agentId: 'lab-1',
     vmName: 'Lab VM 1',
     agentVersion: '0.1.0',
@@ -68,34 +68,35 @@ const agentSamples: AgentMessage[] = [
     lbHost: '10.200.0.2',
     lbPort: 8080,
     auth: { nonce, hmac: 'a'.repeat(64) },
+    identity: { publicKey: `MCowBQYDK2VwAyEA${'A'.repeat(43)}=`, signature: `${'B'.repeat(86)}==` },
   },
   report(3),
   report(0),
   {
     type: 'event',
-    v: 1,
+    v: 2,
     kind: 'container-crashed',
     message: 'replica 2 exited with code 137 (out of memory); restarting it',
     at: 1_767_000_000_000,
     containerId: 'abc123',
   },
-  { type: 'event', v: 1, kind: 'image-built', message: 'workload image built in 4.2 s', at: 1 },
-  { type: 'ack', v: 1, commandId: 'cmd-7', ok: true },
-  { type: 'ack', v: 1, commandId: 'cmd-8', ok: false, error: 'capacity is 8 containers; cannot run 12' },
-  { type: 'ping', v: 1, at: 5 },
-  { type: 'pong', v: 1, at: 5 },
+  { type: 'event', v: 2, kind: 'image-built', message: 'workload image built in 4.2 s', at: 1 },
+  { type: 'ack', v: 2, commandId: 'cmd-7', ok: true },
+  { type: 'ack', v: 2, commandId: 'cmd-8', ok: false, error: 'capacity is 8 containers; cannot run 12' },
+  { type: 'ping', v: 2, at: 5 },
+  { type: 'pong', v: 2, at: 5 },
 ]
 
 const vimSamples: VimMessage[] = [
-  { type: 'challenge', v: 1, nonce },
-  { type: 'welcome', v: 1, sessionId: 's-1', policy: DEFAULT_POLICY, target: 2 },
-  { type: 'setTarget', v: 1, commandId: 'cmd-1', replicas: 5, reason: 'spread 10 replicas over 2 VMs' },
-  { type: 'setTarget', v: 1, commandId: 'cmd-2', replicas: 0 },
-  { type: 'setPolicy', v: 1, commandId: 'cmd-3', policy: HPA_DEFAULT_POLICY },
-  { type: 'drain', v: 1, commandId: 'cmd-4', containerId: 'abc123' },
-  { type: 'drain', v: 1, commandId: 'cmd-5' },
-  { type: 'ping', v: 1, at: 9 },
-  { type: 'pong', v: 1, at: 9 },
+  { type: 'challenge', v: 2, nonce },
+  { type: 'welcome', v: 2, sessionId: 's-1', policy: DEFAULT_POLICY, target: 2 },
+  { type: 'setTarget', v: 2, commandId: 'cmd-1', replicas: 5, reason: 'spread 10 replicas over 2 VMs' },
+  { type: 'setTarget', v: 2, commandId: 'cmd-2', replicas: 0 },
+  { type: 'setPolicy', v: 2, commandId: 'cmd-3', policy: HPA_DEFAULT_POLICY },
+  { type: 'drain', v: 2, commandId: 'cmd-4', containerId: 'abc123' },
+  { type: 'drain', v: 2, commandId: 'cmd-5' },
+  { type: 'ping', v: 2, at: 9 },
+  { type: 'pong', v: 2, at: 9 },
 ]
 
 function refused<M>(result: ParseResult<M>): { reason: string; closeCode: number } {
@@ -144,35 +145,35 @@ describe('protocol messages', () => {
     ['null', 'null', /must be a JSON object/, 4400],
     ['no version', '{"type":"ping","at":1}', /no protocol version "v"/, 4400],
     [
-      'another version',
-      '{"type":"ping","v":2,"at":1}',
-      /protocol version 2 is not supported \(this side speaks 1\)/,
+      'an older version (an agent from before agent keys)',
+      '{"type":"ping","v":1,"at":1}',
+      /protocol version 1 is not supported \(this side speaks 2\)/,
       4426,
     ],
     ['a string version', '{"type":"ping","v":"1","at":1}', /protocol version "1" is not supported/, 4426],
-    ['no type', '{"v":1}', /no "type" string/, 4400],
+    ['no type', '{"v":2}', /no "type" string/, 4400],
     [
       'an unknown type',
-      '{"type":"reboot","v":1}',
+      '{"type":"reboot","v":2}',
       /unknown agent message type "reboot" \(expected one of hello, report/,
       4400,
     ],
     [
       'a VIM-only type',
-      `{"type":"challenge","v":1,"nonce":"${nonce}"}`,
+      `{"type":"challenge","v":2,"nonce":"${nonce}"}`,
       /unknown agent message type "challenge"/,
       4400,
     ],
     ['invalid UTF-8', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), /not valid UTF-8/, 4400],
     [
       'a failed ack without a reason',
-      '{"type":"ack","v":1,"commandId":"c","ok":false}',
+      '{"type":"ack","v":2,"commandId":"c","ok":false}',
       /error: a failed ack must say why/,
       4400,
     ],
     [
       'a bad event kind',
-      '{"type":"event","v":1,"kind":"reboot","message":"x","at":1}',
+      '{"type":"event","v":2,"kind":"reboot","message":"x","at":1}',
       /kind: Invalid option/,
       4400,
     ],
@@ -184,11 +185,11 @@ describe('protocol messages', () => {
 
   it('carries the scaling policy with its own schema: defaults fill what the sender left out', () => {
     const result = parseVimMessage(
-      '{"type":"welcome","v":1,"sessionId":"s","policy":{"maxReplicas":4},"target":1}',
+      '{"type":"welcome","v":2,"sessionId":"s","policy":{"maxReplicas":4},"target":1}',
     )
     expect(result).toMatchObject({ ok: true, message: { policy: { ...DEFAULT_POLICY, maxReplicas: 4 } } })
     const bad = refused(
-      parseVimMessage('{"type":"setPolicy","v":1,"commandId":"c","policy":{"minReplicas":0}}'),
+      parseVimMessage('{"type":"setPolicy","v":2,"commandId":"c","policy":{"minReplicas":0}}'),
     )
     expect(bad.reason).toMatch(
       /^invalid "setPolicy" message: policy\.minReplicas: minReplicas must be at least 1/,
@@ -205,25 +206,25 @@ describe('protocol messages', () => {
   })
 
   it('lists at most three issues', () => {
-    const result = refused(parseAgentMessage('{"type":"hello","v":1}'))
+    const result = refused(parseAgentMessage('{"type":"hello","v":2}'))
     expect(result.reason).toMatch(
       /^invalid "hello" message: agentId: .*; vmName: .*; agentVersion: .* \(and \d+ more\)$/,
     )
   })
 
   it.each([
-    ['a negative replica count', { type: 'setTarget', v: 1, commandId: 'c', replicas: -1 }],
-    ['a fractional replica count', { type: 'setTarget', v: 1, commandId: 'c', replicas: 1.5 }],
-    ['a command id with a newline', { type: 'drain', v: 1, commandId: 'a\nb' }],
-    ['a short nonce', { type: 'challenge', v: 1, nonce: 'abc' }],
-    ['a policy that is not an object', { type: 'welcome', v: 1, sessionId: 's', policy: [1], target: 1 }],
-    ['an impossible policy', { type: 'setPolicy', v: 1, commandId: 'c', policy: { minReplicas: 0 } }],
+    ['a negative replica count', { type: 'setTarget', v: 2, commandId: 'c', replicas: -1 }],
+    ['a fractional replica count', { type: 'setTarget', v: 2, commandId: 'c', replicas: 1.5 }],
+    ['a command id with a newline', { type: 'drain', v: 2, commandId: 'a\nb' }],
+    ['a short nonce', { type: 'challenge', v: 2, nonce: 'abc' }],
+    ['a policy that is not an object', { type: 'welcome', v: 2, sessionId: 's', policy: [1], target: 1 }],
+    ['an impossible policy', { type: 'setPolicy', v: 2, commandId: 'c', policy: { minReplicas: 0 } }],
   ])('refuses %s', (_, message) => {
     expect(refused(parseVimMessage(JSON.stringify(message))).closeCode).toBe(4400)
   })
 
   it('refuses oversized frames before reading them', () => {
-    const big = JSON.stringify({ type: 'event', v: 1, kind: 'error', message: 'x'.repeat(300_000), at: 1 })
+    const big = JSON.stringify({ type: 'event', v: 2, kind: 'error', message: 'x'.repeat(300_000), at: 1 })
     expect(refused(parseAgentMessage(big))).toEqual({
       ok: false,
       reason: `message is at least ${big.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`,
@@ -233,13 +234,13 @@ describe('protocol messages', () => {
       `message is ${big.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`,
     )
     // Multi-byte characters count as the bytes they take on the wire, not as characters.
-    const wide = JSON.stringify({ type: 'ping', v: 1, at: 1, pad: '€'.repeat(40) })
+    const wide = JSON.stringify({ type: 'ping', v: 2, at: 1, pad: '€'.repeat(40) })
     expect(refused(parseAgentMessage(wide, 100)).reason).toMatch(/^message is 1\d\d bytes, over the 100-byte/)
     expect(parseAgentMessage(JSON.stringify(agentSamples[7]), 100).ok).toBe(true)
   })
 
   it('keeps reasons short even for huge garbage', () => {
-    const result = refused(parseAgentMessage(`{"type":"${'x'.repeat(10_000)}","v":1}`))
+    const result = refused(parseAgentMessage(`{"type":"${'x'.repeat(10_000)}","v":2}`))
     expect(result.reason.length).toBeLessThan(200)
   })
 })
@@ -270,7 +271,7 @@ function fuzzer(seed: number) {
     {},
     { __proto__: { polluted: true } },
     [null],
-    { v: 1 },
+    { v: 2 },
   ]
   const value = (depth: number): unknown => {
     if (depth > 3 || random() < 0.5) return pick(weird)

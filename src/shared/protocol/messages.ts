@@ -10,7 +10,7 @@ import { ScalingPolicy } from '../policy/scaling-policy'
 import { CloseCode } from './close-codes'
 
 /** Bumped on any change an older peer would misread; both sides refuse other versions (close 4426). */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Largest frame either side accepts. A report of 64 containers is about 20 KiB; this leaves room. */
 export const MAX_MESSAGE_BYTES = 256 * 1024
@@ -88,6 +88,14 @@ export const HelloMessage = z.object({
   replicas: Count.optional(),
   /** Proof of the join token for the challenge's nonce; see auth.ts. The nonce is echoed back. */
   auth: z.object({ nonce: Nonce, hmac: Hmac }),
+  /**
+   * The agent's own key and its signature over (nonce, vmName, agentId, hmac); see agent-identity.ts.
+   * The VIM pins the key of the first agent under a VM name and refuses others (close 4403).
+   */
+  identity: z.object({
+    publicKey: z.string().regex(/^[A-Za-z0-9+/]{40,200}={0,2}$/, 'must be base64 of an Ed25519 SPKI key'),
+    signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a base64 Ed25519 signature'),
+  }),
 })
 export type HelloMessage = z.infer<typeof HelloMessage>
 

@@ -25,6 +25,12 @@ describe('labAgentCommand', () => {
     expect(command.env.ACS_AGENT_TOKEN).toBe(TOKEN)
   })
 
+  it('gives the agent the key file the VIM made and pinned for its VM', () => {
+    const command = labAgentCommand(joined, 'lab-1', 'docker', {}, '/data/lab-agents/lab-1.key')
+    const parsed = parseAgentArgs(command.args.slice(3), command.env)
+    expect(parsed).toMatchObject({ kind: 'run', config: { keyFile: '/data/lab-agents/lab-1.key' } })
+  })
+
   it('runs the bundle with node, after the watchdog that ties the agent to the VIM', () => {
     const command = labAgentCommand(joined, 'lab-1', 'process', {})
     expect(command.file).toBe('/opt/node/bin/node')

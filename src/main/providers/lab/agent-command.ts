@@ -21,8 +21,16 @@ export const AGENT_PARENT_WATCHDOG = `data:text/javascript,${encodeURIComponent(
     'setTimeout(()=>process.exit(1),60000).unref()})',
 )}`
 
-/** The agent's flags for one VM. Never the join token: /proc/PID/cmdline is readable by every user. */
-export function labAgentFlags(settings: LabSettings, vmName: string, runtime: LabRuntime): string[] {
+/**
+ * The agent's flags for one VM. Never the join token: /proc/PID/cmdline is readable by every user. The
+ * key file is the one the VIM made and pinned for this VM (see lab-keys.ts); its path is no secret.
+ */
+export function labAgentFlags(
+  settings: LabSettings,
+  vmName: string,
+  runtime: LabRuntime,
+  keyFile?: string,
+): string[] {
   const flags = [
     '--name',
     vmName,
@@ -45,6 +53,7 @@ export function labAgentFlags(settings: LabSettings, vmName: string, runtime: La
   if (settings.hub) {
     flags.push('--vim', settings.hub.url)
     if (settings.hub.caFingerprint) flags.push('--ca-fingerprint', settings.hub.caFingerprint)
+    if (keyFile) flags.push('--key-file', keyFile)
   } else {
     flags.push('--standalone')
   }
@@ -75,6 +84,7 @@ export function labAgentCommand(
   vmName: string,
   runtime: LabRuntime,
   baseEnv: NodeJS.ProcessEnv = process.env,
+  keyFile?: string,
 ): LabAgentCommand {
   return {
     file: settings.nodePath,
@@ -82,7 +92,7 @@ export function labAgentCommand(
       '--import',
       AGENT_PARENT_WATCHDOG,
       settings.agentBundle,
-      ...labAgentFlags(settings, vmName, runtime),
+      ...labAgentFlags(settings, vmName, runtime, keyFile),
     ],
     env: labAgentEnv(baseEnv, settings),
   }

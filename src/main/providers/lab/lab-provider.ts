@@ -61,7 +61,8 @@ export class LabProvider implements VmProvider {
     await this.vm(id).start(async () => {
       await this.mustHaveBundle()
       const { runtime } = await this.runtime()
-      return { command: labAgentCommand(this.settings, id, runtime), runtime }
+      const keyFile = this.settings.hub ? this.options.agentKeyFile?.(id) : undefined
+      return { command: labAgentCommand(this.settings, id, runtime, process.env, keyFile), runtime }
     })
   }
 

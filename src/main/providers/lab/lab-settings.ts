@@ -39,6 +39,11 @@ export interface LabOptions {
   nodePath?: string
   /** How long an agent may take to stop (and remove its containers) before SIGKILL (default 20 s). */
   stopTimeoutMs?: number
+  /**
+   * The key file of each VM's agent, made and pinned by the VIM before the agent starts (see
+   * lab-keys.ts), so that no other process can claim a lab VM's name first. Default: the agent's own.
+   */
+  agentKeyFile?: (vmName: string) => string
 }
 
 export interface LabSettings {

@@ -28,6 +28,7 @@ export function vm(overrides: Partial<VmInfo> & { name: string }): VmInfo {
     requestRate: 0,
     agent: { version: '0.1.0', runtime: 'docker', mode: 'following', connectedAt: 0, recommendation: null },
     login: null,
+    agentKey: null,
     ...overrides,
   }
 }

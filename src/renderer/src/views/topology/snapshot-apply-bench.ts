@@ -53,6 +53,7 @@ export function syntheticCluster(vms: number, containersPerVm: number, tick = 0)
       requestRate: containers.reduce((sum, c) => sum + c.requestRate, 0),
       agent: { version: '0.1.0', runtime: 'docker', mode: 'following', connectedAt: 0, recommendation: null },
       login: null,
+      agentKey: null,
     })
   }
   return { at: 1_700_000_000_000 + tick * 1000, vms: list, proxyUrl: 'http://127.0.0.1:18080' }

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react'
 import type { VmInfo } from '../../../../shared/domain/cluster'
 import { useApiClient } from '../../app-context'
 import { useAction } from '../../components/toasts/use-action'
+import { AgentKey } from './AgentKey'
 import { DeployAgentButton } from './deploy/DeployAgentButton'
 import { canDeployAgent, PROVIDER_LABELS, vmActions } from './provider-capabilities'
 
@@ -61,6 +62,7 @@ export function VmRow({ vm, onOpenAgentPanel }: VmRowProps) {
           )}
           {canDeployAgent(vm) && <DeployAgentButton vm={vm} onOpen={onOpenAgentPanel} />}
         </div>
+        <AgentKey vm={vm} />
       </td>
       <td>
         <span className={`badge status-${vm.status}`}>{vm.status}</span>
