@@ -65,6 +65,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     events.append({ kind: 'error', message: loaded.message })
     log.warn(loaded.message)
   }
+  if (loaded.status === 'repaired') {
+    for (const reset of loaded.resets) {
+      events.append({ kind: 'settings', message: reset })
+      log.warn(reset)
+    }
+    log.warn(loaded.message)
+  }
   const settings = () => settingsStore.get()
   const store = new ClusterStore(() => settings().scaling.policy.metricWindowSeconds * 1000)
   const series = new ClusterSeries()

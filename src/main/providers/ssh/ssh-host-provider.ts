@@ -11,7 +11,7 @@ import {
   type SshLogin,
   type SshLoginInfo,
 } from '../../../shared/domain/provision'
-import { SettingsStore } from '../../cluster/settings-store'
+import { loadProblem, SettingsStore } from '../../cluster/settings-store'
 import type { ProviderVm, VmProvider } from '../provider'
 import type { SecretBox } from './secret-box'
 
@@ -69,7 +69,7 @@ export class SshHostProvider implements VmProvider {
   ): Promise<{ provider: SshHostProvider; warning?: string }> {
     const provider = new SshHostProvider(options)
     const loaded = await provider.file.load()
-    return { provider, ...(loaded.status === 'corrupt' && { warning: loaded.message }) }
+    return { provider, ...(loadProblem(loaded) && { warning: loadProblem(loaded) }) }
   }
 
   async list(): Promise<ProviderVm[]> {
