@@ -15,6 +15,7 @@ import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
+import { enforcePrivateModes } from './config/private-file'
 import { AgentHub, type AgentSession } from './hub/agent-hub'
 import { loadOrCreateHubCertificate } from './hub/certificate'
 import { log } from './log'
@@ -55,6 +56,11 @@ export const DEFAULT_LAB_VMS = 2
 export async function startCore(options: CoreOptions): Promise<Core> {
   const events = new EventLog()
   const metrics = new VimMetrics()
+  // Before anything reads a secret: a copy or a restore may have left them readable by others.
+  for (const warning of enforcePrivateModes(options.dataDir)) {
+    events.append({ kind: 'error', message: warning })
+    log.warn(warning)
+  }
   const settingsStore = new SettingsStore(
     join(options.dataDir, 'settings.json'),
     VimSettings,
@@ -215,9 +221,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       log: (text) => log.debug(text),
     })
     stoppers.push(() => deployer.close())
+    const secretBox = options.secretBox ?? keyFileSecretBox(options.dataDir)
+    if (secretBox.problem) {
+      events.append({ kind: 'error', message: secretBox.problem })
+      log.error(secretBox.problem)
+    }
     const { provider: sshHosts, warning } = await SshHostProvider.open({
       dataDir: options.dataDir,
-      secretBox: options.secretBox ?? keyFileSecretBox(options.dataDir),
+      secretBox,
       nameTaken: (name) => store.vm(name) !== undefined,
       hostKey: (address, port) => deployer.hostKeyFingerprint(address, port),
     })

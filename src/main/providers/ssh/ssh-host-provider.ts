@@ -100,6 +100,9 @@ export class SshHostProvider implements VmProvider {
     const secret = input.auth === 'password' ? input.password : input.passphrase
     if (input.auth === 'password' && !secret)
       throw new ApiError('invalid_input', 'password is required with auth "password"')
+    const { problem } = this.options.secretBox
+    if (secret && input.remember && problem)
+      throw new ApiError('conflict', `The password cannot be remembered: ${problem}`)
     const record: SshHostRecord = {
       name,
       address: input.address,
@@ -182,9 +185,14 @@ export class SshHostProvider implements VmProvider {
       user: host.user,
       auth: host.auth,
       keyPath: host.keyPath ?? null,
+      // Kept but unreadable (a damaged key file) is not stored: the deploy must ask for it.
       secretStored:
         this.sessionSecrets.has(host.name) ||
-        (host.sealedSecret !== undefined && host.sealedBy === this.options.secretBox.kind),
+        (host.sealedSecret !== undefined &&
+          host.sealedBy === this.options.secretBox.kind &&
+          !this.options.secretBox.problem),
+      ...(host.sealedSecret !== undefined &&
+        this.options.secretBox.problem && { secretProblem: this.options.secretBox.problem }),
       hostKeyFingerprint: this.options.hostKey?.(host.address, host.port) ?? null,
     }
   }
