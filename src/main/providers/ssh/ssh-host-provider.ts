@@ -12,6 +12,7 @@ import {
   type SshLoginInfo,
 } from '../../../shared/domain/provision'
 import { loadProblem, SettingsStore } from '../../cluster/settings-store'
+import { keyFileProblem } from '../../provision/key-file'
 import type { ProviderVm, VmProvider } from '../provider'
 import type { SecretBox } from './secret-box'
 
@@ -97,6 +98,10 @@ export class SshHostProvider implements VmProvider {
         'conflict',
         `${input.address}:${input.port} is already in the cluster as '${duplicate.name}'.`,
       )
+    if (input.keyPath) {
+      const problem = await keyFileProblem(input.keyPath)
+      if (problem) throw new ApiError('invalid_input', problem)
+    }
     const secret = input.auth === 'password' ? input.password : input.passphrase
     if (input.auth === 'password' && !secret)
       throw new ApiError('invalid_input', 'password is required with auth "password"')
