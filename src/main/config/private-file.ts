@@ -13,6 +13,7 @@ import {
 } from 'node:fs'
 import { chmod, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { errorMessage } from '../../shared/issues'
 
 /** The data directory's secrets, by name; each is made 0600 at start when present. */
 export const PRIVATE_FILES = [
@@ -109,10 +110,19 @@ export function enforcePrivateModes(dataDir: string, files: readonly string[] = 
       mode = stat.mode & 0o777
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw error
+      warnings.push(`${what} ${path} could not be checked (${errorMessage(error)})`)
+      return
     }
     if ((mode & 0o077) === 0) return
-    chmodSync(path, wanted)
+    try {
+      chmodSync(path, wanted)
+    } catch (error) {
+      // Not ours to change (another owner): say so rather than refuse to start.
+      warnings.push(
+        `${what} ${path} has mode ${octal(mode)}, readable by other users, and could not be made ${octal(wanted)} (${errorMessage(error)}): fix it by hand`,
+      )
+      return
+    }
     warnings.push(
       `${what} ${path} had mode ${octal(mode)}, readable by other users; it is now ${octal(wanted)}`,
     )
