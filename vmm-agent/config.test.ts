@@ -113,6 +113,19 @@ describe('parseAgentArgs', () => {
     ],
     [['--name', 'a', '--balancer', '{"slowStartMs":-1}'], /--balancer: slowStartMs: /],
     [['--name', 'a', '--balancer', 'round-robin'], /--balancer must be JSON/],
+    [
+      ['--name', 'a', '--policy', '{"intervalSeconds":1e300}'],
+      /--policy: intervalSeconds must be at most 3,600 seconds/,
+    ],
+    [['--name', 'a', '--policy', '{"targetUtilisation":0.5}'], /--policy: unknown setting targetUtilisation/],
+    [
+      ['--name', 'a', '--balancer', '{"maxEjectionMs":1e12}'],
+      /--balancer: maxEjectionMs: maxEjectionMs must be at most 3,600,000 ms/,
+    ],
+    [
+      ['--name', 'a', '--balancer', '{"algorithm":"random","weights":1}'],
+      /--balancer: settings: unknown setting weights/,
+    ],
   ])('refuses %j', (argv, message) => {
     const parsed = parse(argv)
     expect(parsed.kind).toBe('error')

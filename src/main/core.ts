@@ -15,6 +15,7 @@ import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
+import { enforcePrivateModes } from './config/private-file'
 import { AgentHub } from './hub/agent-hub'
 import { AgentKeys } from './hub/agent-keys'
 import { loadOrCreateHubCertificate } from './hub/certificate'
@@ -59,6 +60,11 @@ export const DEFAULT_LAB_VMS = 2
 export async function startCore(options: CoreOptions): Promise<Core> {
   const events = new EventLog()
   const metrics = new VimMetrics()
+  // Before anything reads a secret: a copy or a restore may have left them readable by others.
+  for (const warning of enforcePrivateModes(options.dataDir)) {
+    events.append({ kind: 'error', message: warning })
+    log.warn(warning)
+  }
   const settingsStore = new SettingsStore(
     join(options.dataDir, 'settings.json'),
     VimSettings,
@@ -67,6 +73,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const loaded = await settingsStore.load()
   if (loaded.status === 'corrupt') {
     events.append({ kind: 'error', message: loaded.message })
+    log.warn(loaded.message)
+  }
+  if (loaded.status === 'repaired') {
+    for (const reset of loaded.resets) {
+      events.append({ kind: 'settings', message: reset })
+      log.warn(reset)
+    }
     log.warn(loaded.message)
   }
   const settings = () => settingsStore.get()
@@ -178,9 +191,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       log: (text) => log.debug(text),
     })
     stoppers.push(() => deployer.close())
+    const secretBox = options.secretBox ?? keyFileSecretBox(options.dataDir)
+    if (secretBox.problem) {
+      events.append({ kind: 'error', message: secretBox.problem })
+      log.error(secretBox.problem)
+    }
     const { provider: sshHosts, warning } = await SshHostProvider.open({
       dataDir: options.dataDir,
-      secretBox: options.secretBox ?? keyFileSecretBox(options.dataDir),
+      secretBox,
       nameTaken: (name) => store.vm(name) !== undefined,
       hostKey: (address, port) => deployer.hostKeyFingerprint(address, port),
     })

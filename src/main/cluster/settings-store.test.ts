@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { mergePatch, nodeSettingsFileSystem, type SettingsFileSystem, SettingsStore } from './settings-store'
+import { VimSettings } from '../../shared/domain/settings'
+import {
+  loadProblem,
+  mergePatch,
+  nodeSettingsFileSystem,
+  type SettingsFileSystem,
+  SettingsStore,
+} from './settings-store'
 
 const Settings = z.object({
   name: z.string().min(1, 'must not be empty'),
@@ -168,6 +175,82 @@ describe('SettingsStore', () => {
       'does not hold valid settings (count: must be 0 or more)',
     )
     expect(store.get()).toEqual(defaults)
+  })
+
+  it('keeps the good fields of a file with one bad field, names the reset one, and keeps the original', async () => {
+    const stored = {
+      scaling: { policy: { intervalSeconds: 1e300, maxReplicas: 7 }, maxVms: 3 },
+      balancer: 'round-robin',
+      lab: { keepContainers: true },
+    }
+    await writeFile(file, JSON.stringify(stored))
+    const store = new SettingsStore(file, VimSettings, VimSettings.parse({}), {
+      now: () => Date.UTC(2025, 0, 2, 3, 4, 5, 6),
+    })
+    const loaded = await store.load()
+    const keptAs = `${file}.corrupt-2025-01-02T03-04-05-006Z`
+    expect(loaded).toMatchObject({
+      status: 'repaired',
+      keptAs,
+      resets: [
+        'settings.json: scaling.policy.intervalSeconds was 1e+300 (intervalSeconds must be at most 3,600 seconds); the default 1 applies',
+      ],
+    })
+    const kept = store.get()
+    expect(kept.scaling.policy.intervalSeconds).toBe(1)
+    expect(kept.scaling.policy.maxReplicas).toBe(7)
+    expect(kept.scaling.maxVms).toBe(3)
+    expect(kept.balancer).toBe('round-robin')
+    expect(kept.lab.keepContainers).toBe(true)
+    expect(JSON.parse(await readFile(keptAs, 'utf8'))).toEqual(stored)
+
+    // The repaired file is what the next start reads: the kept fields survive a restart.
+    const restarted = new SettingsStore(file, VimSettings, VimSettings.parse({}))
+    expect(await restarted.load()).toEqual({ status: 'loaded' })
+    expect(restarted.get()).toEqual(kept)
+  })
+
+  it('drops unknown keys by name and resets a min above its max to the default', async () => {
+    await writeFile(
+      file,
+      JSON.stringify({
+        theme: 'dark',
+        scaling: { policy: { targetUtilisation: 0.5, minReplicas: 9, maxReplicas: 4 }, minVms: 5, maxVms: 2 },
+      }),
+    )
+    const store = new SettingsStore(file, VimSettings, VimSettings.parse({}))
+    const loaded = await store.load()
+    expect(loaded.status).toBe('repaired')
+    expect(loaded.status === 'repaired' && loaded.resets).toEqual([
+      'settings.json: scaling.policy.targetUtilisation was 0.5 (unknown setting); it was dropped',
+      'settings.json: scaling.policy.minReplicas was 9 (minReplicas (9) must not be more than maxReplicas (4)); the default 1 applies',
+      'settings.json: scaling.minVms was 5 (minVms (5) must not be more than maxVms (2)); the default 1 applies',
+      'settings.json: theme was "dark" (unknown setting); it was dropped',
+    ])
+    expect(store.get().scaling.policy.maxReplicas).toBe(4)
+    expect(store.get().scaling.maxVms).toBe(2)
+    expect(loadProblem(loaded)).toContain('4 settings went back to their defaults, the rest was kept')
+  })
+
+  it('drops a list element that cannot be repaired and keeps the others', async () => {
+    const Hosts = z.object({ hosts: z.array(z.object({ name: z.string(), port: z.number().max(65_535) })) })
+    await writeFile(
+      file,
+      JSON.stringify({
+        hosts: [
+          { name: 'a', port: 22 },
+          { name: 'b', port: 1e9 },
+          { name: 'c', port: 2222 },
+        ],
+      }),
+    )
+    const store = new SettingsStore(file, Hosts, { hosts: [] })
+    const loaded = await store.load()
+    expect(loaded.status === 'repaired' && loaded.resets).toEqual([
+      'settings.json: hosts[1].port was 1000000000 (Too big: expected number to be <=65535); it was dropped',
+      'settings.json: hosts[1] was {"name":"b"} (Invalid input: expected number, received undefined); it was dropped',
+    ])
+    expect(store.get().hosts.map((host) => host.name)).toEqual(['a', 'c'])
   })
 
   it('reports when a corrupt file cannot be set aside, so its loss is not silent', async () => {

@@ -5,6 +5,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { basename, dirname, join } from 'node:path'
 import type { z } from 'zod'
 import { describeIssues, errorMessage } from '../../shared/issues'
+import { describeReset, repairSettings } from './settings-repair'
 
 /** Nested objects merge key by key; arrays and other values replace what was there. */
 export type SettingsPatch<T> = T extends readonly unknown[]
@@ -26,6 +27,19 @@ export type SettingsLoadResult =
   | { status: 'missing' }
   /** The file could not be used: defaults apply; `message` is for the log, `keptAs` is the copy set aside. */
   | { status: 'corrupt'; message: string; keptAs: string | undefined }
+  /**
+   * Some fields were invalid or unknown: those went back to their defaults (or were dropped), the rest
+   * was kept; `resets` names each one ("settings.json: scaling.policy.intervalSeconds was 1e+300 (…);
+   * the default 1 applies"), `message` sums up, `keptAs` is the original file set aside.
+   */
+  | { status: 'repaired'; message: string; resets: string[]; keptAs: string | undefined }
+
+/** What a load has to tell a person, in one message (every reset field named), or undefined. */
+export function loadProblem(loaded: SettingsLoadResult): string | undefined {
+  if (loaded.status === 'corrupt') return loaded.message
+  if (loaded.status === 'repaired') return [...loaded.resets, loaded.message].join('; ')
+  return undefined
+}
 
 export type SettingsListener<T> = (settings: T) => void
 
@@ -113,7 +127,10 @@ export class SettingsStore<S extends z.ZodType> {
     return this.current
   }
 
-  /** Reads the file once at start-up; a corrupt file is renamed aside and the defaults apply. */
+  /**
+   * Reads the file once at start-up. A file with some bad fields keeps the good ones (see
+   * `repairSettings`); one that is not JSON, or holds nothing usable, is renamed aside and the defaults apply.
+   */
   load(): Promise<SettingsLoadResult> {
     return this.enqueue(async () => {
       await this.removeStaleTempFiles()
@@ -131,13 +148,59 @@ export class SettingsStore<S extends z.ZodType> {
         return this.setAside(`is not valid JSON (${errorMessage(error)})`)
       }
       const parsed = this.schema.safeParse(json)
-      if (!parsed.success)
+      if (parsed.success) {
+        this.current = deepFreeze(parsed.data)
+        this.lastWritten = text
+        this.notify()
+        return { status: 'loaded' }
+      }
+      const repair = repairSettings(this.schema, json)
+      if (!repair.ok)
         return this.setAside(`does not hold valid settings (${describeIssues(parsed.error.issues)})`)
-      this.current = deepFreeze(parsed.data)
-      this.lastWritten = text
-      this.notify()
-      return { status: 'loaded' }
+      return this.keepRepaired(
+        repair.settings,
+        repair.resets.map((reset) => describeReset(basename(this.path), reset)),
+      )
     })
+  }
+
+  /**
+   * The original goes aside (as a corrupt file does), and the repaired settings are written in its
+   * place, so that the next start reads the kept fields rather than the defaults.
+   */
+  private async keepRepaired(settings: z.output<S>, resets: string[]): Promise<SettingsLoadResult> {
+    this.current = deepFreeze(settings)
+    this.lastWritten = undefined
+    this.notify()
+    const keptAs = this.asideName()
+    const fields = `${resets.length} setting${resets.length === 1 ? '' : 's'}`
+    try {
+      await this.fs.rename(this.path, keptAs)
+    } catch (error) {
+      return {
+        status: 'repaired',
+        resets,
+        keptAs: undefined,
+        message:
+          `Settings file ${this.path}: ${fields} went back to their defaults, the rest was kept; the original ` +
+          `could not be set aside (${errorMessage(error)}), so copy it now: the next change overwrites it.`,
+      }
+    }
+    const text = `${JSON.stringify(settings, null, 2)}\n`
+    const saved = await this.writeAtomically(text).then(
+      () => true,
+      () => false,
+    )
+    if (saved) this.lastWritten = text
+    return {
+      status: 'repaired',
+      resets,
+      keptAs,
+      message:
+        `Settings file ${this.path}: ${fields} went back to their defaults, the rest was kept; ` +
+        `the original was kept as ${keptAs}` +
+        (saved ? '.' : '; the repaired settings could not be saved yet, the next change saves them.'),
+    }
   }
 
   /**
@@ -215,9 +278,7 @@ export class SettingsStore<S extends z.ZodType> {
   }
 
   private async setAside(problem: string): Promise<SettingsLoadResult> {
-    // ':' is not allowed in Windows file names.
-    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-')
-    const keptAs = `${this.path}.corrupt-${stamp}`
+    const keptAs = this.asideName()
     this.current = this.initial
     this.lastWritten = undefined
     this.notify()
@@ -237,6 +298,12 @@ export class SettingsStore<S extends z.ZodType> {
       keptAs,
       message: `Settings file ${this.path} ${problem}; it was kept as ${keptAs}; the default settings apply.`,
     }
+  }
+
+  private asideName(): string {
+    // ':' is not allowed in Windows file names.
+    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-')
+    return `${this.path}.corrupt-${stamp}`
   }
 
   private enqueue<R>(task: () => Promise<R>): Promise<R> {

@@ -1,7 +1,8 @@
 // The bearer token that guards the control API: from ACS_TOKEN, or generated once and kept private.
 import { randomBytes } from 'node:crypto'
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { writePrivateFileSync } from './private-file'
 
 export const TOKEN_FILE = 'api-token'
 
@@ -12,15 +13,12 @@ export function resolveApiToken(dataDir: string, env: NodeJS.ProcessEnv = proces
   const file = join(dataDir, TOKEN_FILE)
   try {
     const stored = readFileSync(file, 'utf8').trim()
-    if (stored) {
-      // Someone may have loosened the mode (a copy, a restore); the token stays readable by its owner only.
-      if ((statSync(file).mode & 0o077) !== 0 && process.platform !== 'win32') chmodSync(file, 0o600)
-      return stored
-    }
+    // A loosened mode was already put right, with a warning, by enforcePrivateModes at start.
+    if (stored) return stored
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   const token = randomBytes(32).toString('base64url')
-  writeFileSync(file, `${token}\n`, { mode: 0o600 })
+  writePrivateFileSync(file, `${token}\n`)
   return token
 }

@@ -1,7 +1,8 @@
 // The join token agents prove at the hub: generated once per data directory and kept private (0600).
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createJoinToken } from '../../shared/protocol/auth'
+import { writePrivateFileSync } from './private-file'
 
 export const JOIN_TOKEN_FILE = 'join-token'
 
@@ -14,6 +15,6 @@ export function loadOrCreateJoinToken(dataDir: string): string {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   const token = createJoinToken()
-  writeFileSync(file, `${token}\n`, { mode: 0o600 })
+  writePrivateFileSync(file, `${token}\n`)
   return token
 }

@@ -5,12 +5,13 @@
 // only when there is none or the stored pair cannot be used (unreadable, not PEM, key and certificate not
 // a pair), with the reason logged. An expired certificate is kept: agents pin the exact certificate and do
 // not check its dates, and the default validity is 20 years anyway.
-import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { generate } from 'selfsigned'
 import { certificateFingerprint } from '../../shared/protocol/auth'
+import { writePrivateFile } from '../config/private-file'
 import { log } from '../log'
 import type { HubLogger } from './hub-options'
 
@@ -146,22 +147,11 @@ async function makeCertificate(options: HubCertificateOptions): Promise<HubCerti
   return { cert: made.cert, key: made.private, fingerprint: certificateFingerprint(made.cert) }
 }
 
-/** Write to a temporary file beside the target, flush it, then rename: readers see all or nothing. */
+/** Readers see all or nothing (see writePrivateFile); the error names the file. */
 async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    const handle = await open(temporary, 'wx', mode)
-    try {
-      await handle.writeFile(text)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    // The umask may have narrowed the mode; chmod makes it exact (it never widens a key's).
-    await chmod(temporary, mode)
-    await rename(temporary, file)
+    await writePrivateFile(file, text, mode)
   } catch (error) {
-    await unlink(temporary).catch(() => {})
     throw new Error(`cannot write the hub's TLS file ${file}: ${(error as Error).message}`)
   }
 }

@@ -1,9 +1,10 @@
 // Trust on first use for SSH host keys: the first key a host shows is recorded in known_hosts.json in the
 // VIM's data directory; a different key later is refused until the user forgets the old one.
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
+import { writePrivateFileSync } from '../config/private-file'
 
 export const KNOWN_HOSTS_FILE = 'known_hosts.json'
 
@@ -118,9 +119,7 @@ export class KnownHosts {
 
   private save(hosts: Record<string, KnownHost>): void {
     mkdirSync(dirname(this.path), { recursive: true })
-    const temporary = `${this.path}.${process.pid}.tmp`
-    writeFileSync(temporary, `${JSON.stringify(hosts, null, 2)}\n`, { mode: 0o600 })
-    renameSync(temporary, this.path)
+    writePrivateFileSync(this.path, `${JSON.stringify(hosts, null, 2)}\n`)
     this.hosts = hosts
   }
 }

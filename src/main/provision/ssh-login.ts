@@ -1,6 +1,5 @@
 // Logging in to a host over SSH: the credentials a login needs, the TCP connection, and every way
 // these fail turned into a sentence that says what to check.
-import { readFile } from 'node:fs/promises'
 import { connect as connectTcp, type Socket } from 'node:net'
 import ssh2, { type ConnectConfig } from 'ssh2'
 
@@ -9,6 +8,7 @@ const { utils } = ssh2
 
 import type { DeployErrorCode } from '../../shared/domain/provision'
 import { errorMessage } from '../../shared/issues'
+import { readKeyFile } from './key-file'
 import { hostKeyId } from './known-hosts'
 
 export interface SshLoginDetails {
@@ -59,9 +59,14 @@ export async function credentials(
       if (!login.keyPath) throw new SshError(`SSH login as ${who} needs a key file`)
       let privateKey: Buffer
       try {
-        privateKey = await readFile(login.keyPath)
+        privateKey = await readKeyFile(login.keyPath)
       } catch (error) {
-        throw new SshError(`Cannot read the SSH key ${login.keyPath}: ${errorMessage(error)}`)
+        const message = errorMessage(error)
+        throw new SshError(
+          message.startsWith('The SSH key')
+            ? message
+            : `Cannot read the SSH key ${login.keyPath}: ${message}`,
+        )
       }
       // Checked here, before any connection, so that a key problem is named as one.
       const parsed = utils.parseKey(privateKey, login.passphrase)

@@ -1,5 +1,13 @@
 // The balancer's knobs, shared by both proxies and validated by the policy editor and the control API.
 import { z } from 'zod'
+import { aboveLimit, SETTING_LIMITS, settingsObject } from '../domain/setting-fields'
+
+const milliseconds = (name: string) =>
+  z
+    .number()
+    .int(`${name} must be a whole number of milliseconds`)
+    .nonnegative(`${name} must be 0 ms or more`)
+    .max(SETTING_LIMITS.milliseconds, aboveLimit(name, SETTING_LIMITS.milliseconds, 'ms (an hour)'))
 
 export const BalancerAlgorithm = z.enum([
   'least-outstanding',
@@ -10,26 +18,47 @@ export const BalancerAlgorithm = z.enum([
 ])
 export type BalancerAlgorithm = z.infer<typeof BalancerAlgorithm>
 
-export const BalancerSettings = z.object({
+export const BalancerSettings = settingsObject({
   /** Least outstanding requests copes best with uneven request costs, so it is the default. */
   algorithm: BalancerAlgorithm.default('least-outstanding'),
   /** Failures in a row (5xx, timeouts, refused connections) that eject a backend. */
-  consecutiveFailures: z.number().int().min(1).default(3),
+  consecutiveFailures: z
+    .number()
+    .int('consecutiveFailures must be a whole number')
+    .min(1, 'consecutiveFailures must be at least 1')
+    .max(
+      SETTING_LIMITS.consecutiveFailures,
+      aboveLimit('consecutiveFailures', SETTING_LIMITS.consecutiveFailures),
+    )
+    .default(3),
   /** First ejection's length; it doubles with each ejection in a row, up to maxEjectionMs. */
-  baseEjectionMs: z.number().int().nonnegative().default(5_000),
-  maxEjectionMs: z.number().int().nonnegative().default(60_000),
+  baseEjectionMs: milliseconds('baseEjectionMs').default(5_000),
+  maxEjectionMs: milliseconds('maxEjectionMs').default(60_000),
   /**
    * At most this share of the backends is ejected at once; beyond it a failure is more likely shared
    * (a bad image, a saturated host) and ejecting more would only pile the load on the rest.
    * One backend may always be ejected when there are two or more (as in Envoy); 0 turns ejection off.
    */
-  maxEjectionPercent: z.number().min(0).max(100).default(50),
+  maxEjectionPercent: z
+    .number()
+    .min(0, 'maxEjectionPercent must be between 0 and 100')
+    .max(100, 'maxEjectionPercent must be between 0 and 100')
+    .default(50),
   /** How long a new or returning backend takes to reach its full weight; 0 turns slow start off. */
-  slowStartMs: z.number().int().nonnegative().default(10_000),
+  slowStartMs: milliseconds('slowStartMs').default(10_000),
   /** Share of its weight a backend gets at the start of slow start (Envoy's min_weight_percent). */
-  slowStartMinFraction: z.number().gt(0).max(1).default(0.1),
+  slowStartMinFraction: z
+    .number()
+    .gt(0, 'slowStartMinFraction must be above 0')
+    .max(1, 'slowStartMinFraction must be at most 1')
+    .default(0.1),
   /** Points per backend on the consistent-hash ring (ketama's 160 keeps shares within a few %). */
-  hashRingVirtualNodes: z.number().int().min(1).max(1_000).default(160),
+  hashRingVirtualNodes: z
+    .number()
+    .int('hashRingVirtualNodes must be a whole number')
+    .min(1, 'hashRingVirtualNodes must be at least 1')
+    .max(1_000, aboveLimit('hashRingVirtualNodes', 1_000))
+    .default(160),
 })
 export type BalancerSettings = z.infer<typeof BalancerSettings>
 export type BalancerSettingsInput = z.input<typeof BalancerSettings>

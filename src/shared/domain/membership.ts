@@ -1,13 +1,14 @@
 // Who may join the cluster: how many VMs the VIM keeps, how fast new ones may join, when a VM that nobody
 // knows any more is forgotten, and the addresses the user set for VMs behind NAT or port forwarding.
 import { z } from 'zod'
+import { settingsObject } from './setting-fields'
 
 /** The agent's own rule for VM names (vmm-agent --name). */
 export const VmName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a VM name is letters, digits, '.', '_' or '-' (at most 63)")
 
-export const AddressOverride = z.object({
+export const AddressOverride = settingsObject({
   vm: VmName,
   /** `HOST` (the agent's advertised port) or `HOST:PORT`, as the VIM reaches the VM's load balancer. */
   address: z
@@ -18,7 +19,7 @@ export const AddressOverride = z.object({
 })
 export type AddressOverride = z.infer<typeof AddressOverride>
 
-export const MembershipSettings = z.object({
+export const MembershipSettings = settingsObject({
   /** Most VMs the VIM keeps records of; a new name beyond it is refused. Lab scale is tens. */
   maxVms: z
     .number()

@@ -80,6 +80,8 @@ export const SshLoginInfo = z.object({
   keyPath: z.string().nullable(),
   /** A password or passphrase is kept (encrypted where the platform can) for later deploys. */
   secretStored: z.boolean(),
+  /** Why a kept secret cannot be used now (the key that seals it is damaged); absent when all is well. */
+  secretProblem: z.string().optional(),
   /** The host key trusted on first use, `SHA256:...`, or null before the first connection. */
   hostKeyFingerprint: z.string().nullable(),
 })

@@ -1,10 +1,21 @@
 // The scaling policy's settings: one zod schema with defaults and human validation messages, our default
 // policy, and the Kubernetes HPA defaults that the benchmark compares it with.
 import { z } from 'zod'
+import { aboveLimit, SETTING_LIMITS, settingsObject } from '../domain/setting-fields'
 
 // Seconds need not be whole: a time-compressed benchmark run divides every time constant by one factor.
-const positiveSeconds = (name: string) => z.number().positive(`${name} must be more than 0 seconds`)
-const nonNegativeSeconds = (name: string) => z.number().nonnegative(`${name} must be 0 seconds or more`)
+const positiveSeconds = (name: string) =>
+  z
+    .number()
+    .positive(`${name} must be more than 0 seconds`)
+    .max(SETTING_LIMITS.seconds, aboveLimit(name, SETTING_LIMITS.seconds, 'seconds'))
+const nonNegativeSeconds = (name: string) =>
+  z
+    .number()
+    .nonnegative(`${name} must be 0 seconds or more`)
+    .max(SETTING_LIMITS.seconds, aboveLimit(name, SETTING_LIMITS.seconds, 'seconds'))
+const replicaCount = (name: string) =>
+  z.number().max(SETTING_LIMITS.replicas, aboveLimit(name, SETTING_LIMITS.replicas, 'replicas'))
 
 const fraction = (name: string) =>
   z.number().min(0, `${name} must be between 0 and 1`).max(1, `${name} must be between 0 and 1`)
@@ -15,28 +26,26 @@ const fraction = (name: string) =>
  * larger of `maxPercent` % of the count at the period's start and `maxReplicas` replicas.
  */
 const scalingRule = (direction: 'scaleUp' | 'scaleDown', defaults: ScalingRule) =>
-  z
-    .object({
-      /** Up: apply the lowest recommendation of this window; down: the highest. 0 = no stabilization. */
-      stabilizationSeconds: nonNegativeSeconds(`${direction}.stabilizationSeconds`).default(
-        defaults.stabilizationSeconds,
-      ),
-      maxPercent: z
-        .number()
-        .nonnegative(`${direction}.maxPercent must be 0 or more`)
-        .default(defaults.maxPercent),
-      /** 0 = no absolute allowance: the percent rule alone decides (HPA's scale-down default). */
-      maxReplicas: z
-        .number()
-        .int(`${direction}.maxReplicas must be a whole number of replicas`)
-        .nonnegative(`${direction}.maxReplicas must be 0 or more`)
-        .default(defaults.maxReplicas),
-      periodSeconds: positiveSeconds(`${direction}.periodSeconds`).default(defaults.periodSeconds),
-    })
-    .refine((rule) => rule.maxPercent > 0 || rule.maxReplicas > 0, {
-      message: `${direction} allows no change at all: set maxPercent or maxReplicas above 0`,
-      path: ['maxPercent'],
-    })
+  settingsObject({
+    /** Up: apply the lowest recommendation of this window; down: the highest. 0 = no stabilization. */
+    stabilizationSeconds: nonNegativeSeconds(`${direction}.stabilizationSeconds`).default(
+      defaults.stabilizationSeconds,
+    ),
+    maxPercent: z
+      .number()
+      .nonnegative(`${direction}.maxPercent must be 0 or more`)
+      .max(SETTING_LIMITS.percent, aboveLimit(`${direction}.maxPercent`, SETTING_LIMITS.percent, '%'))
+      .default(defaults.maxPercent),
+    /** 0 = no absolute allowance: the percent rule alone decides (HPA's scale-down default). */
+    maxReplicas: replicaCount(`${direction}.maxReplicas`)
+      .int(`${direction}.maxReplicas must be a whole number of replicas`)
+      .nonnegative(`${direction}.maxReplicas must be 0 or more`)
+      .default(defaults.maxReplicas),
+    periodSeconds: positiveSeconds(`${direction}.periodSeconds`).default(defaults.periodSeconds),
+  }).refine((rule) => rule.maxPercent > 0 || rule.maxReplicas > 0, {
+    message: `${direction} allows no change at all: set maxPercent or maxReplicas above 0`,
+    path: ['maxPercent'],
+  })
 
 export interface ScalingRule {
   stabilizationSeconds: number
@@ -45,57 +54,54 @@ export interface ScalingRule {
   periodSeconds: number
 }
 
-export const ScalingPolicy = z
-  .object({
-    /** Mean CPU use per replica to aim for, as a fraction of each replica's CPU limit. */
-    targetUtilization: z
-      .number()
-      .gt(0, 'targetUtilization must be above 0 (a fraction of the CPU limit, e.g. 0.6)')
-      .max(1, 'targetUtilization must be at most 1: a replica cannot use more than its CPU limit')
-      .default(0.6),
-    /** No change while 1 − down ≤ utilization / target ≤ 1 + up (HPA's --horizontal-pod-autoscaler-tolerance). */
-    tolerance: z
-      .object({ up: fraction('tolerance.up').default(0.1), down: fraction('tolerance.down').default(0.1) })
-      .prefault({}),
-    // At least 1: with no replica there is no utilization to measure, so nothing could scale back up.
-    minReplicas: z
-      .number()
-      .int('minReplicas must be a whole number')
-      .min(1, 'minReplicas must be at least 1: with no replica running there is no CPU use to measure')
-      .default(1),
-    maxReplicas: z
-      .number()
-      .int('maxReplicas must be a whole number')
-      .min(1, 'maxReplicas must be at least 1')
-      .default(10),
-    /** How often the owning loop evaluates (the agent and the VIM read this; decideReplicas does not). */
-    intervalSeconds: positiveSeconds('intervalSeconds').default(1),
-    /** The averaging window of the utilization the loop feeds in. */
-    metricWindowSeconds: positiveSeconds('metricWindowSeconds').default(5),
-    /** Samples from a replica's first seconds after it became ready are not trusted (warm-up). */
-    readinessDelaySeconds: nonNegativeSeconds('readinessDelaySeconds').default(5),
-    scaleUp: scalingRule('scaleUp', {
-      stabilizationSeconds: 3,
-      maxPercent: 100,
-      maxReplicas: 4,
-      periodSeconds: 5,
-    }).prefault({}),
-    scaleDown: scalingRule('scaleDown', {
-      stabilizationSeconds: 90,
-      maxPercent: 25,
-      maxReplicas: 1,
-      periodSeconds: 10,
-    }).prefault({}),
-  })
-  .superRefine((policy, ctx) => {
-    if (policy.minReplicas > policy.maxReplicas) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minReplicas'],
-        message: `minReplicas (${policy.minReplicas}) must not be more than maxReplicas (${policy.maxReplicas})`,
-      })
-    }
-  })
+export const ScalingPolicy = settingsObject({
+  /** Mean CPU use per replica to aim for, as a fraction of each replica's CPU limit. */
+  targetUtilization: z
+    .number()
+    .gt(0, 'targetUtilization must be above 0 (a fraction of the CPU limit, e.g. 0.6)')
+    .max(1, 'targetUtilization must be at most 1: a replica cannot use more than its CPU limit')
+    .default(0.6),
+  /** No change while 1 − down ≤ utilization / target ≤ 1 + up (HPA's --horizontal-pod-autoscaler-tolerance). */
+  tolerance: settingsObject({
+    up: fraction('tolerance.up').default(0.1),
+    down: fraction('tolerance.down').default(0.1),
+  }).prefault({}),
+  // At least 1: with no replica there is no utilization to measure, so nothing could scale back up.
+  minReplicas: replicaCount('minReplicas')
+    .int('minReplicas must be a whole number')
+    .min(1, 'minReplicas must be at least 1: with no replica running there is no CPU use to measure')
+    .default(1),
+  maxReplicas: replicaCount('maxReplicas')
+    .int('maxReplicas must be a whole number')
+    .min(1, 'maxReplicas must be at least 1')
+    .default(10),
+  /** How often the owning loop evaluates (the agent and the VIM read this; decideReplicas does not). */
+  intervalSeconds: positiveSeconds('intervalSeconds').default(1),
+  /** The averaging window of the utilization the loop feeds in. */
+  metricWindowSeconds: positiveSeconds('metricWindowSeconds').default(5),
+  /** Samples from a replica's first seconds after it became ready are not trusted (warm-up). */
+  readinessDelaySeconds: nonNegativeSeconds('readinessDelaySeconds').default(5),
+  scaleUp: scalingRule('scaleUp', {
+    stabilizationSeconds: 3,
+    maxPercent: 100,
+    maxReplicas: 4,
+    periodSeconds: 5,
+  }).prefault({}),
+  scaleDown: scalingRule('scaleDown', {
+    stabilizationSeconds: 90,
+    maxPercent: 25,
+    maxReplicas: 1,
+    periodSeconds: 10,
+  }).prefault({}),
+}).superRefine((policy, ctx) => {
+  if (policy.minReplicas > policy.maxReplicas) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minReplicas'],
+      message: `minReplicas (${policy.minReplicas}) must not be more than maxReplicas (${policy.maxReplicas})`,
+    })
+  }
+})
 
 export type ScalingPolicy = z.infer<typeof ScalingPolicy>
 /** What a person or a stored file may give: every field optional, filled from DEFAULT_POLICY. */

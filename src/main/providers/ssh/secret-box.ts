@@ -2,12 +2,19 @@
 // to disk in plain text: the desktop app seals with the system keychain (Electron safeStorage); headless
 // mode, which has no keychain, seals with AES-256-GCM under a key kept in its own 0600 file.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { errorMessage } from '../../../shared/issues'
+import { writePrivateFileSync } from '../../config/private-file'
 
 export interface SecretBox {
   /** Where the key lives, for the README and the UI: the OS keychain or a key file in the data dir. */
   readonly kind: 'os-keychain' | 'key-file'
+  /**
+   * Why kept secrets cannot be opened (nor new ones sealed): a damaged or unreadable key file. The VIM
+   * keeps running; hosts then show no kept secret and a deploy asks for it.
+   */
+  readonly problem?: string | undefined
   seal(text: string): string
   /** Throws when the sealed text was not made by this box (another machine, another key). */
   open(sealed: string): string
@@ -20,7 +27,14 @@ export const SECRET_KEY_FILE = 'secret.key'
  * bug report) but not from someone who can read the whole data directory as its owner.
  */
 export function keyFileSecretBox(dataDir: string): SecretBox {
-  const key = loadOrCreateKey(join(dataDir, SECRET_KEY_FILE))
+  const loaded = loadOrCreateKey(join(dataDir, SECRET_KEY_FILE))
+  if (!loaded.ok) {
+    const refuse = (): never => {
+      throw new Error(loaded.problem)
+    }
+    return { kind: 'key-file', problem: loaded.problem, seal: refuse, open: refuse }
+  }
+  const { key } = loaded
   return {
     kind: 'key-file',
     seal(text) {
@@ -38,14 +52,33 @@ export function keyFileSecretBox(dataDir: string): SecretBox {
   }
 }
 
-function loadOrCreateKey(file: string): Buffer {
+const KEY_BYTES = 32
+
+/**
+ * The key, or why it cannot be had. A key file that exists but is damaged is never replaced: that
+ * would lose every kept password without a word. Only the user may decide to start over.
+ */
+function loadOrCreateKey(file: string): { ok: true; key: Buffer } | { ok: false; problem: string } {
+  let key: Buffer
   try {
-    const key = readFileSync(file)
-    if (key.length === 32) return key
+    key = readFileSync(file)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      return {
+        ok: false,
+        problem:
+          `${SECRET_KEY_FILE} cannot be read (${errorMessage(error)}): kept passwords cannot be read. ` +
+          `Make ${file} readable by the VIM's user and restart.`,
+      }
+    const made = randomBytes(KEY_BYTES)
+    writePrivateFileSync(file, made)
+    return { ok: true, key: made }
   }
-  const key = randomBytes(32)
-  writeFileSync(file, key, { mode: 0o600 })
-  return key
+  if (key.length === KEY_BYTES) return { ok: true, key }
+  return {
+    ok: false,
+    problem:
+      `${SECRET_KEY_FILE} is damaged (${key.length} bytes, expected ${KEY_BYTES}): kept passwords cannot be ` +
+      `read. Restore ${file} from a backup, or remove it to start over — the kept passwords are then lost.`,
+  }
 }

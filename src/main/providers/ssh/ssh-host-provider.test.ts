@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -44,6 +44,23 @@ describe('SshHostProvider', () => {
     expect(restarted.target(vm.name, { password: 'typed-again' })?.secrets).toEqual({
       password: 'typed-again',
     })
+  })
+
+  it('says honestly that a kept password cannot be read when secret.key is damaged, and asks for it', async () => {
+    const dir = dataDir()
+    await (await open(dir)).add(host({ password: 'remember-me-3', remember: true, name: 'web-2' }))
+    writeFileSync(join(dir, SECRET_KEY_FILE), Buffer.alloc(5))
+
+    const restarted = await open(dir)
+    const [vm] = await restarted.list()
+    expect(vm?.login?.secretStored).toBe(false)
+    expect(vm?.login?.secretProblem).toMatch(/^secret\.key is damaged \(5 bytes, expected 32\)/)
+    expect(restarted.target('web-2')?.secrets).toBeUndefined()
+    expect(restarted.target('web-2', { password: 'typed' })?.secrets).toEqual({ password: 'typed' })
+    await expect(
+      restarted.add(host({ password: 'x', remember: true, name: 'web-3', address: '10.0.0.6' })),
+    ).rejects.toThrow(/^The password cannot be remembered: secret\.key is damaged/)
+    expect(readFileSync(join(dir, SECRET_KEY_FILE))).toEqual(Buffer.alloc(5))
   })
 
   it('seals a remembered password, so that hosts.json never holds it in plain text', async () => {

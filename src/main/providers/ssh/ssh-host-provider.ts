@@ -11,7 +11,8 @@ import {
   type SshLogin,
   type SshLoginInfo,
 } from '../../../shared/domain/provision'
-import { SettingsStore } from '../../cluster/settings-store'
+import { loadProblem, SettingsStore } from '../../cluster/settings-store'
+import { keyFileProblem } from '../../provision/key-file'
 import type { ProviderVm, VmProvider } from '../provider'
 import type { SecretBox } from './secret-box'
 
@@ -69,7 +70,7 @@ export class SshHostProvider implements VmProvider {
   ): Promise<{ provider: SshHostProvider; warning?: string }> {
     const provider = new SshHostProvider(options)
     const loaded = await provider.file.load()
-    return { provider, ...(loaded.status === 'corrupt' && { warning: loaded.message }) }
+    return { provider, ...(loadProblem(loaded) && { warning: loadProblem(loaded) }) }
   }
 
   async list(): Promise<ProviderVm[]> {
@@ -96,9 +97,16 @@ export class SshHostProvider implements VmProvider {
         'conflict',
         `${input.address}:${input.port} is already in the cluster as '${duplicate.name}'.`,
       )
+    if (input.keyPath) {
+      const problem = await keyFileProblem(input.keyPath)
+      if (problem) throw new ApiError('invalid_input', problem)
+    }
     const secret = input.auth === 'password' ? input.password : input.passphrase
     if (input.auth === 'password' && !secret)
       throw new ApiError('invalid_input', 'password is required with auth "password"')
+    const { problem } = this.options.secretBox
+    if (secret && input.remember && problem)
+      throw new ApiError('conflict', `The password cannot be remembered: ${problem}`)
     const record: SshHostRecord = {
       name,
       address: input.address,
@@ -181,9 +189,14 @@ export class SshHostProvider implements VmProvider {
       user: host.user,
       auth: host.auth,
       keyPath: host.keyPath ?? null,
+      // Kept but unreadable (a damaged key file) is not stored: the deploy must ask for it.
       secretStored:
         this.sessionSecrets.has(host.name) ||
-        (host.sealedSecret !== undefined && host.sealedBy === this.options.secretBox.kind),
+        (host.sealedSecret !== undefined &&
+          host.sealedBy === this.options.secretBox.kind &&
+          !this.options.secretBox.problem),
+      ...(host.sealedSecret !== undefined &&
+        this.options.secretBox.problem && { secretProblem: this.options.secretBox.problem }),
       hostKeyFingerprint: this.options.hostKey?.(host.address, host.port) ?? null,
     }
   }

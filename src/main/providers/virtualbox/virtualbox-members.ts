@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { type AddVmInput, ApiError } from '../../../shared/api/contract'
 import { SshAuthMethod } from '../../../shared/domain/provision'
 import { errorMessage } from '../../../shared/issues'
-import { SettingsStore } from '../../cluster/settings-store'
+import { loadProblem, SettingsStore } from '../../cluster/settings-store'
 import type { ProviderVm, VmProvider } from '../provider'
 import type { SshTarget } from '../ssh/ssh-host-provider'
 import { VirtualBoxSettings } from './settings'
@@ -72,7 +72,7 @@ export class VirtualBoxMembers implements VmProvider {
     try {
       return {
         members: new VirtualBoxMembers(file, options),
-        ...(loaded.status === 'corrupt' && { problem: loaded.message }),
+        ...(loadProblem(loaded) && { problem: loadProblem(loaded) }),
       }
     } catch (error) {
       return { problem: `virtualbox.json: ${errorMessage(error)}` }

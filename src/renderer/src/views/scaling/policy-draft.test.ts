@@ -44,6 +44,15 @@ describe('the policy draft', () => {
     ['idleCooldownSeconds', '-1', /0 seconds or more/],
     ['scaleUp.periodSeconds', 'soon', /^Enter a number\.$/],
     ['scaleDown.maxReplicas', '', /^Enter a value\.$/],
+    ['maxReplicas', '5000', /maxReplicas must be at most 1,024 replicas/],
+    ['maxVms', '100', /maxVms must be at most 64 VMs/],
+    ['idleCooldownSeconds', '1e300', /idleCooldownSeconds must be at most 86,400 seconds/],
+    [
+      'scaleDown.stabilizationSeconds',
+      '86400',
+      /scaleDown.stabilizationSeconds must be at most 3,600 seconds/,
+    ],
+    ['scaleUp.maxPercent', '100000', /scaleUp.maxPercent must be at most 1,000 %/],
   ])('puts the message for %s = "%s" next to that field', (key, text, message) => {
     const check = edit({ [key]: text })
     expect(check.valid).toBe(false)

@@ -119,7 +119,11 @@ export function DeployControls({
           label={SECRET_LABEL[secretKind]}
           type="password"
           autoComplete="off"
-          hint={`For ${vm.login ? `${vm.login.user}@${vm.login.address}` : vm.name}, this time only: not kept.`}
+          hint={
+            vm.login?.secretProblem
+              ? `The kept one cannot be read: ${vm.login.secretProblem}`
+              : `For ${vm.login ? `${vm.login.user}@${vm.login.address}` : vm.name}, this time only: not kept.`
+          }
           value={secret}
           error={secretError}
           onChange={(value) => {

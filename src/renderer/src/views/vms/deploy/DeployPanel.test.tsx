@@ -161,6 +161,14 @@ describe('the agent panel', () => {
     expect(document.activeElement).toBe(panel().getByRole('button', { name: 'Try again' }))
   })
 
+  it('says why a kept password cannot be used when the key that seals it is damaged', async () => {
+    const problem = 'secret.key is damaged (17 bytes, expected 32): kept passwords cannot be read.'
+    const password = { ...KEY_LOGIN, auth: 'password' as const, keyPath: null }
+    await openPanel(host({ login: { ...password, secretStored: false, secretProblem: problem } }))
+    expect(panel().getByLabelText('Password')).toBeTruthy()
+    expect(panel().getByText(`The kept one cannot be read: ${problem}`)).toBeTruthy()
+  })
+
   it('asks for a password only when the login needs one the VIM does not keep', async () => {
     const password = { ...KEY_LOGIN, auth: 'password' as const, keyPath: null }
     await openPanel(host({ login: { ...password, secretStored: true } }))

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { describeIssues } from '../issues'
+import { VimSettings, VimSettingsPatch } from './settings'
+
+const problems = (input: unknown) => {
+  const result = VimSettings.safeParse(input)
+  return result.success ? '' : describeIssues(result.error.issues)
+}
+
+describe('VimSettings bounds', () => {
+  it.each([
+    [
+      { scaling: { policy: { intervalSeconds: 1e300 } } },
+      'scaling.policy.intervalSeconds: intervalSeconds must be at most 3,600 seconds',
+    ],
+    [
+      { scaling: { policy: { metricWindowSeconds: 7200 } } },
+      'metricWindowSeconds must be at most 3,600 seconds',
+    ],
+    [
+      { scaling: { policy: { readinessDelaySeconds: 3601 } } },
+      'readinessDelaySeconds must be at most 3,600 seconds',
+    ],
+    [{ scaling: { policy: { maxReplicas: 5000 } } }, 'maxReplicas must be at most 1,024 replicas'],
+    [{ scaling: { policy: { scaleUp: { maxPercent: 1e6 } } } }, 'scaleUp.maxPercent must be at most 1,000 %'],
+    [
+      { scaling: { policy: { scaleDown: { stabilizationSeconds: 1e9 } } } },
+      'scaleDown.stabilizationSeconds must be at most 3,600 seconds',
+    ],
+    [
+      { scaling: { policy: { scaleDown: { periodSeconds: 1e9 } } } },
+      'scaleDown.periodSeconds must be at most 3,600 seconds',
+    ],
+    [
+      { scaling: { policy: { scaleUp: { maxReplicas: 2000 } } } },
+      'scaleUp.maxReplicas must be at most 1,024 replicas',
+    ],
+    [{ scaling: { maxVms: 65 } }, 'maxVms must be at most 64 VMs'],
+    [{ scaling: { idleCooldownSeconds: 86_401 } }, 'idleCooldownSeconds must be at most 86,400 seconds'],
+    [{ scaling: { startTimeoutSeconds: 1e12 } }, 'startTimeoutSeconds must be at most 3,600 seconds'],
+  ])('refuses %j, naming the field and its limit', (input, message) => {
+    expect(problems(input)).toContain(message)
+  })
+
+  it('accepts every bound itself', () => {
+    const atLimits = {
+      scaling: {
+        policy: {
+          intervalSeconds: 3600,
+          metricWindowSeconds: 3600,
+          readinessDelaySeconds: 3600,
+          maxReplicas: 1024,
+          scaleUp: { stabilizationSeconds: 3600, periodSeconds: 3600, maxPercent: 1000, maxReplicas: 1024 },
+        },
+        maxVms: 64,
+        idleCooldownSeconds: 86_400,
+        startTimeoutSeconds: 3600,
+      },
+    }
+    expect(problems(atLimits)).toBe('')
+  })
+})
+
+describe('unknown settings', () => {
+  it.each([
+    [
+      { scaling: { policy: { targetUtilisation: 0.5 } } },
+      'scaling.policy: unknown setting targetUtilisation',
+    ],
+    [
+      { scaling: { policy: { scaleUp: { maxPercents: 5 } } } },
+      'scaling.policy.scaleUp: unknown setting maxPercents',
+    ],
+    [
+      { scaling: { policy: { tolerance: { sideways: 1 } } } },
+      'scaling.policy.tolerance: unknown setting sideways',
+    ],
+    [{ scaling: { maxVM: 3 } }, 'scaling: unknown setting maxVM'],
+    [{ lab: { keep: true } }, 'lab: unknown setting keep'],
+    [{ balancr: 'random', theme: 'dark' }, 'unknown settings balancr, theme'],
+  ])('refuses %j by name', (input, message) => {
+    expect(problems(input)).toContain(message)
+  })
+
+  it('refuses unknown keys in a patch from the API', () => {
+    const result = VimSettingsPatch.safeParse({ balancer: 'random', scalling: {} })
+    expect(result.success).toBe(false)
+    if (!result.success) expect(describeIssues(result.error.issues)).toBe('unknown setting scalling')
+  })
+})
