@@ -6,6 +6,7 @@ import type { ControlApi } from '../shared/api/contract'
 import { VimSettings } from '../shared/domain/settings'
 import { errorMessage } from '../shared/issues'
 import type { HelloMessage } from '../shared/protocol/messages'
+import { TrustedProxies } from '../shared/proxy/forwarding'
 import { createControlApi } from './api/control-api'
 import type { FeedSources } from './api/event-feed'
 import { ClusterStore } from './cluster/cluster-store'
@@ -150,6 +151,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       host: options.host,
       port: options.proxyPort,
       algorithm: settings().balancer,
+      trustedProxies: trustedProxies(settings()),
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
@@ -274,6 +276,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       deploy: deployer,
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
+        proxy.setTrustedProxies(trustedProxies(next))
         autoscaler.resetHistory()
         for (const session of sessions.values()) {
           session
@@ -329,6 +332,12 @@ function nextHello(hub: AgentHub, vmName: string, timeoutMs: number, signal: Abo
 }
 
 /** The policy an agent uses when it must decide alone: the cluster's, bounded by the VM's capacity. */
+/** The settings schema has checked every entry; an unreadable one would leave nobody trusted. */
+function trustedProxies(settings: VimSettings): TrustedProxies {
+  const parsed = TrustedProxies.parse(settings.proxy.trustedProxies)
+  return parsed.ok ? parsed.trusted : TrustedProxies.none()
+}
+
 function agentPolicy(settings: VimSettings, capacity: number) {
   const policy = settings.scaling.policy
   return { ...policy, minReplicas: Math.min(policy.minReplicas, capacity), maxReplicas: capacity }

@@ -3,6 +3,11 @@ import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
 
+/** A proxy in front of the VIM's front proxy whose X-Forwarded-* headers are kept: an address or CIDR block. */
+export const TrustedProxy = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+  error: 'must be an IP address or CIDR block, e.g. 10.0.0.5 or 10.0.0.0/8',
+})
+
 export const VimSettings = z.object({
   scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),
   balancer: BalancerAlgorithm.default('least-outstanding'),
@@ -12,6 +17,12 @@ export const VimSettings = z.object({
       keepContainers: z.boolean().default(false),
     })
     .default({ keepContainers: false }),
+  proxy: z
+    .object({
+      /** Peers whose X-Forwarded-* and Forwarded headers the front proxy keeps; everyone else's are replaced. */
+      trustedProxies: z.array(TrustedProxy).max(64).default([]),
+    })
+    .default({ trustedProxies: [] }),
 })
 export type VimSettings = z.infer<typeof VimSettings>
 
@@ -20,5 +31,9 @@ export const VimSettingsPatch = z.object({
   scaling: z.record(z.string(), z.unknown()).optional(),
   balancer: BalancerAlgorithm.optional(),
   lab: z.object({ keepContainers: z.boolean() }).partial().optional(),
+  proxy: z
+    .object({ trustedProxies: z.array(TrustedProxy).max(64) })
+    .partial()
+    .optional(),
 })
 export type VimSettingsPatch = z.infer<typeof VimSettingsPatch>
