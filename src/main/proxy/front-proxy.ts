@@ -116,8 +116,8 @@ export class FrontProxy {
         onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
       })
     }
-    if (isAgentPath(req.url)) return sendJsonError(res, 404, 'Not found')
-    this.proxy.web(req, res)
+    if (isAgentPath(req.url)) sendJsonError(res, 404, 'Not found')
+    else this.proxy.web(req, res)
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -126,7 +126,10 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Any other upgrade (h2c, or one `Connection` does not announce) is declined by serving the request
     // as plain HTTP/1.1, which RFC 9110 §7.8 allows; its Upgrade header never reaches the backend.
-    if (!isWebSocketUpgrade(req.method, req.headers)) return servePlain(req, socket, head)
+    if (!isWebSocketUpgrade(req.method, req.headers)) {
+      servePlain(req, socket, head)
+      return
+    }
     const hashKey = prepareUpstream(req)
     const id = pool.pick(hashKey)
     const address = id === undefined ? undefined : options.resolve(id)
