@@ -48,7 +48,11 @@ async function listen(server: Server, host: string): Promise<number> {
 beforeAll(async () => {
   // The workload stand-in: echoes what reached it, answers with hop-by-hop headers of its own.
   backendServer = createServer((req, res) => {
-    const body = JSON.stringify({ url: req.url, method: req.method, headers: req.headers } satisfies Echo)
+    const body = JSON.stringify({
+      url: req.url ?? '',
+      method: req.method ?? '',
+      headers: req.headers,
+    } satisfies Echo)
     res.writeHead(200, {
       'Content-Type': 'application/json',
       Connection: 'X-Backend-Secret',
@@ -151,7 +155,14 @@ describe('front proxy → agent load balancer → backend', () => {
     })
     expect(answer.status).toBe(200)
     const seen = echoed(answer).headers
-    for (const name of ['x-client-secret', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'upgrade'])
+    for (const name of [
+      'x-client-secret',
+      'keep-alive',
+      'proxy-authorization',
+      'proxy-connection',
+      'te',
+      'upgrade',
+    ])
       expect(seen, name).not.toHaveProperty(name)
     expect(seen['x-end-to-end']).toBe('kept')
     // And back: the backend's own hop-by-hop headers stop at the proxies.
@@ -208,9 +219,14 @@ describe('front proxy → agent load balancer → backend', () => {
   )
 
   it("keeps a trusted proxy's chain at the front when the user lists it", async () => {
-    front.setTrustedProxies((TrustedProxies.parse(['127.0.0.1']) as { ok: true; trusted: TrustedProxies }).trusted)
+    front.setTrustedProxies(
+      (TrustedProxies.parse(['127.0.0.1']) as { ok: true; trusted: TrustedProxies }).trusted,
+    )
     try {
-      const answer = await send(frontPort, '/', { 'X-Forwarded-For': '198.51.100.9', 'X-Forwarded-Proto': 'https' })
+      const answer = await send(frontPort, '/', {
+        'X-Forwarded-For': '198.51.100.9',
+        'X-Forwarded-Proto': 'https',
+      })
       const seen = echoed(answer).headers
       expect(seen['x-forwarded-for']).toBe('198.51.100.9, 127.0.0.1, 127.0.0.1')
       expect(seen['x-forwarded-proto']).toBe('https')
