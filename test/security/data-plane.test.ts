@@ -185,6 +185,35 @@ describe('front proxy → agent load balancer → backend', () => {
     expect(seen.headers).not.toHaveProperty('http2-settings')
   })
 
+  it('refuses an h2c upgrade request that has a body, with a message, instead of hanging', async () => {
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: frontPort,
+          path: '/upload',
+          method: 'POST',
+          agent: false,
+          headers: {
+            Connection: 'Upgrade, HTTP2-Settings',
+            Upgrade: 'h2c',
+            'HTTP2-Settings': 'AAM',
+            'Content-Length': '5',
+          },
+        },
+        (res) => {
+          let body = ''
+          res.on('data', (chunk) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+        },
+      )
+      req.on('error', reject)
+      req.end('hello')
+    })
+    expect(answer.status).toBe(400)
+    expect(answer.body).toMatch(/without Upgrade/)
+  })
+
   it.skipIf(!outsideAddress)(
     "replaces a client's spoofed forwarding headers; the backend sees the real client first",
     async () => {

@@ -154,6 +154,15 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
 
   /** Answers an upgrade request on its own socket as an ordinary request, then closes the connection. */
   function servePlain(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands an upgrade request over without reading its body; one that has a body cannot be served.
+    const length = req.headers['content-length']
+    if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+      const message = 'This server does not upgrade to that protocol; send the request without Upgrade.\n'
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`,
+      )
+      return
+    }
     if (head.length > 0) socket.unshift(head)
     const res = new ServerResponse(req)
     res.shouldKeepAlive = false
