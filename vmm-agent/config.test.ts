@@ -46,6 +46,7 @@ describe('parseAgentArgs', () => {
         image: undefined,
         lbHost: '0.0.0.0',
         lbPort: 8000,
+        trustedProxies: [],
         network: 'bridge',
         standalone: true,
         minReplicas: 1,
@@ -126,6 +127,8 @@ describe('parseAgentArgs', () => {
       ['--name', 'a', '--balancer', '{"algorithm":"random","weights":1}'],
       /--balancer: settings: unknown setting weights/,
     ],
+    [['--name', 'a', '--trusted-proxies', '10.0.0.0/33'], /--trusted-proxies: "10.0.0.0\/33" is not an IP/],
+    [['--name', 'a', '--trusted-proxies', 'vim.lan'], /--trusted-proxies: "vim.lan" is not an IP/],
   ])('refuses %j', (argv, message) => {
     const parsed = parse(argv)
     expect(parsed.kind).toBe('error')
@@ -169,6 +172,15 @@ describe('parseAgentArgs', () => {
       loopIntervalSeconds: 0.1,
       balancer: { ...DEFAULT_BALANCER_SETTINGS, slowStartMs: 1000 },
     })
+  })
+
+  it('takes a list of trusted proxies: addresses and CIDR blocks, IPv4 or IPv6', () => {
+    const parsed = parse(['--name', 'a', '--trusted-proxies', '10.0.0.5, 192.168.0.0/16,fd00::/8'])
+    expect(parsed.kind === 'run' && parsed.config.trustedProxies).toEqual([
+      '10.0.0.5',
+      '192.168.0.0/16',
+      'fd00::/8',
+    ])
   })
 
   it('refuses unknown keys in the config file', () => {

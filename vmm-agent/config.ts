@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { BalancerSettings, DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { wholeNumber } from '../src/shared/cli-values'
 import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
+import { TrustedProxies } from '../src/shared/proxy/forwarding'
 
 export interface AgentConfig {
   name: string
@@ -28,6 +29,8 @@ export interface AgentConfig {
   image: string | undefined
   lbHost: string
   lbPort: number
+  /** Proxies besides the VIM whose X-Forwarded-* headers the load balancer keeps (addresses, CIDRs). */
+  trustedProxies: string[]
   network: 'bridge' | 'host'
   standalone: boolean
   minReplicas: number
@@ -128,6 +131,12 @@ const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     arg: 'N',
     help: 'port of the local load balancer (default 8000; 0 picks a free port)',
+  },
+  'trusted-proxies': {
+    key: 'trustedProxies',
+    kind: 'string',
+    arg: 'LIST',
+    help: "more proxies whose X-Forwarded-* headers count, e.g. 10.0.0.5,fd00::/8 (the VIM's always do)",
   },
   network: {
     key: 'network',
@@ -308,6 +317,7 @@ function validate(
     image: text('image'),
     lbHost: text('lb-host') ?? '0.0.0.0',
     lbPort: wholeNumber('--lb-port', text('lb-port') ?? '8000', 0, 65535),
+    trustedProxies: trustedProxyList(text('trusted-proxies')),
     network,
     standalone: standalone || !vim,
     minReplicas,
@@ -351,6 +361,16 @@ function balancerOverrides(json: string | undefined): BalancerSettings {
     throw new Error(`--balancer: ${issue?.path.join('.') || 'settings'}: ${issue?.message ?? 'invalid'}`)
   }
   return parsed.data
+}
+
+function trustedProxyList(list: string | undefined): string[] {
+  const entries = (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+  const parsed = TrustedProxies.parse(entries)
+  if (!parsed.ok) throw new Error(`--trusted-proxies: ${parsed.message}`)
+  return entries
 }
 
 function number(flag: string, value: string, min: number, max: number): number {

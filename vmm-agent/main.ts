@@ -1,5 +1,6 @@
 // The vmm-agent command: configuration → runtime → agent loop → local load balancer → VIM link.
 import { type AgentKey, loadOrCreateAgentKey } from '../src/shared/protocol/agent-identity'
+import { TrustedProxies } from '../src/shared/proxy/forwarding'
 import { Agent, type AgentEvent, type ReplicaStatsSource } from './agent'
 import { AGENT_USAGE, type AgentConfig, parseAgentArgs } from './config'
 import { type LocalLoadBalancer, startLocalLoadBalancer } from './proxy/local-lb'
@@ -104,8 +105,23 @@ async function main(): Promise<void> {
 
   if (stopping) return
   const status = () => agentStatus(agent, link?.describe() ?? 'standalone')
+  // The front proxy runs in the VIM, so the VIM's address (as the hub connection sees it) is trusted to
+  // say who the client was; so are the proxies the operator lists.
+  const trustedWith = (vim: string | undefined) => {
+    const parsed = TrustedProxies.parse(vim ? [...config.trustedProxies, vim] : config.trustedProxies)
+    return parsed.ok ? parsed.trusted : TrustedProxies.none()
+  }
+  let trusted = { vim: undefined as string | undefined, proxies: trustedWith(undefined) }
+  const trustedProxies = () => {
+    const vim = link?.vimAddress()
+    if (vim !== trusted.vim) trusted = { vim, proxies: trustedWith(vim) }
+    return trusted.proxies
+  }
   try {
-    lb = await startLocalLoadBalancer(agent, status, config.lbHost, config.lbPort)
+    lb = await startLocalLoadBalancer(agent, status, config.lbHost, config.lbPort, {
+      token: config.token,
+      trustedProxies,
+    })
   } catch (error) {
     await agent.stop()
     const code = (error as NodeJS.ErrnoException).code

@@ -11,6 +11,8 @@ import type { AgentStatus } from './status'
 export interface VimSession {
   /** One phrase for the status page, e.g. "connected" or "rejected: the VIM rejected the join token…". */
   describe(): string
+  /** The VIM's address as this agent's last completed connection saw it; undefined before the first. */
+  vimAddress(): string | undefined
   close(): Promise<void>
 }
 
@@ -91,6 +93,7 @@ export function connectToVim(
   link.start()
   return {
     describe: () => describeState(link.state),
+    vimAddress: () => link.peerAddress,
     close: async () => {
       clearInterval(reporter)
       unsubscribe()

@@ -6,6 +6,7 @@ import { version } from '../../package.json'
 import type { ControlApi } from '../shared/api/contract'
 import { VimSettings } from '../shared/domain/settings'
 import { errorMessage } from '../shared/issues'
+import { TrustedProxies } from '../shared/proxy/forwarding'
 import { createControlApi } from './api/control-api'
 import type { FeedSources } from './api/event-feed'
 import { AgentMembership } from './cluster/agent-membership'
@@ -130,6 +131,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       host: options.host,
       port: options.proxyPort,
       algorithm: settings().balancer,
+      trustedProxies: trustedProxies(settings()),
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
@@ -263,6 +265,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       agentKeys,
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
+        proxy.setTrustedProxies(trustedProxies(next))
         autoscaler.resetHistory()
         membership.refreshAddresses()
         for (const session of membership.sessions()) {
@@ -331,6 +334,12 @@ function nextHello(hub: AgentHub, vmName: string, timeoutMs: number, signal: Abo
 }
 
 /** The policy an agent uses when it must decide alone: the cluster's, bounded by the VM's capacity. */
+/** The settings schema has checked every entry; an unreadable one would leave nobody trusted. */
+function trustedProxies(settings: VimSettings): TrustedProxies {
+  const parsed = TrustedProxies.parse(settings.proxy.trustedProxies)
+  return parsed.ok ? parsed.trusted : TrustedProxies.none()
+}
+
 function agentPolicy(settings: VimSettings, capacity: number) {
   const policy = settings.scaling.policy
   return { ...policy, minReplicas: Math.min(policy.minReplicas, capacity), maxReplicas: capacity }

@@ -76,7 +76,10 @@ describe.runIf(run)('deploying the agent to a lab host over SSH', () => {
     const status = await waitFor(
       "the agent's load balancer on the host's address",
       async () => {
-        const response = await fetch(`http://${host.address}:8000/_agent/status`)
+        // From off the VM, the status page needs the agent's credential (its join token).
+        const response = await fetch(`http://${host.address}:8000/_agent/status`, {
+          headers: { Authorization: `Bearer ${bench.joinToken}` },
+        })
         return response.ok ? ((await response.json()) as { name: string; mode: string }) : undefined
       },
       30_000,

@@ -62,11 +62,16 @@ export async function startAgent(
     })
   })
   const pid = child.pid as number
+  // The status page needs the join token unless the load balancer is reached over loopback.
+  const tokenAt = args.indexOf('--token')
+  const token = (tokenAt >= 0 ? args[tokenAt + 1] : undefined) ?? env.ACS_AGENT_TOKEN
+  const credential: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {}
   return {
     child,
     lbUrl,
     output: () => output,
-    status: async () => (await (await fetch(`${lbUrl}/_agent/status`)).json()) as AgentStatus,
+    status: async () =>
+      (await (await fetch(`${lbUrl}/_agent/status`, { headers: credential })).json()) as AgentStatus,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))

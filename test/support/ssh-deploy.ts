@@ -21,6 +21,8 @@ export const AGENT_BUNDLE = join(import.meta.dirname, '..', '..', 'dist', 'vmm-a
 export interface DeployBench {
   service: DeployService
   dataDir: string
+  /** The agents' join token: also their credential for /_agent/status from off the VM. */
+  joinToken: string
   hub: AgentHub
   /** Sets (or replaces) how the service reaches VM `id`. */
   target(id: string, host: LabHost, user: LabUser, auth?: 'key' | 'password', password?: string): void
@@ -69,6 +71,7 @@ export async function deployBench(
     service,
     dataDir,
     hub,
+    joinToken,
     target(id, host, user, auth = 'key', password) {
       targets.set(id, {
         vmName: id,

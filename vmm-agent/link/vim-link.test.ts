@@ -174,9 +174,12 @@ describe('VimLink handshake', () => {
     const { link: agent, states } = link({ url: server.url })
     const welcomes: unknown[] = []
     agent.onMessage('welcome', (welcome) => welcomes.push(welcome))
+    expect(agent.peerAddress).toBeUndefined()
     agent.start()
 
     const state = await stateOf(agent, 'connected')
+    // Where the VIM answered from: its front proxy's requests are trusted to name the client.
+    expect(agent.peerAddress).toBe('127.0.0.1')
     expect(state).toEqual({ status: 'connected', sessionId: expect.stringMatching(/^s-\d+$/) })
     expect(states.map((s) => s.status)).toEqual(['connecting', 'connected'])
     expect(welcomes).toEqual([

@@ -69,6 +69,8 @@ export class VimLink {
   /** Why the current socket is ending, when this side knows better than the close code. */
   private outcome: Outcome | undefined
   private peerVerified = false
+  private dialedAddress: string | undefined
+  private vimAddress: string | undefined
   private stopped = false
   private readonly timers = new Set<unknown>()
   private retryTimer: unknown
@@ -143,6 +145,11 @@ export class VimLink {
     return { status: 'dropped', reason: 'not connected to the VIM' }
   }
 
+  /** The VIM's address as last seen on a connection that completed the handshake (its traffic comes from there). */
+  get peerAddress(): string | undefined {
+    return this.vimAddress
+  }
+
   /** Calls `listener` for every message of this type from the VIM. Returns the unsubscribe function. */
   onMessage<T extends VimMessageType>(
     type: T,
@@ -191,6 +198,10 @@ export class VimLink {
       return
     }
     this.socket = socket
+    this.dialedAddress = undefined
+    socket.on('upgrade', (response) => {
+      if (socket === this.socket) this.dialedAddress = response.socket.remoteAddress
+    })
     socket.on('open', () => this.whenOpen(socket))
     socket.on('message', (data) => this.whenMessage(socket, data))
     socket.on('pong', () => this.noteLife(socket))
@@ -271,6 +282,7 @@ export class VimLink {
     this.cancel('handshakeTimer')
     this.phase = 'connected'
     this.connectedAt = this.config.clock.now()
+    this.vimAddress = this.dialedAddress ?? this.vimAddress
     // Queued events go first so that whatever the welcome's listeners send comes after them.
     for (const event of this.backlog.drain(this.config.clock.now()))
       socket.send(encodeMessage(event), () => {})

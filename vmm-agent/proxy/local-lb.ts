@@ -1,10 +1,13 @@
 // The agent's load balancer on --lb-port: spreads requests over this VM's ready replicas with the
-// shared balancer, and answers GET /_agent/status on the same port.
+// shared balancer, and answers GET /_agent/status on the same port to those allowed to read it.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createBalancedProxy } from '../../src/shared/proxy/balanced-proxy'
+import { AGENT_STATUS_PATH } from '../../src/shared/proxy/agent-paths'
+import { createBalancedProxy, sendJsonError } from '../../src/shared/proxy/balanced-proxy'
+import type { TrustedProxies } from '../../src/shared/proxy/forwarding'
 import type { Agent } from '../agent'
 import type { AgentStatus } from '../status'
+import { mayReadStatus } from './status-access'
 
 export interface LocalLoadBalancer {
   readonly port: number
@@ -12,13 +15,22 @@ export interface LocalLoadBalancer {
   close(graceMs?: number): Promise<void>
 }
 
+export interface LocalLoadBalancerAccess {
+  /** The join token: `Authorization: Bearer TOKEN` reads the status page from anywhere. */
+  token?: string | undefined
+  /** The proxies in front (the VIM's front proxy) whose forwarding headers are kept. */
+  trustedProxies?: () => TrustedProxies
+}
+
 export async function startLocalLoadBalancer(
   agent: Agent,
   status: () => AgentStatus,
   host: string,
   port: number,
+  access: LocalLoadBalancerAccess = {},
 ): Promise<LocalLoadBalancer> {
   const proxy = createBalancedProxy({
+    ...(access.trustedProxies ? { trustedProxies: access.trustedProxies } : {}),
     pool: agent.pool,
     meter: agent.meter,
     resolve: (id) => {
@@ -33,7 +45,9 @@ export async function startLocalLoadBalancer(
   const server: Server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 },
     (req, res) => {
-      if (req.url === '/_agent/status' && req.method === 'GET') {
+      if (req.url === AGENT_STATUS_PATH && req.method === 'GET') {
+        if (!mayReadStatus({ peer: req.socket.remoteAddress, headers: req.headers }, access.token))
+          return sendJsonError(res, 404, 'Not found')
         const body = JSON.stringify(status())
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
         res.end(body)

@@ -1,9 +1,13 @@
 // The VIM's front door for the workload: one port that spreads client requests over the ready VMs'
-// agent load balancers, weighted by how many ready containers each runs.
+// agent load balancers, weighted by how many ready containers each runs. The agents' own pages under
+// /_agent/ are never reachable through it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { BackendPool, type BalancerAlgorithm } from '../../shared/balancer'
-import { type BackendAddress, createBalancedProxy } from '../../shared/proxy/balanced-proxy'
+import { isAgentPath } from '../../shared/proxy/agent-paths'
+import { type BackendAddress, createBalancedProxy, sendJsonError } from '../../shared/proxy/balanced-proxy'
+import { TrustedProxies } from '../../shared/proxy/forwarding'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
 export interface FrontBackend {
@@ -20,6 +24,8 @@ export interface FrontProxyOptions {
   /** Against slow clients: time to receive the headers, and the whole request. */
   headersTimeoutMs?: number
   requestTimeoutMs?: number
+  /** Peers (proxies in front of this one) whose X-Forwarded-* and Forwarded headers are kept. */
+  trustedProxies?: TrustedProxies
   /** Called once per answered request, for the metrics. */
   onResponse?: (vmId: string | undefined, status: number, seconds: number) => void
 }
@@ -30,12 +36,15 @@ export class FrontProxy {
   private readonly addresses = new Map<string, BackendAddress>()
   private server: Server | undefined
   private readonly proxy
+  private trustedProxies: TrustedProxies
 
   constructor(private readonly options: FrontProxyOptions) {
     this.pool = new BackendPool({ settings: { algorithm: options.algorithm ?? 'least-outstanding' } })
+    this.trustedProxies = options.trustedProxies ?? TrustedProxies.none()
     this.proxy = createBalancedProxy({
       pool: this.pool,
       meter: this.meter,
+      trustedProxies: () => this.trustedProxies,
       resolve: (id) => this.addresses.get(id),
       noBackendMessage: () =>
         this.addresses.size === 0
@@ -65,6 +74,10 @@ export class FrontProxy {
     this.pool.applySettings({ ...this.pool.settings, algorithm })
   }
 
+  setTrustedProxies(trusted: TrustedProxies): void {
+    this.trustedProxies = trusted
+  }
+
   traffic(vmId?: string): TrafficSummary {
     return this.meter.summary(vmId)
   }
@@ -80,7 +93,7 @@ export class FrontProxy {
       },
       (req, res) => this.handle(req, res),
     )
-    server.on('upgrade', (req, socket, head) => this.proxy.upgrade(req, socket, head))
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -103,7 +116,16 @@ export class FrontProxy {
         onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
       })
     }
-    this.proxy.web(req, res)
+    if (isAgentPath(req.url)) sendJsonError(res, 404, 'Not found')
+    else this.proxy.web(req, res)
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (isAgentPath(req.url)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      return
+    }
+    this.proxy.upgrade(req, socket, head)
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,11 @@ import { ClusterScalingSettings } from '../scaler/cluster-settings'
 import { DEFAULT_MEMBERSHIP_SETTINGS, MembershipSettings } from './membership'
 import { settingsObject } from './setting-fields'
 
+/** A proxy in front of the VIM's front proxy whose X-Forwarded-* headers are kept: an address or CIDR block. */
+export const TrustedProxy = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+  error: 'must be an IP address or CIDR block, e.g. 10.0.0.5 or 10.0.0.0/8',
+})
+
 export const VimSettings = settingsObject({
   scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),
   balancer: BalancerAlgorithm.default('least-outstanding'),
@@ -13,6 +18,10 @@ export const VimSettings = settingsObject({
     keepContainers: z.boolean().default(false),
   }).default({ keepContainers: false }),
   membership: MembershipSettings.default(DEFAULT_MEMBERSHIP_SETTINGS),
+  proxy: settingsObject({
+    /** Peers whose X-Forwarded-* and Forwarded headers the front proxy keeps; everyone else's are replaced. */
+    trustedProxies: z.array(TrustedProxy).max(64).default([]),
+  }).default({ trustedProxies: [] }),
 })
 export type VimSettings = z.infer<typeof VimSettings>
 
@@ -26,5 +35,8 @@ export const VimSettingsPatch = settingsObject({
   balancer: BalancerAlgorithm.optional(),
   lab: settingsObject({ keepContainers: z.boolean() }).partial().optional(),
   membership: z.record(z.string(), z.unknown()).optional(),
+  proxy: settingsObject({ trustedProxies: z.array(TrustedProxy).max(64) })
+    .partial()
+    .optional(),
 })
 export type VimSettingsPatch = z.infer<typeof VimSettingsPatch>

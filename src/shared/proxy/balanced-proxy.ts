@@ -1,11 +1,15 @@
 // Forwards HTTP and WebSocket traffic to the backend the balancer picks, for both the VIM front proxy
 // and the agent's local proxy: one retry elsewhere for idempotent requests that could not connect,
-// passive ejection through the pool, X-Forwarded-* headers, and a JSON 503 when nothing is ready.
-// Node-only: the renderer never imports this file.
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http'
+// passive ejection through the pool, hop-by-hop headers dropped both ways, truthful X-Forwarded-* and
+// Forwarded headers, and a JSON 503 when nothing is ready. Node-only: the renderer never imports this file.
+import { Agent, type IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { TLSSocket } from 'node:tls'
 import { createProxyServer } from 'http-proxy-3'
 import type { BackendPool, RequestOutcome } from '../balancer'
+import { clientAddress, TrustedProxies, withForwarding } from './forwarding'
+import { isWebSocketUpgrade, upstreamRequestHeaders, withoutHopByHop } from './hop-by-hop'
 import type { RequestMeter } from './request-meter'
 
 export interface BackendAddress {
@@ -22,6 +26,8 @@ export interface BalancedProxyOptions {
   meter?: RequestMeter
   /** Upstream response timeout; long enough for the workload's /session requests. */
   proxyTimeoutMs?: number
+  /** Peers whose forwarding headers are kept and extended; asked per request (it may change). */
+  trustedProxies?: () => TrustedProxies
 }
 
 export interface BalancedProxy {
@@ -43,16 +49,50 @@ const CONNECT_ERRORS = new Set([
 export function createBalancedProxy(options: BalancedProxyOptions): BalancedProxy {
   const { pool, meter } = options
   const agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 })
-  const proxy = createProxyServer({ xfwd: true, agent, proxyTimeout: options.proxyTimeoutMs ?? 11 * 60_000 })
+  // Forwarding headers are ours (withForwarding), not http-proxy's, which appends to whatever came in.
+  const proxy = createProxyServer({ xfwd: false, agent, proxyTimeout: options.proxyTimeoutMs ?? 11 * 60_000 })
   // Errors are handled per call; this keeps an unexpected one from becoming an uncaught exception.
   proxy.on('error', () => {})
+  // The backend's hop-by-hop headers describe its connection to us, not ours to the client. This runs
+  // before http-proxy copies the headers; the client's connection stays open as Node decided for it.
+  proxy.on('proxyRes', (proxyRes, _req, res) => {
+    proxyRes.headers = withoutHopByHop(proxyRes.headers)
+    if (res instanceof ServerResponse)
+      proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close'
+  })
+  proxy.on('proxyReqWs', (proxyReq) => {
+    // Registered before http-proxy's own listeners, so the headers are clean when it writes them.
+    proxyReq.on('upgrade', (proxyRes: IncomingMessage) => {
+      proxyRes.headers = withoutHopByHop(proxyRes.headers, { keepWebSocketUpgrade: true })
+    })
+    proxyReq.on('response', (proxyRes: IncomingMessage) => {
+      proxyRes.headers = withoutHopByHop(proxyRes.headers)
+    })
+  })
 
-  const hashKey = (req: IncomingMessage) => req.socket.remoteAddress
+  const trustedProxies = () => options.trustedProxies?.() ?? TrustedProxies.none()
+
+  /**
+   * Replaces the request's headers with what goes upstream (end-to-end headers, truthful forwarding
+   * headers) and returns the client's address for the balancer's hash key.
+   */
+  function prepareUpstream(req: IncomingMessage): string | undefined {
+    const trusted = trustedProxies()
+    const peer = req.socket.remoteAddress
+    const client = clientAddress(peer, req.headers['x-forwarded-for'], trusted)
+    req.headers = withForwarding(upstreamRequestHeaders(req.method, req.headers), {
+      peer,
+      peerTrusted: trusted.has(peer),
+      encrypted: req.socket instanceof TLSSocket,
+    })
+    return client
+  }
 
   function web(req: IncomingMessage, res: ServerResponse): void {
+    const hashKey = prepareUpstream(req)
     const tried = new Set<string>()
     const attempt = () => {
-      const id = pool.pick(hashKey(req), { exclude: tried })
+      const id = pool.pick(hashKey, { exclude: tried })
       const address = id === undefined ? undefined : options.resolve(id)
       if (id === undefined || address === undefined) {
         if (id !== undefined) pool.release(id, 'connect-failed')
@@ -84,7 +124,14 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const id = pool.pick(hashKey(req))
+    // Any other upgrade (h2c, or one `Connection` does not announce) is declined by serving the request
+    // as plain HTTP/1.1, which RFC 9110 §7.8 allows; its Upgrade header never reaches the backend.
+    if (!isWebSocketUpgrade(req.method, req.headers)) {
+      servePlain(req, socket, head)
+      return
+    }
+    const hashKey = prepareUpstream(req)
+    const id = pool.pick(hashKey)
     const address = id === undefined ? undefined : options.resolve(id)
     if (id === undefined || address === undefined) {
       if (id !== undefined) pool.release(id, 'connect-failed')
@@ -105,6 +152,29 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     socket.once('close', () => release('ok'))
   }
 
+  /** Answers an upgrade request on its own socket as an ordinary request, then closes the connection. */
+  function servePlain(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands an upgrade request over without reading its body; one that has a body cannot be served.
+    const length = req.headers['content-length']
+    if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+      const message = 'This server does not upgrade to that protocol; send the request without Upgrade.\n'
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`,
+      )
+      return
+    }
+    if (head.length > 0) socket.unshift(head)
+    const res = new ServerResponse(req)
+    res.shouldKeepAlive = false
+    res.assignSocket(socket as Socket)
+    res.once('finish', () => {
+      res.detachSocket(socket as Socket)
+      socket.end()
+    })
+    socket.once('error', () => socket.destroy())
+    web(req, res)
+  }
+
   return {
     web,
     upgrade,
@@ -117,7 +187,8 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
 
 export function sendJsonError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) return void res.destroy()
-  const body = JSON.stringify({ error: { code: status === 503 ? 'unavailable' : 'bad_gateway', message } })
+  const code = status === 404 ? 'not_found' : status === 503 ? 'unavailable' : 'bad_gateway'
+  const body = JSON.stringify({ error: { code, message } })
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),

@@ -1,0 +1,155 @@
+// X-Forwarded-For/-Host/-Proto/-Port and Forwarded (RFC 7239), as a proxy tier passes them upstream.
+// A client's own forwarding headers are lies until proven otherwise: they are replaced by what the
+// connection says, unless the peer is a trusted proxy, whose chain is kept and extended (nginx's
+// realip + proxy_add_x_forwarded_for). Node-only (net.BlockList).
+import type { IncomingHttpHeaders } from 'node:http'
+import { BlockList, isIP } from 'node:net'
+
+/** Headers a client could use to claim another address, host or scheme. */
+const FORWARDING_HEADERS = new Set([
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-forwarded-prefix',
+  'x-real-ip',
+  'forwarded',
+])
+
+/** "::ffff:10.0.0.1" (an IPv4 peer on a dual-stack socket) → "10.0.0.1"; other addresses unchanged. */
+export function plainAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  return mapped?.[1] ?? address
+}
+
+export type TrustedProxiesResult = { ok: true; trusted: TrustedProxies } | { ok: false; message: string }
+
+/** The peers whose forwarding headers are believed: addresses and CIDR blocks, IPv4 or IPv6. */
+export class TrustedProxies {
+  private readonly list = new BlockList()
+  private constructor(readonly entries: readonly string[]) {}
+
+  static none(): TrustedProxies {
+    return new TrustedProxies([])
+  }
+
+  /** Parses "10.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"; names the first entry that is none of these. */
+  static parse(entries: readonly string[]): TrustedProxiesResult {
+    const trusted = new TrustedProxies(entries)
+    for (const raw of entries) {
+      const entry = raw.trim()
+      const [written = '', prefix, extra] = entry.split('/')
+      const address = prefix === undefined ? plainAddress(written) : written
+      const family = isIP(address)
+      const bits = prefix === undefined ? undefined : Number(prefix)
+      const maxBits = family === 6 ? 128 : 32
+      const badPrefix = bits !== undefined && (!/^\d{1,3}$/.test(prefix ?? '') || (bits as number) > maxBits)
+      if (family === 0 || extra !== undefined || badPrefix)
+        return {
+          ok: false,
+          message: `"${raw}" is not an IP address or CIDR block (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)`,
+        }
+      const type = family === 6 ? 'ipv6' : 'ipv4'
+      if (bits === undefined) trusted.list.addAddress(address, type)
+      else trusted.list.addSubnet(address, bits, type)
+    }
+    return { ok: true, trusted }
+  }
+
+  has(address: string | undefined): boolean {
+    if (!address || this.entries.length === 0) return false
+    const plain = plainAddress(address)
+    const family = isIP(plain)
+    if (family === 0) return false
+    return this.list.check(plain, family === 6 ? 'ipv6' : 'ipv4')
+  }
+}
+
+export interface ForwardingContext {
+  /** The connection's peer address (`socket.remoteAddress`). */
+  peer: string | undefined
+  /** Whether the peer is a trusted proxy whose forwarding headers are kept and extended. */
+  peerTrusted: boolean
+  /** TLS on the client's connection. */
+  encrypted: boolean
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+/** A Forwarded parameter value: a token as is, anything else quoted (RFC 7239 §4). */
+function forwardedValue(value: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`
+}
+
+function forwardedNode(address: string | undefined): string {
+  if (!address) return 'unknown'
+  return isIP(address) === 6 ? `"[${address}]"` : address
+}
+
+/** The port in a Host header ("example.com:8080", "[::1]:8080"), or the scheme's default. */
+function hostPort(host: string | undefined, encrypted: boolean): string {
+  const port = host === undefined ? undefined : /:(\d+)$/.exec(host)?.[1]
+  return port ?? (encrypted ? '443' : '80')
+}
+
+/**
+ * The request headers with forwarding headers that tell the truth about this hop: an untrusted peer's
+ * claims are dropped and replaced; a trusted peer's are kept, with this hop appended to the chains.
+ */
+export function withForwarding(
+  headers: IncomingHttpHeaders,
+  context: ForwardingContext,
+): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = Object.create(null)
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    if (!context.peerTrusted && FORWARDING_HEADERS.has(name.toLowerCase())) continue
+    out[name.toLowerCase()] = value
+  }
+  const peer = context.peer === undefined ? undefined : plainAddress(context.peer)
+  const proto = context.encrypted ? 'https' : 'http'
+  const host = single(headers.host)
+  const chain = (previous: string | undefined, next: string) => (previous ? `${previous}, ${next}` : next)
+
+  out['x-forwarded-for'] = chain(single(out['x-forwarded-for']), peer ?? 'unknown')
+  const keep = (name: string, value: string | undefined) => {
+    if (out[name] === undefined && value !== undefined) out[name] = value
+  }
+  keep('x-forwarded-host', host)
+  keep('x-forwarded-proto', proto)
+  keep('x-forwarded-port', hostPort(host, context.encrypted))
+  const element = [
+    `for=${forwardedNode(peer)}`,
+    ...(host === undefined ? [] : [`host=${forwardedValue(host)}`]),
+    `proto=${proto}`,
+  ].join(';')
+  out.forwarded = chain(single(out.forwarded), element)
+  return out
+}
+
+/**
+ * The client a request is from: the peer itself, or, when the peer is a trusted proxy, the right-most
+ * X-Forwarded-For entry that is not a trusted proxy (nginx's `real_ip_recursive on`).
+ */
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: TrustedProxies,
+): string | undefined {
+  if (peer === undefined || !trusted.has(peer)) return peer === undefined ? undefined : plainAddress(peer)
+  const hops = (single(forwardedFor) ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean)
+  let client = plainAddress(peer)
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] as string
+    if (isIP(hop) === 0) break
+    client = plainAddress(hop)
+    if (!trusted.has(hop)) break
+  }
+  return client
+}
