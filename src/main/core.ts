@@ -15,8 +15,10 @@ import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
+import { interfaceAddresses } from './config/listen-address'
 import { AgentHub, type AgentSession } from './hub/agent-hub'
 import { loadOrCreateHubCertificate } from './hub/certificate'
+import { hubJoinUrls } from './hub/join-urls'
 import { log } from './log'
 import { VimMetrics } from './metrics/prometheus'
 import { LabProvider } from './providers/lab/lab-provider'
@@ -30,7 +32,7 @@ import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
 import { TrafficService } from './traffic/traffic-service'
 
-export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir'> {
+export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir' | 'allowedHosts'> {
   dataDir: string
   /** The bundled agent that lab VMs run and the provisioner uploads (dist/vmm-agent.mjs). */
   agentBundle: string
@@ -269,7 +271,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings: settingsStore,
       proxy,
       providers: () => providers,
-      hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
+      hub: {
+        url: hubAddress.url,
+        joinUrls: hubJoinUrls(
+          new URL(hubAddress.url).protocol.replace(':', ''),
+          options.host,
+          hubAddress.port,
+          interfaceAddresses(),
+        ),
+        fingerprint: certificate.fingerprint,
+        joinToken,
+      },
       traffic,
       deploy: deployer,
       onSettingsChanged: (next) => {
