@@ -62,15 +62,16 @@ export async function runHeadless(
     throw error
   }
 
-  process.stdout.write(
-    `UI: http://${displayHost(coreOptions.host)}:${http.port}/?token=${encodeURIComponent(token)}\n`,
-  )
-  log.info(`data directory ${dataDir}; front proxy ${core.proxyUrl}; agent hub ${core.hubUrl}`)
+  // Before the UI line, where a person looks.
   if (!isLoopbackBind(coreOptions.host)) {
     const warning = exposureWarning(coreOptions.host, http.port)
     log.warn(warning)
     core.events.append({ kind: 'vm', message: warning })
   }
+  process.stdout.write(
+    `UI: http://${displayHost(coreOptions.host)}:${http.port}/?token=${encodeURIComponent(token)}\n`,
+  )
+  log.info(`data directory ${dataDir}; front proxy ${core.proxyUrl}; agent hub ${core.hubUrl}`)
 
   let stopping = false
   const stop = async (signal: string) => {
