@@ -163,11 +163,11 @@ describe('control API edge (loopback bind)', () => {
 
   it('answers the 11th wrong token from one address with 429 and Retry-After; others still get in', async () => {
     const attacker = '127.0.0.2'
-    const wrong = { Authorization: 'Bearer guess' }
+    const guess = (i: number) => ({ Authorization: `Bearer guess-${i}` })
     for (let i = 1; i <= 10; i++) {
-      expect((await send(port, '/api/v1/cluster', { headers: wrong, from: attacker })).status).toBe(401)
+      expect((await send(port, '/api/v1/cluster', { headers: guess(i), from: attacker })).status).toBe(401)
     }
-    const limited = await send(port, '/api/v1/cluster', { headers: wrong, from: attacker })
+    const limited = await send(port, '/api/v1/cluster', { headers: guess(11), from: attacker })
     expect(limited.status).toBe(429)
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60)
@@ -182,12 +182,33 @@ describe('control API edge (loopback bind)', () => {
     expect((await send(port, '/api/v1/health', { from: attacker })).status).toBe(200)
   })
 
+  it('does not lock out a page that repeats one stale token', async () => {
+    const stale = { Authorization: 'Bearer stale-token-from-an-old-link' }
+    for (let i = 1; i <= 15; i++) {
+      expect((await send(port, '/api/v1/cluster', { headers: stale, from: '127.0.0.5' })).status).toBe(401)
+    }
+    expect((await send(port, '/api/v1/cluster', { headers: auth(), from: '127.0.0.5' })).status).toBe(200)
+  })
+
+  it('closes a stream whose first message is not an auth object, and keeps serving', async () => {
+    for (const first of ['null', '42', '"auth"', '[]', 'not json']) {
+      const outcome = await new Promise<{ code: number }>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/stream`, { localAddress: '127.0.0.6' })
+        ws.on('open', () => ws.send(first))
+        ws.on('close', (code) => resolve({ code }))
+        ws.on('error', reject)
+      })
+      expect({ first, code: outcome.code }).toEqual({ first, code: first === 'not json' ? 4400 : 4401 })
+    }
+    expect((await send(port, '/api/v1/cluster', { headers: auth() })).status).toBe(200)
+  })
+
   it('counts wrong tokens on the stream too', async () => {
     const attacker = '127.0.0.4'
     for (let i = 1; i <= 10; i++) {
-      expect(await openStream(port, { token: 'guess', from: attacker })).toMatchObject({ closed: 4401 })
+      expect(await openStream(port, { token: `guess-${i}`, from: attacker })).toMatchObject({ closed: 4401 })
     }
-    expect(await openStream(port, { token: 'guess', from: attacker })).toMatchObject({ closed: 4429 })
+    expect(await openStream(port, { token: 'guess-11', from: attacker })).toMatchObject({ closed: 4429 })
     expect((await send(port, '/api/v1/cluster', { headers: auth(), from: attacker })).status).toBe(429)
   })
 })

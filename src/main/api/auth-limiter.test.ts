@@ -3,8 +3,11 @@ import { AuthLimiter } from './auth-limiter'
 
 const options = { maxFailures: 3, windowMs: 60_000, maxClients: 4 }
 
+let guessNumber = 0
+
+/** `times` different wrong tokens. */
 function failTimes(limiter: AuthLimiter, client: string, times: number, now: number): void {
-  for (let i = 0; i < times; i++) limiter.recordFailure(client, now)
+  for (let i = 0; i < times; i++) limiter.recordFailure(client, `guess-${guessNumber++}`, now)
 }
 
 describe('AuthLimiter', () => {
@@ -33,8 +36,16 @@ describe('AuthLimiter', () => {
     failTimes(limiter, 'a', 2, 0)
     failTimes(limiter, 'a', 2, 61_000)
     expect(limiter.retryAfterSeconds('a', 61_000)).toBe(0)
-    limiter.recordFailure('a', 62_000)
+    limiter.recordFailure('a', 'another', 62_000)
     expect(limiter.retryAfterSeconds('a', 62_000)).toBe(59)
+  })
+
+  it('does not count the same wrong token twice (a page from a stale link sends it with every call)', () => {
+    const limiter = new AuthLimiter(options)
+    for (let i = 0; i < 20; i++) limiter.recordFailure('a', 'stale-token', i)
+    expect(limiter.retryAfterSeconds('a', 20)).toBe(0)
+    failTimes(limiter, 'a', 2, 21)
+    expect(limiter.retryAfterSeconds('a', 21)).toBe(60)
   })
 
   it('tracks at most maxClients, forgetting the oldest window first', () => {

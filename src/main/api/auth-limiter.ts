@@ -1,6 +1,7 @@
-// Failed API authentication, counted per client address: after `maxFailures` in a window the client is
-// refused (429) until the window ends, so the token cannot be guessed at network speed. Pure: the
-// caller passes the time.
+// Failed API authentication, counted per client address: after `maxFailures` different wrong tokens in a
+// window the client is refused (429) until the window ends, so the token cannot be guessed at network
+// speed. The same wrong token again is no new guess: a page opened from a stale link, which sends it
+// with every call, does not lock its user out. Pure: the caller passes the time.
 
 export interface AuthLimiterOptions {
   maxFailures: number
@@ -13,7 +14,8 @@ export const DEFAULT_AUTH_LIMIT: AuthLimiterOptions = { maxFailures: 10, windowM
 
 interface Window {
   startedAt: number
-  failures: number
+  /** Digests of the wrong tokens tried; at most `maxFailures`, as the client is refused after that. */
+  guesses: Set<string>
 }
 
 export class AuthLimiter {
@@ -26,18 +28,19 @@ export class AuthLimiter {
   /** Seconds the client must wait before trying again, or 0 if it may try now. */
   retryAfterSeconds(client: string, now: number): number {
     const window = this.current(client, now)
-    if (!window || window.failures < this.options.maxFailures) return 0
+    if (!window || window.guesses.size < this.options.maxFailures) return 0
     return Math.max(1, Math.ceil((window.startedAt + this.options.windowMs - now) / 1000))
   }
 
-  recordFailure(client: string, now: number): void {
+  /** `guess` identifies the wrong token (a digest, never the token itself). */
+  recordFailure(client: string, guess: string, now: number): void {
     const window = this.current(client, now)
     if (window) {
-      window.failures += 1
+      if (window.guesses.size < this.options.maxFailures) window.guesses.add(guess)
       return
     }
     this.windows.delete(client)
-    this.windows.set(client, { startedAt: now, failures: 1 })
+    this.windows.set(client, { startedAt: now, guesses: new Set([guess]) })
     while (this.windows.size > this.options.maxClients) {
       const oldest = this.windows.keys().next().value
       if (oldest === undefined) break

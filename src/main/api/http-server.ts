@@ -81,7 +81,7 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     const retryAfter = limiter.retryAfterSeconds(client, now())
     if (retryAfter > 0) return retryAfter
     if (isToken(token)) return 'ok'
-    limiter.recordFailure(client, now())
+    limiter.recordFailure(client, guessDigest(token), now())
     return 'wrong'
   }
 
@@ -208,13 +208,15 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     })
     ws.on('message', (data) => {
       if (closeFeed) return // the stream is one-way once authenticated
-      let message: { type?: unknown; token?: unknown }
+      let message: unknown
       try {
         message = JSON.parse(data.toString())
       } catch {
         return ws.close(4400, 'expected JSON {"type":"auth","token":"..."}')
       }
-      proveToken(typeof message.token === 'string' && message.type === 'auth' ? message.token : undefined)
+      // Any JSON parses, `null` and numbers too; only an object is read, so none of them throws here.
+      const { type, token } = typeof message === 'object' && message !== null ? (message as AuthMessage) : {}
+      proveToken(type === 'auth' && typeof token === 'string' ? token : undefined)
     })
     ws.on('close', () => {
       clearTimeout(authTimer)
@@ -275,6 +277,16 @@ function refuseUpgrade(socket: Duplex, status: number, error: ApiErrorBody): voi
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
+}
+
+interface AuthMessage {
+  type?: unknown
+  token?: unknown
+}
+
+/** Tells wrong tokens apart without keeping them. */
+function guessDigest(token: string | undefined): string {
+  return token === undefined ? '' : createHash('sha256').update(token).digest('base64').slice(0, 16)
 }
 
 /** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
