@@ -1,6 +1,5 @@
 // Assembles the VIM core — settings, cluster state, agent hub, front proxy, autoscaler, VM providers
 // and the control API — independent of any window or transport.
-import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { version } from '../../package.json'
 import type { ControlApi } from '../shared/api/contract'
@@ -16,10 +15,12 @@ import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
 import { loadOrCreateJoinToken } from './config/join-token'
+import { interfaceAddresses } from './config/listen-address'
 import { enforcePrivateModes } from './config/private-file'
 import { AgentHub } from './hub/agent-hub'
 import { AgentKeys } from './hub/agent-keys'
 import { loadOrCreateHubCertificate } from './hub/certificate'
+import { hubJoinUrls } from './hub/join-urls'
 import { log } from './log'
 import { VimMetrics } from './metrics/prometheus'
 import { prepareLabAgentKey } from './providers/lab/lab-keys'
@@ -34,7 +35,7 @@ import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
 import { TrafficService } from './traffic/traffic-service'
 
-export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir'> {
+export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir' | 'allowedHosts'> {
   dataDir: string
   /** The bundled agent that lab VMs run and the provisioner uploads (dist/vmm-agent.mjs). */
   agentBundle: string
@@ -259,7 +260,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings: settingsStore,
       proxy,
       providers: () => providers,
-      hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
+      hub: {
+        url: hubAddress.url,
+        joinUrls: hubJoinUrls(
+          new URL(hubAddress.url).protocol.replace(':', ''),
+          options.host,
+          hubAddress.port,
+          interfaceAddresses(),
+        ),
+        fingerprint: certificate.fingerprint,
+        joinToken,
+      },
       traffic,
       deploy: deployer,
       agentKeys,
@@ -301,11 +312,7 @@ const REAP_INTERVAL_MS = 5000
 
 /** Every address of this machine's interfaces, loopback included, as the hub's peers write them. */
 function localAddresses(): Set<string> {
-  const addresses = new Set<string>()
-  for (const list of Object.values(networkInterfaces())) {
-    for (const entry of list ?? []) addresses.add(entry.address.toLowerCase().replace(/%.*$/, ''))
-  }
-  return addresses
+  return new Set(interfaceAddresses().map((entry) => entry.address.toLowerCase().replace(/%.*$/, '')))
 }
 
 /** Containers of agents deployed over SSH: the agent's own defaults (one user ≈ half of one). */

@@ -4,6 +4,7 @@ import { startHttpApiServer } from './api/http-server'
 import { resolveApiToken } from './config/api-token'
 import { parseVimArgs, USAGE } from './config/cli'
 import { defaultDataDir, prepareDataDir } from './config/data-dir'
+import { isLoopbackBind, isWildcardHost } from './config/listen-address'
 import { startCore } from './core'
 import { log } from './log'
 
@@ -21,7 +22,7 @@ export async function runHeadless(
   }
   if (parsed.kind === 'error') return fail(parsed.message, 2)
 
-  const { uiPort, dataDir: requestedDataDir, ...coreOptions } = parsed.options
+  const { uiPort, dataDir: requestedDataDir, allowedHosts, ...coreOptions } = parsed.options
   const dataDir = prepareDataDir(requestedDataDir ?? defaultDataDir(env))
   const token = resolveApiToken(dataDir, env)
   let core: Awaited<ReturnType<typeof startCore>>
@@ -42,6 +43,7 @@ export async function runHeadless(
       rendererDir,
       host: coreOptions.host,
       port: uiPort,
+      allowedHosts,
       metrics: () => core.metrics.render(),
     })
   } catch (error) {
@@ -63,6 +65,12 @@ export async function runHeadless(
   }
 
   uiPortBound = http.port
+  // Before the UI line, where a person looks.
+  if (!isLoopbackBind(coreOptions.host)) {
+    const warning = exposureWarning(coreOptions.host, http.port)
+    log.warn(warning)
+    core.events.append({ kind: 'vm', message: warning })
+  }
   process.stdout.write(
     `UI: http://${displayHost(coreOptions.host)}:${http.port}/?token=${encodeURIComponent(token)}\n`,
   )
@@ -79,6 +87,16 @@ export async function runHeadless(
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** Said at start whenever the VIM is reachable from beyond this machine. */
+export function exposureWarning(host: string, uiPort: number): string {
+  const where = isWildcardHost(host) ? `every address of this machine (${host})` : displayHost(host)
+  return (
+    `The control API (port ${uiPort}), front proxy and hub are reachable from the network at ${where}; ` +
+    'anyone who can reach them and holds the API token controls the cluster. ' +
+    'Pass --host 127.0.0.1 to keep them on this machine.'
+  )
 }
 
 /** The address a person can open: a wildcard bind is reachable on loopback; IPv6 needs brackets. */

@@ -1,14 +1,19 @@
 // Headless transport of the control API: HTTP+JSON calls, a WebSocket event stream, and the renderer.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer } from 'ws'
 import { API_PREFIX, type ApiErrorBody, type ControlApi, httpStatusOf } from '../../shared/api/contract'
-import { matchApiRoute } from '../../shared/api/routes'
+import { decodePathSegment, matchApiRoute } from '../../shared/api/routes'
 import { errorMessage } from '../../shared/issues'
+import { interfaceAddresses, isWildcardHost } from '../config/listen-address'
+import { peerAddress } from '../hub/lb-address'
 import { log } from '../log'
+import { AuthLimiter } from './auth-limiter'
 import { dispatchApiCall } from './dispatch'
 import { type FeedSources, openEventFeed } from './event-feed'
+import { allowedHosts, checkHost, checkOrigin } from './request-guard'
 import { SECURITY_HEADERS, serveStatic } from './static-files'
 
 export const STREAM_PATH = `${API_PREFIX}/stream`
@@ -25,6 +30,11 @@ export interface HttpApiOptions {
   rendererDir: string
   host: string
   port: number
+  /** Extra host names the UI may be reached under (--allowed-host, ACS_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[]
+  /** Counts failed authentication per client; one per server unless a test shares a clock. */
+  authLimiter?: AuthLimiter
+  now?: () => number
 }
 
 export interface HttpApiServer {
@@ -35,6 +45,14 @@ export interface HttpApiServer {
 
 export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpApiServer> {
   const isToken = tokenMatcher(options.token)
+  const limiter = options.authLimiter ?? new AuthLimiter()
+  const now = options.now ?? Date.now
+  const hosts = allowedHosts({
+    boundHost: options.host,
+    configured: options.allowedHosts ?? [],
+    interfaces: interfaceAddresses().map((entry) => entry.address),
+    wildcard: isWildcardHost(options.host),
+  })
   const streams = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
 
   const server = createServer((req, res) => {
@@ -45,16 +63,72 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     })
   })
 
+  /** The checks every request and upgrade passes first, before auth: which site is asking. */
+  function refusal(req: IncomingMessage): { status: number; error: ApiErrorBody } | undefined {
+    const host = checkHost(req.headers.host, hosts)
+    if (!host.ok) return { status: 421, error: { code: 'misdirected', message: host.message } }
+    const changesState = !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')
+    if (changesState || req.headers.upgrade !== undefined) {
+      const origin = checkOrigin(req.headers.origin, req.headers.host, hosts)
+      if (!origin.ok) return { status: 403, error: { code: 'forbidden', message: origin.message } }
+    }
+    return undefined
+  }
+
+  /** 429 while the client has failed too often; otherwise whether its token is right (a failure counts). */
+  function authenticate(req: IncomingMessage, token: string | undefined): 'ok' | 'wrong' | number {
+    const client = peerAddress(req.socket.remoteAddress)
+    const retryAfter = limiter.retryAfterSeconds(client, now())
+    if (retryAfter > 0) return retryAfter
+    if (isToken(token)) return 'ok'
+    limiter.recordFailure(client, guessDigest(token), now())
+    return 'wrong'
+  }
+
+  function sendTooManyFailures(res: ServerResponse, retryAfter: number): void {
+    res.setHeader('Retry-After', String(retryAfter))
+    sendError(res, 429, { code: 'rate_limited', message: tooManyFailures(retryAfter) })
+  }
+
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    const refused = refusal(req)
+    if (refused) return sendError(res, refused.status, refused.error)
+    const url = parseRequestUrl(req.url)
+    if (!url)
+      return sendError(res, 400, {
+        code: 'invalid_input',
+        message: 'The request target is not a valid path.',
+      })
     if (url.pathname.startsWith(`${API_PREFIX}/`)) return handleApi(req, res, url)
     if (url.pathname === '/metrics' && options.metrics) return handleMetrics(req, res, options.metrics)
+    if (decodePathSegment(url.pathname) === undefined) {
+      return sendError(res, 400, {
+        code: 'invalid_input',
+        message: `The path ${url.pathname} has a malformed percent-encoding: write each byte as %XX (UTF-8).`,
+      })
+    }
     if (await serveStatic(options.rendererDir, url.pathname, req, res)) return
     sendError(res, 404, { code: 'not_found', message: `Nothing at ${url.pathname}.` })
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const route = matchApiRoute(req.method ?? 'GET', url.pathname)
+    // Everything but the health check needs the token first, so a stranger learns nothing about paths.
+    const isPublic = route.kind === 'call' && route.channel === 'health:get'
+    if (!isPublic) {
+      const auth = authenticate(req, bearerToken(req))
+      if (typeof auth === 'number') return sendTooManyFailures(res, auth)
+      if (auth === 'wrong') {
+        res.setHeader('WWW-Authenticate', 'Bearer')
+        return sendError(res, 401, {
+          code: 'unauthorized',
+          message:
+            'Missing or wrong API token: send "Authorization: Bearer TOKEN" (the token is in the UI line).',
+        })
+      }
+    }
+    if (route.kind === 'malformed')
+      return sendError(res, 400, { code: 'invalid_input', message: route.message })
     if (route.kind === 'none') {
       return sendError(res, 404, {
         code: 'not_found',
@@ -66,15 +140,6 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
       return sendError(res, 405, {
         code: 'not_found',
         message: `${url.pathname} accepts ${route.allowed.join(', ')}.`,
-      })
-    }
-    const isPublic = route.channel === 'health:get'
-    if (!isPublic && !isToken(bearerToken(req))) {
-      res.setHeader('WWW-Authenticate', 'Bearer')
-      return sendError(res, 401, {
-        code: 'unauthorized',
-        message:
-          'Missing or wrong API token: send "Authorization: Bearer TOKEN" (the token is in the UI line).',
       })
     }
     let body: unknown = {}
@@ -95,7 +160,9 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     res: ServerResponse,
     metrics: NonNullable<HttpApiOptions['metrics']>,
   ): Promise<void> {
-    if (!isToken(bearerToken(req))) {
+    const auth = authenticate(req, bearerToken(req))
+    if (typeof auth === 'number') return sendTooManyFailures(res, auth)
+    if (auth === 'wrong') {
       res.setHeader('WWW-Authenticate', 'Bearer')
       return sendError(res, 401, {
         code: 'unauthorized',
@@ -108,16 +175,17 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
   }
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    if (url.pathname !== STREAM_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
-      return
+    const refused = refusal(req)
+    if (refused) return refuseUpgrade(socket, refused.status, refused.error)
+    const url = parseRequestUrl(req.url)
+    if (url?.pathname !== STREAM_PATH) {
+      return refuseUpgrade(socket, 404, { code: 'not_found', message: `No stream at ${req.url}.` })
     }
-    streams.handleUpgrade(req, socket, head, (ws) => acceptStream(ws, isToken(bearerToken(req))))
+    streams.handleUpgrade(req, socket, head, (ws) => acceptStream(ws, req))
   })
 
   /** A browser cannot set headers on a WebSocket, so it proves the token in its first message. */
-  function acceptStream(ws: WebSocket, alreadyAuthenticated: boolean): void {
+  function acceptStream(ws: WebSocket, req: IncomingMessage): void {
     let closeFeed: (() => void) | undefined
     let alive = true
     const authTimer = setTimeout(() => ws.close(4401, 'authentication timed out'), STREAM_AUTH_TIMEOUT_MS)
@@ -140,16 +208,15 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     })
     ws.on('message', (data) => {
       if (closeFeed) return // the stream is one-way once authenticated
-      let message: { type?: unknown; token?: unknown }
+      let message: unknown
       try {
         message = JSON.parse(data.toString())
       } catch {
         return ws.close(4400, 'expected JSON {"type":"auth","token":"..."}')
       }
-      if (message.type !== 'auth' || typeof message.token !== 'string' || !isToken(message.token)) {
-        return ws.close(4401, 'wrong API token')
-      }
-      start()
+      // Any JSON parses, `null` and numbers too; only an object is read, so none of them throws here.
+      const { type, token } = typeof message === 'object' && message !== null ? (message as AuthMessage) : {}
+      proveToken(type === 'auth' && typeof token === 'string' ? token : undefined)
     })
     ws.on('close', () => {
       clearTimeout(authTimer)
@@ -157,7 +224,16 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
       closeFeed?.()
     })
     ws.on('error', (error) => log.warn('UI stream error', error.message))
-    if (alreadyAuthenticated) start()
+
+    const proveToken = (token: string | undefined) => {
+      const auth = authenticate(req, token)
+      if (typeof auth === 'number') return ws.close(4429, tooManyFailures(auth))
+      if (auth === 'wrong') return ws.close(4401, 'wrong API token')
+      start()
+    }
+    // A token in the upgrade's header is proven at once, and counts against the limit like any other.
+    const headerToken = bearerToken(req)
+    if (headerToken !== undefined) proveToken(headerToken)
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -178,6 +254,39 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+function tooManyFailures(retryAfter: number): string {
+  return `Too many failed attempts with a wrong API token from this address: try again in ${retryAfter} s.`
+}
+
+/** The request target as a URL, or undefined for one that is not a path (e.g. `http://[`). */
+function parseRequestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost')
+  } catch {
+    return undefined
+  }
+}
+
+/** Answers an upgrade that is not accepted with a plain HTTP response and a JSON error. */
+function refuseUpgrade(socket: Duplex, status: number, error: ApiErrorBody): void {
+  const body = JSON.stringify({ error })
+  const reason = STATUS_CODES[status] ?? 'Refused'
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}
+
+interface AuthMessage {
+  type?: unknown
+  token?: unknown
+}
+
+/** Tells wrong tokens apart without keeping them. */
+function guessDigest(token: string | undefined): string {
+  return token === undefined ? '' : createHash('sha256').update(token).digest('base64').slice(0, 16)
 }
 
 /** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */

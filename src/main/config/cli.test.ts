@@ -5,7 +5,7 @@ describe('parseVimArgs', () => {
   it('uses loopback and the default ports when given nothing', () => {
     expect(parseVimArgs([])).toEqual({
       kind: 'run',
-      options: { ...DEFAULTS, dataDir: undefined, lab: undefined, runtime: 'auto' },
+      options: { ...DEFAULTS, dataDir: undefined, lab: undefined, runtime: 'auto', allowedHosts: [] },
     })
   })
 
@@ -24,6 +24,9 @@ describe('parseVimArgs', () => {
       '3',
       '--runtime',
       'process',
+      '--allowed-host',
+      'vim.lab.example',
+      '--allowed-host=10.0.0.5',
     ])
     expect(parsed).toEqual({
       kind: 'run',
@@ -35,9 +38,27 @@ describe('parseVimArgs', () => {
         dataDir: '/tmp/x',
         lab: 3,
         runtime: 'process',
+        allowedHosts: ['vim.lab.example', '10.0.0.5'],
       },
     })
   })
+
+  it('adds ACS_ALLOWED_HOSTS to --allowed-host, once each', () => {
+    const parsed = parseVimArgs(['--allowed-host', 'a.example'], {
+      ACS_ALLOWED_HOSTS: ' b.example, a.example,,[fe80::1]',
+    })
+    expect(parsed).toMatchObject({ options: { allowedHosts: ['a.example', 'b.example', '[fe80::1]'] } })
+  })
+
+  it.each(['http://a.example', 'a.example:8000', 'abc.de:80', 'a example'])(
+    'refuses --allowed-host %s',
+    (name) => {
+      expect(parseVimArgs(['--allowed-host', name])).toEqual({
+        kind: 'error',
+        message: expect.stringContaining(`'${name}' is not a host name`),
+      })
+    },
+  )
 
   it('takes the data dir from ACS_DATA_DIR when no flag is given', () => {
     const parsed = parseVimArgs([], { ACS_DATA_DIR: '/srv/acs' })

@@ -1,4 +1,5 @@
 // Command-line options of the VIM core (headless mode and the desktop app share them).
+import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { wholeNumber } from '../../shared/cli-values'
 
@@ -15,6 +16,8 @@ export interface VimOptions {
   /** Undefined: decided by configuration (a lab of 2 VMs when no VM is configured). */
   lab: number | undefined
   runtime: Runtime
+  /** Host names besides the bound address and loopback under which the UI and API answer. */
+  allowedHosts: string[]
 }
 
 export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
@@ -29,9 +32,11 @@ export const USAGE = `Usage: npm run serve -- [options]
   --data-dir DIR      where settings, the API token and certificates live
   --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS})
   --runtime R         lab container runtime: auto, docker or process (default auto)
+  --allowed-host NAME another name the UI and API answer to (repeatable; e.g. vim.lab.example)
   -h, --help          show this help
 
-Environment: ACS_TOKEN sets the API token; ACS_DATA_DIR sets the data directory.`
+Environment: ACS_TOKEN sets the API token; ACS_DATA_DIR sets the data directory;
+ACS_ALLOWED_HOSTS adds allowed host names (comma-separated).`
 
 export type ParsedCli =
   | { kind: 'run'; options: VimOptions }
@@ -39,7 +44,7 @@ export type ParsedCli =
   | { kind: 'error'; message: string }
 
 export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedCli {
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | boolean | string[] | undefined>
   try {
     values = parseArgs({
       args: [...argv],
@@ -53,6 +58,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         'data-dir': { type: 'string' },
         lab: { type: 'string' },
         runtime: { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -81,6 +87,10 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         dataDir: dataDir === '' ? undefined : dataDir,
         lab,
         runtime: runtime as Runtime,
+        allowedHosts: allowedHostsOption(
+          values['allowed-host'] as string[] | undefined,
+          env.ACS_ALLOWED_HOSTS,
+        ),
       },
     }
   } catch (error) {
@@ -90,4 +100,19 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
 
 function portOption(flag: string, value: unknown, fallback: number): number {
   return value === undefined ? fallback : wholeNumber(flag, String(value), 0, 65535)
+}
+
+/** `--allowed-host` values and ACS_ALLOWED_HOSTS (comma-separated), each a bare host name or address. */
+function allowedHostsOption(flags: string[] | undefined, fromEnv: string | undefined): string[] {
+  const names = [...(flags ?? []), ...(fromEnv ?? '').split(',')].map((name) => name.trim())
+  const given = names.filter((name) => name !== '')
+  for (const name of given) {
+    const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name
+    if (isIP(bare) === 0 && !/^[A-Za-z0-9.-]+$/.test(name)) {
+      throw new Error(
+        `--allowed-host / ACS_ALLOWED_HOSTS: '${name}' is not a host name or address (no port, no scheme)`,
+      )
+    }
+  }
+  return [...new Set(given)]
 }

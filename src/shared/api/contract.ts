@@ -62,7 +62,14 @@ export const ProxyStats = z.object({
 export type ProxyStats = z.infer<typeof ProxyStats>
 
 /** How an agent joins: the hub's URL, the certificate fingerprint to pin, and the join token. */
-export const HubInfo = z.object({ url: z.string(), fingerprint: z.string(), joinToken: z.string() })
+export const HubInfo = z.object({
+  /** Where the hub listens, as this machine dials it. */
+  url: z.string(),
+  /** URLs agents on other machines can dial; empty when the hub listens on loopback only. */
+  joinUrls: z.array(z.string()),
+  fingerprint: z.string(),
+  joinToken: z.string(),
+})
 export type HubInfo = z.infer<typeof HubInfo>
 
 export const apiCalls = {
@@ -158,7 +165,16 @@ export function isApiCallName(value: unknown): value is ApiCallName {
 
 /** A failed call, the same over every transport. `code` is machine-readable, `message` is for a person. */
 export interface ApiErrorBody {
-  code: 'unauthorized' | 'not_found' | 'invalid_input' | 'conflict' | 'unavailable' | 'internal'
+  code:
+    | 'unauthorized'
+    | 'forbidden'
+    | 'not_found'
+    | 'misdirected'
+    | 'invalid_input'
+    | 'conflict'
+    | 'rate_limited'
+    | 'unavailable'
+    | 'internal'
   message: string
 }
 
@@ -176,9 +192,12 @@ export class ApiError extends Error {
 
 export const httpStatusOf: Record<ApiErrorBody['code'], number> = {
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
+  misdirected: 421,
   invalid_input: 400,
   conflict: 409,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 }

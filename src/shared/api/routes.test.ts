@@ -8,6 +8,17 @@ describe('matchApiRoute', () => {
     ['POST', '/api/v1/cluster', { kind: 'method-not-allowed', allowed: ['GET'] }],
     ['GET', '/api/v1/cluster/extra', { kind: 'none' }],
     ['GET', '/api/v2/cluster', { kind: 'none' }],
+    ['GET', '/api/v1/vms/lab%2D1/deploy', { kind: 'call', channel: 'deploy:get', params: { id: 'lab-1' } }],
+    [
+      'POST',
+      '/api/v1/vms/%zz/start',
+      { kind: 'malformed', channel: 'vms:start', message: expect.any(String) },
+    ],
+    [
+      'DELETE',
+      '/api/v1/vms/%E0%A4%A',
+      { kind: 'malformed', channel: 'vms:remove', message: expect.any(String) },
+    ],
   ])('%s %s', (method, path, expected) => {
     expect(matchApiRoute(method, path)).toEqual(expected)
   })

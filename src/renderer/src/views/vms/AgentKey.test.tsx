@@ -12,6 +12,7 @@ const FINGERPRINT = `SHA256:${Array.from({ length: 32 }, (_, i) => (i + 16).toSt
 function setUp() {
   const client = new FakeApiClient().on('hub:get', () => ({
     url: 'wss://x:1',
+    joinUrls: ['wss://x:1'],
     fingerprint: 'SHA256:AB',
     joinToken: 't',
   }))

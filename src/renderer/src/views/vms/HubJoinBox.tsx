@@ -9,8 +9,17 @@ const MASK = '••••••••••••'
 
 /** The agent's command line (README: "Agents on your own VMs"); `vm-1` stands for the VM's name. */
 export function joinCommand(hub: HubInfo, token: string): string {
-  return `ACS_AGENT_TOKEN=${token} node vmm-agent.mjs --name vm-1 --vim ${hub.url} --ca-fingerprint ${hub.fingerprint}`
+  return `ACS_AGENT_TOKEN=${token} node vmm-agent.mjs --name vm-1 --vim ${joinUrl(hub)} --ca-fingerprint ${hub.fingerprint}`
 }
+
+/** The URL a VM dials: one another machine can reach, or this machine's own when there is none. */
+function joinUrl(hub: HubInfo): string {
+  return hub.joinUrls[0] ?? hub.url
+}
+
+export const LOOPBACK_ONLY =
+  'This VIM listens on loopback only: agents on other machines cannot join. ' +
+  'Restart it with --host ADDR (an address of this machine the VMs can reach, or 0.0.0.0).'
 
 export function HubJoinBox() {
   const client = useApiClient()
@@ -47,9 +56,22 @@ export function HubJoinBox() {
             <code>npm run build:agent</code>) with the join token; it pins the hub’s certificate.
           </p>
           <dl className="join-facts">
-            <dt>Hub URL</dt>
-            <dd>
-              <code>{hub.url}</code>
+            <dt>{hub.joinUrls.length > 1 ? 'Hub URLs' : 'Hub URL'}</dt>
+            <dd data-testid="hub-urls">
+              {hub.joinUrls.length === 0 ? (
+                <>
+                  <code>{hub.url}</code>
+                  <p className="join-warning" role="note">
+                    {LOOPBACK_ONLY}
+                  </p>
+                </>
+              ) : (
+                hub.joinUrls.map((url) => (
+                  <code key={url} className="join-url">
+                    {url}
+                  </code>
+                ))
+              )}
             </dd>
             <dt>Certificate fingerprint</dt>
             <dd>
@@ -89,7 +111,9 @@ export function HubJoinBox() {
             </button>
           </div>
           <p className="muted small">
-            Replace vm-1 with the VM’s name. Keep the token secret: it lets a machine join.
+            Replace vm-1 with the VM’s name
+            {hub.joinUrls.length > 1 ? ', and the hub URL with one the VM can reach' : ''}. Keep the token
+            secret: it lets a machine join.
           </p>
         </>
       )}
