@@ -14,6 +14,7 @@ import { recordReport } from './cluster/report-intake'
 import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
+import { defaultLabPrefix, loadOrCreateClusterId } from './config/cluster-id'
 import { loadOrCreateJoinToken } from './config/join-token'
 import { AgentHub, type AgentSession } from './hub/agent-hub'
 import { loadOrCreateHubCertificate } from './hub/certificate'
@@ -78,6 +79,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const certificate = await loadOrCreateHubCertificate(options.dataDir)
     const joinToken = loadOrCreateJoinToken(options.dataDir)
+    const clusterId = loadOrCreateClusterId(options.dataDir)
     const sessions = new Map<string, AgentSession>()
     // A VM the VIM already steers keeps its target; one it meets for the first time (or after a VIM
     // restart) keeps what it runs, so that neither side throws containers away.
@@ -180,6 +182,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (labVms > 0) {
       const lab = await LabProvider.open({
         agentBundle: options.agentBundle,
+        cluster: clusterId,
+        namePrefix: options.labPrefix ?? settings().lab.namePrefix ?? defaultLabPrefix(clusterId),
         hubUrl: hubAddress.url,
         joinToken,
         caFingerprint: certificate.fingerprint,
@@ -201,6 +205,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         boundHost: options.host,
         fingerprint: certificate.fingerprint,
         joinToken,
+        clusterId,
       }),
       agentDefaults: () => DEPLOYED_CONTAINER,
       resolveTarget: (id) => sshHosts.target(id) ?? virtualbox.members?.target(id),
@@ -269,7 +274,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings: settingsStore,
       proxy,
       providers: () => providers,
-      hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken },
+      hub: { url: hubAddress.url, fingerprint: certificate.fingerprint, joinToken, clusterId },
       traffic,
       deploy: deployer,
       onSettingsChanged: (next) => {

@@ -22,6 +22,8 @@ describe('parseVimArgs', () => {
       '/tmp/x',
       '--lab',
       '3',
+      '--lab-prefix',
+      'shop',
       '--runtime',
       'process',
     ])
@@ -34,6 +36,7 @@ describe('parseVimArgs', () => {
         hubPort: 9001,
         dataDir: '/tmp/x',
         lab: 3,
+        labPrefix: 'shop',
         runtime: 'process',
       },
     })
@@ -50,6 +53,7 @@ describe('parseVimArgs', () => {
     [['--ui-port', '12ab'], /--ui-port must be a whole number/],
     [['--lab', '-1'], /--lab/],
     [['--lab', '99'], /--lab must be a whole number from 0 to 16/],
+    [['--lab-prefix', 'my lab'], /--lab-prefix 'my lab' must be letters, digits/],
     [['--runtime', 'podman'], /--runtime must be one of auto, docker, process, not 'podman'/],
     [['--host', ''], /--host must not be empty/],
     [['extra'], /Unexpected argument 'extra'/],

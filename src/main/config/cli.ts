@@ -14,11 +14,15 @@ export interface VimOptions {
   dataDir: string | undefined
   /** Undefined: decided by configuration (a lab of 2 VMs when no VM is configured). */
   lab: number | undefined
+  /** Lab VM names are `<prefix>-1`, … Undefined: the setting lab.namePrefix, else `lab-` + 4 characters of the cluster id. */
+  labPrefix: string | undefined
   runtime: Runtime
 }
 
 export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
 export const MAX_LAB_VMS = 16
+/** The agent's rule for --name, leaving room for "-64". */
+export const LAB_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/
 
 export const USAGE = `Usage: npm run serve -- [options]
 
@@ -28,6 +32,7 @@ export const USAGE = `Usage: npm run serve -- [options]
   --hub-port N        port agents connect to (default ${DEFAULTS.hubPort})
   --data-dir DIR      where settings, the API token and certificates live
   --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS})
+  --lab-prefix P      lab VM names P-1, P-2, … (default lab-XXXX, from this data dir's cluster id)
   --runtime R         lab container runtime: auto, docker or process (default auto)
   -h, --help          show this help
 
@@ -52,6 +57,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         'hub-port': { type: 'string' },
         'data-dir': { type: 'string' },
         lab: { type: 'string' },
+        'lab-prefix': { type: 'string' },
         runtime: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +74,11 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     }
     const lab =
       values.lab === undefined ? undefined : wholeNumber('--lab', String(values.lab), 0, MAX_LAB_VMS)
+    const labPrefix = values['lab-prefix'] as string | undefined
+    if (labPrefix !== undefined && !LAB_PREFIX_PATTERN.test(labPrefix))
+      throw new Error(
+        `--lab-prefix '${labPrefix}' must be letters, digits, '.', '_' or '-' (at most 59), starting with a letter or digit`,
+      )
     const host = (values.host as string | undefined) ?? DEFAULTS.host
     if (host.trim() === '') throw new Error('--host must not be empty')
     const dataDir = (values['data-dir'] as string | undefined) ?? env.ACS_DATA_DIR
@@ -80,6 +91,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         hubPort: portOption('--hub-port', values['hub-port'], DEFAULTS.hubPort),
         dataDir: dataDir === '' ? undefined : dataDir,
         lab,
+        labPrefix,
         runtime: runtime as Runtime,
       },
     }

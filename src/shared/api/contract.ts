@@ -61,8 +61,16 @@ export const ProxyStats = z.object({
 })
 export type ProxyStats = z.infer<typeof ProxyStats>
 
-/** How an agent joins: the hub's URL, the certificate fingerprint to pin, and the join token. */
-export const HubInfo = z.object({ url: z.string(), fingerprint: z.string(), joinToken: z.string() })
+/**
+ * How an agent joins: the hub's URL, the certificate fingerprint to pin, the join token, and the cluster id
+ * its containers are labelled with (the agent touches no other cluster's containers on a shared Docker).
+ */
+export const HubInfo = z.object({
+  url: z.string(),
+  fingerprint: z.string(),
+  joinToken: z.string(),
+  clusterId: z.string(),
+})
 export type HubInfo = z.infer<typeof HubInfo>
 
 export const apiCalls = {

@@ -8,7 +8,12 @@ import { renderWithApp } from '../../test-support/render-app'
 import { REMEMBER_LABEL } from './SshHostFields'
 import { VmsView } from './VmsView'
 
-const HUB = { url: 'wss://10.0.0.1:17070', fingerprint: 'SHA256:AB:CD', joinToken: 'secret-join-token' }
+const HUB = {
+  url: 'wss://10.0.0.1:17070',
+  fingerprint: 'SHA256:AB:CD',
+  joinToken: 'secret-join-token',
+  clusterId: 'c0ffee01',
+}
 
 function setUp() {
   const client = new FakeApiClient().on('hub:get', () => HUB)
