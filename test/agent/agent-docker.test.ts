@@ -60,6 +60,15 @@ describe.runIf(shouldRunDocker())('vmm-agent with Docker (standalone)', () => {
       'acs.cluster': TEST_CLUSTER_ID,
       'acs.managed-by': 'vmm-agent',
     })
+    // Hardened: nothing a web server does not need, while it still serves below and reports its CPU.
+    expect(inspect.HostConfig).toMatchObject({
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: 128,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=16m' },
+    })
+    expect(inspect.Config.User).toBe('65534:65534')
 
     const response = await fetch(`${agent.lbUrl}/`)
     expect(response.status).toBe(200)
