@@ -42,7 +42,7 @@ const atLeast = (cluster: string, n: number) =>
       const ids = await runningOf(cluster)
       return ids.length >= n ? ids : undefined
     },
-    90_000,
+    40_000,
   )
 
 describe.runIf(shouldRunDocker())('two clusters on one Docker engine', () => {
@@ -57,7 +57,9 @@ describe.runIf(shouldRunDocker())('two clusters on one Docker engine', () => {
     }
   })
 
-  it('each keeps exactly its own containers through start, scale-up and stop of the other', async () => {
+  it('each keeps exactly its own containers through start, scale-up and stop of the other', {
+    timeout: 180_000,
+  }, async () => {
     const a = await startVim()
     vims.push(a)
     const mine = await atLeast(a.cluster, 1)
