@@ -14,7 +14,7 @@ import { recordReport } from './cluster/report-intake'
 import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
-import { defaultLabPrefix, loadOrCreateClusterId } from './config/cluster-id'
+import { labNamePrefix, loadOrCreateClusterId } from './config/cluster-id'
 import { loadOrCreateJoinToken } from './config/join-token'
 import { AgentHub, type AgentSession } from './hub/agent-hub'
 import { loadOrCreateHubCertificate } from './hub/certificate'
@@ -183,7 +183,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       const lab = await LabProvider.open({
         agentBundle: options.agentBundle,
         cluster: clusterId,
-        namePrefix: options.labPrefix ?? settings().lab.namePrefix ?? defaultLabPrefix(clusterId),
+        namePrefix: labNamePrefix(options.labPrefix, settings().lab.namePrefix, clusterId),
         hubUrl: hubAddress.url,
         joinToken,
         caFingerprint: certificate.fingerprint,

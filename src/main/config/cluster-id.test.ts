@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { defaultLabPrefix, loadOrCreateClusterId } from './cluster-id'
+import { labNamePrefix, loadOrCreateClusterId } from './cluster-id'
 
 describe('loadOrCreateClusterId', () => {
   let dir: string
@@ -34,7 +34,9 @@ describe('loadOrCreateClusterId', () => {
     expect(await readFile(join(dir, 'cluster-id'), 'utf8')).toBe('Not An Id!\n')
   })
 
-  it('derives a readable lab prefix from the id', () => {
-    expect(defaultLabPrefix('3fa29c01')).toBe('lab-3fa2')
+  it('names lab VMs after --lab-prefix, else the setting, else 4 characters of the cluster id', () => {
+    expect(labNamePrefix('shop', 'web', '3fa29c01')).toBe('shop')
+    expect(labNamePrefix(undefined, 'web', '3fa29c01')).toBe('web')
+    expect(labNamePrefix(undefined, undefined, '3fa29c01')).toBe('lab-3fa2')
   })
 })

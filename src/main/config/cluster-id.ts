@@ -42,7 +42,16 @@ export function loadOrCreateClusterId(dataDir: string): string {
   return stored
 }
 
-/** The lab's default VM name prefix: `lab-` and 4 characters of the cluster id, e.g. `lab-3fa2` → `lab-3fa2-1`. */
-export function defaultLabPrefix(clusterId: string): string {
-  return `lab-${clusterId.slice(0, 4)}`
+/**
+ * The lab's VM name prefix: --lab-prefix, else the setting lab.namePrefix, else `lab-` and 4 characters of
+ * the cluster id (`lab-3fa2` → VMs `lab-3fa2-1`, …). Not plain `lab`: front proxies, metrics and people
+ * tell VMs apart by name, and two data dirs on one machine would both have a `lab-1`. Four characters stay
+ * easy to read and to say, and make a clash between two data dirs a 1-in-65536 chance.
+ */
+export function labNamePrefix(
+  fromCli: string | undefined,
+  fromSettings: string | undefined,
+  clusterId: string,
+): string {
+  return fromCli ?? fromSettings ?? `lab-${clusterId.slice(0, 4)}`
 }
