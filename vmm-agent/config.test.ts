@@ -32,6 +32,7 @@ describe('parseAgentArgs', () => {
       kind: 'run',
       config: {
         name: 'lab-1',
+        cluster: 'standalone',
         vim: undefined,
         token: undefined,
         caFingerprint: undefined,
@@ -181,6 +182,19 @@ describe('parseAgentArgs', () => {
       '192.168.0.0/16',
       'fd00::/8',
     ])
+  })
+
+  it('takes the cluster id from a flag, the environment or the config file, and checks it', () => {
+    const cluster = (args: string[], env = {}, file?: string) => {
+      const parsed = parseAgentArgs(args, env, () => file ?? '{}', 4)
+      return parsed.kind === 'run' ? parsed.config.cluster : parsed.kind === 'error' && parsed.message
+    }
+    expect(cluster(['--name', 'a', '--cluster', 'c0ffee01'])).toBe('c0ffee01')
+    expect(cluster(['--name', 'a'], { ACS_AGENT_CLUSTER: 'beef0002' })).toBe('beef0002')
+    expect(cluster(['--name', 'a', '--config', 'c.json'], {}, '{"cluster":"abcd1234"}')).toBe('abcd1234')
+    expect(cluster(['--name', 'a', '--cluster', 'Lab 1'])).toBe(
+      "--cluster: cluster id 'Lab 1' must be 4 to 32 lower-case letters or digits",
+    )
   })
 
   it('refuses unknown keys in the config file', () => {

@@ -7,11 +7,14 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BalancerSettings, DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { wholeNumber } from '../src/shared/cli-values'
+import { checkClusterId, STANDALONE_CLUSTER_ID } from '../src/shared/cluster-id'
 import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
 import { TrustedProxies } from '../src/shared/proxy/forwarding'
 
 export interface AgentConfig {
   name: string
+  /** The cluster this VM belongs to; only containers labelled with it (and this VM) are this agent's. */
+  cluster: string
   vim: string | undefined
   token: string | undefined
   caFingerprint: string | undefined
@@ -53,6 +56,12 @@ interface OptionSpec {
 
 const OPTIONS: Record<string, OptionSpec> = {
   name: { key: 'name', kind: 'string', arg: 'NAME', help: "this VM's name in the cluster (required)" },
+  cluster: {
+    key: 'cluster',
+    kind: 'string',
+    arg: 'ID',
+    help: `cluster id from the VIM (default '${STANDALONE_CLUSTER_ID}'); only its containers are touched`,
+  },
   vim: { key: 'vim', kind: 'string', arg: 'URL', help: 'the VIM hub, ws://HOST:PORT or wss://HOST:PORT' },
   token: {
     key: 'token',
@@ -277,6 +286,9 @@ function validate(
       `--name '${name}' must be letters, digits, '.', '_' or '-' (at most 63), starting with a letter or digit`,
     )
   }
+  const cluster = text('cluster') ?? STANDALONE_CLUSTER_ID
+  const clusterProblem = checkClusterId(cluster)
+  if (clusterProblem) throw new Error(`--cluster: ${clusterProblem}`)
   const standalone = raw('standalone') === true
   const vim = text('vim')
   const token = text('token')
@@ -304,6 +316,7 @@ function validate(
   const minReplicas = wholeNumber('--min-replicas', text('min-replicas') ?? '1', 1, capacity)
   return {
     name,
+    cluster,
     vim: standalone ? undefined : vim,
     token,
     caFingerprint: text('ca-fingerprint'),

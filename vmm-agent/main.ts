@@ -34,6 +34,7 @@ function createRuntime(config: AgentConfig): ContainerRuntime {
     return new ProcessRuntime({ vmName: config.name, serverSource: workloadSource })
   return new DockerRuntime({
     vmName: config.name,
+    cluster: config.cluster,
     dockerHost: config.dockerHost,
     network: config.network,
     serverSource: workloadSource,

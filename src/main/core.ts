@@ -14,6 +14,7 @@ import { EventLog } from './cluster/event-log'
 import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
 import type { Runtime, VimOptions } from './config/cli'
+import { labNamePrefix, loadOrCreateClusterId } from './config/cluster-id'
 import { loadOrCreateJoinToken } from './config/join-token'
 import { interfaceAddresses } from './config/listen-address'
 import { enforcePrivateModes } from './config/private-file'
@@ -97,6 +98,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const certificate = await loadOrCreateHubCertificate(options.dataDir)
     const joinToken = loadOrCreateJoinToken(options.dataDir)
+    const clusterId = loadOrCreateClusterId(options.dataDir)
     const agentKeys = AgentKeys.load(options.dataDir)
     store.agentKeyOf = (name) => agentKeys.info(name)
     // The VIM's own listening ports, which no agent may point public traffic at.
@@ -164,6 +166,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (labVms > 0) {
       const lab = await LabProvider.open({
         agentBundle: options.agentBundle,
+        cluster: clusterId,
+        namePrefix: labNamePrefix(options.labPrefix, settings().lab.namePrefix, clusterId),
         hubUrl: hubAddress.url,
         joinToken,
         caFingerprint: certificate.fingerprint,
@@ -186,6 +190,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         boundHost: options.host,
         fingerprint: certificate.fingerprint,
         joinToken,
+        clusterId,
       }),
       agentDefaults: () => DEPLOYED_CONTAINER,
       resolveTarget: (id) => sshHosts.target(id) ?? virtualbox.members?.target(id),
@@ -270,6 +275,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         ),
         fingerprint: certificate.fingerprint,
         joinToken,
+        clusterId,
       },
       traffic,
       deploy: deployer,

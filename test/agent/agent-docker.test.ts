@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type AgentProcess, holdSessions, readyCount, startAgent, waitFor } from '../support/agent-process'
-import { containersOf, docker, removeContainersOf, shouldRunDocker } from '../support/docker'
+import { containersOf, docker, removeContainersOf, shouldRunDocker, TEST_CLUSTER_ID } from '../support/docker'
 
 const vmName = `itest-${randomBytes(3).toString('hex')}`
 // Test-speed policy: the same rules, shorter windows (scale-down after 8 s of calm, 1 replica per 2 s).
@@ -55,7 +55,20 @@ describe.runIf(shouldRunDocker())('vmm-agent with Docker (standalone)', () => {
     const inspect = await docker.getContainer(info?.Id ?? '').inspect()
     expect(inspect.HostConfig.NanoCpus).toBe(250_000_000)
     expect(inspect.HostConfig.Memory).toBe(64 * 2 ** 20)
-    expect(inspect.Config.Labels).toMatchObject({ 'acs.vm': vmName, 'acs.managed-by': 'vmm-agent' })
+    expect(inspect.Config.Labels).toMatchObject({
+      'acs.vm': vmName,
+      'acs.cluster': TEST_CLUSTER_ID,
+      'acs.managed-by': 'vmm-agent',
+    })
+    // Hardened: nothing a web server does not need, while it still serves below and reports its CPU.
+    expect(inspect.HostConfig).toMatchObject({
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: 128,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=16m' },
+    })
+    expect(inspect.Config.User).toBe('65534:65534')
 
     const response = await fetch(`${agent.lbUrl}/`)
     expect(response.status).toBe(200)

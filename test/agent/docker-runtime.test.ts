@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectDocker, pingDocker } from '../../vmm-agent/runtime/docker-connection'
-import { DockerRuntime, LABEL_VM } from '../../vmm-agent/runtime/docker-runtime'
+import { DockerRuntime, LABEL_CLUSTER } from '../../vmm-agent/runtime/docker-runtime'
 import { waitForHealthy } from '../../vmm-agent/runtime/health'
 import type { ReplicaExit, ReplicaHandle } from '../../vmm-agent/runtime/runtime'
 import { bundleWorkloadServer } from '../../vmm-agent/workload/bundle'
@@ -47,6 +47,7 @@ function get(
 describe.skipIf(!run)('DockerRuntime on the real Docker Engine', () => {
   // A VM name of its own, so that list() and the clean-up only ever see this run's containers.
   const vmName = `test-${randomBytes(3).toString('hex')}`
+  const cluster = `t${randomBytes(4).toString('hex')}`
   const made = new Set<string>()
   const runtimes: DockerRuntime[] = []
   let serverSource: string
@@ -56,7 +57,13 @@ describe.skipIf(!run)('DockerRuntime on the real Docker Engine', () => {
   const newRuntime = (
     options: Partial<ConstructorParameters<typeof DockerRuntime>[0]> = {},
   ): DockerRuntime => {
-    const created = new DockerRuntime({ vmName, serverSource, stopTimeoutSeconds: 1, ...options })
+    const created = new DockerRuntime({
+      vmName,
+      cluster,
+      serverSource,
+      stopTimeoutSeconds: 1,
+      ...options,
+    })
     runtimes.push(created)
     return created
   }
@@ -76,18 +83,30 @@ describe.skipIf(!run)('DockerRuntime on the real Docker Engine', () => {
     for (const rt of runtimes) await rt.close()
     const leftovers = await docker.listContainers({
       all: true,
-      filters: { label: [`${LABEL_VM}=${vmName}`] },
+      filters: { label: [`${LABEL_CLUSTER}=${cluster}`] },
     })
     for (const id of new Set([...made, ...leftovers.map((c) => c.Id)]))
       await docker
         .getContainer(id)
         .remove({ force: true })
         .catch(() => {})
+    // The images tagged for this run's clusters; their layers stay shared with everyone else's.
+    const images = await docker.listImages({ filters: { label: [`${LABEL_CLUSTER}`] } })
+    for (const image of images)
+      for (const tag of image.RepoTags ?? [])
+        if (tag.startsWith(`acs-workload-${cluster}:`) || tag.startsWith(`acs-workload-o${cluster}:`))
+          await docker
+            .getImage(tag)
+            .remove()
+            .catch(() => {})
   })
 
   it('builds the workload image once; another prepare() reuses it', async () => {
     const first = runtime.image!
-    expect(first.tag).toMatch(/^acs-workload:[0-9a-f]{12}$/)
+    expect(first.tag).toMatch(new RegExp(`^acs-workload-${cluster}:[0-9a-f]{12}$`))
+    expect((await docker.getImage(first.tag).inspect()).Config.Labels).toMatchObject({
+      [LABEL_CLUSTER]: cluster,
+    })
     const createdAt = (await docker.getImage(first.tag).inspect()).Created
     const again = newRuntime()
     await again.prepare()
@@ -105,9 +124,17 @@ describe.skipIf(!run)('DockerRuntime on the real Docker Engine', () => {
     expect(info.HostConfig.Memory).toBe(96 * MiB)
     expect(info.Config.Labels).toMatchObject({
       'acs.managed-by': 'vmm-agent',
+      'acs.cluster': cluster,
       'acs.vm': vmName,
       'acs.port': '8080',
     })
+    // Hardened: no capabilities, no privilege gain, few processes, read-only root with a small /tmp, not root.
+    expect(info.HostConfig.CapDrop).toEqual(['ALL'])
+    expect(info.HostConfig.SecurityOpt).toEqual(['no-new-privileges'])
+    expect(info.HostConfig.PidsLimit).toBe(128)
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true)
+    expect(info.HostConfig.Tmpfs).toEqual({ '/tmp': 'rw,noexec,nosuid,nodev,size=16m' })
+    expect(info.Config.User).toBe('65534:65534')
     expect(info.Config.Env).toEqual(
       expect.arrayContaining(['PORT=8080', `SERVED_BY=${vmName}/${replica.name}`, 'CPUS=0.25']),
     )
@@ -151,6 +178,16 @@ describe.skipIf(!run)('DockerRuntime on the real Docker Engine', () => {
     const adopted = await restarted.list()
     expect(adopted).toEqual([{ ...replica, startedAt: expect.any(Number) }])
     expect(Math.abs(adopted[0]!.startedAt - replica.startedAt)).toBeLessThan(1000)
+  })
+
+  it("neither adopts nor removes the same VM's containers of another cluster", async () => {
+    const other = newRuntime({ cluster: `o${cluster}` })
+    await other.prepare()
+    const foreign = await start(other)
+    expect((await runtime.list()).map((handle) => handle.id)).toEqual([replica.id])
+    await expect(runtime.remove(foreign.id)).rejects.toThrow(`not VM ${vmName}'s in cluster ${cluster}`)
+    expect((await docker.getContainer(foreign.id).inspect()).State.Running).toBe(true)
+    await other.remove(foreign.id)
   })
 
   it('reports a docker kill through onExit, and list() clears the dead replica', async () => {

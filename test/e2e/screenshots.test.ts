@@ -39,7 +39,7 @@ describe.runIf(run)('screenshots of every page, light and dark', () => {
   beforeAll(async () => {
     vim = await startHeadless(
       [
-        ...['--lab', '2', '--runtime', dockerAvailable ? 'docker' : 'process'],
+        ...['--lab', '2', '--lab-prefix', 'lab', '--runtime', dockerAvailable ? 'docker' : 'process'],
         ...['--ui-port', '0', '--proxy-port', '0', '--hub-port', '0'],
       ],
       testEnv(),

@@ -16,6 +16,8 @@ describe.runIf(run)('the Topology page with a 2-VM lab', () => {
     vim = await startHeadless([
       '--lab',
       '2',
+      '--lab-prefix',
+      'lab',
       '--runtime',
       'process',
       '--ui-port',

@@ -15,7 +15,7 @@ describe.runIf(run)('the traffic panel in headless Chromium', () => {
 
   beforeAll(async () => {
     vim = await startHeadless([
-      ...['--lab', '2', '--runtime', dockerAvailable ? 'docker' : 'process'],
+      ...['--lab', '2', '--lab-prefix', 'lab', '--runtime', dockerAvailable ? 'docker' : 'process'],
       ...['--ui-port', '0', '--proxy-port', '0', '--hub-port', '0'],
     ])
     browser = await launchChromium()

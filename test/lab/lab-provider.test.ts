@@ -9,7 +9,7 @@ import { LabProvider, type LabProviderVm } from '../../src/main/providers/lab/la
 import type { LabLogEntry } from '../../src/main/providers/lab/lab-vm'
 import type { AgentStatus } from '../../vmm-agent/status'
 import { readyCount, waitFor } from '../support/agent-process'
-import { containersOf, removeContainersOf, shouldRunDocker } from '../support/docker'
+import { containersOf, removeContainersOf, shouldRunDocker, TEST_CLUSTER_ID } from '../support/docker'
 
 async function statusOf(vm: LabProviderVm): Promise<AgentStatus> {
   return (await (await fetch(`http://${vm.address}/_agent/status`)).json()) as AgentStatus
@@ -47,6 +47,7 @@ function labScenario(runtime: 'process' | 'auto', expected: 'process' | 'docker'
       cpusPerContainer: 0.1,
       memoryPerContainer: '64m',
       namePrefix: prefix,
+      cluster: TEST_CLUSTER_ID,
       log: (entry) => logs.push(entry),
       onAgentExit: (exit) => exits.push(exit.reason),
     })

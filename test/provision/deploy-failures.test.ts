@@ -144,7 +144,13 @@ describe.runIf(run)('deploy failures on lab hosts', () => {
 
   it('a hub that listens on loopback only fails at connect, before anything is uploaded', async () => {
     const loopback = await deployBench(hosts, {
-      hub: () => ({ port: 7070, boundHost: '127.0.0.1', fingerprint: 'SHA256:x', joinToken: 'never-sent' }),
+      hub: () => ({
+        port: 7070,
+        boundHost: '127.0.0.1',
+        fingerprint: 'SHA256:x',
+        joinToken: 'never-sent',
+        clusterId: 'c0ffee01',
+      }),
     })
     try {
       loopback.target('loopback-h2', noDocker, hosts.users.admin)

@@ -1,11 +1,13 @@
 // Runs the agent as `npm run agent -- ARGS` does (node scripts/agent.mjs, without npm in between, so that
 // signals and exit codes are the agent's own), and helpers to watch it through its status endpoint.
+
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AgentStatus } from '../../vmm-agent/status'
 import { repoRoot } from './headless-process'
+import { TEST_CLUSTER_ID } from './test-cluster'
 
 export interface AgentProcess {
   child: ChildProcess
@@ -38,7 +40,8 @@ export async function startAgent(
 ): Promise<AgentProcess> {
   const child = spawn(process.execPath, ['scripts/agent.mjs', ...args], {
     cwd: repoRoot,
-    env: { ...process.env, XDG_STATE_HOME: agentStateDir(), ...env },
+    // The test run's own cluster (flags still win): its clean-up removes only what this run made.
+    env: { ...process.env, XDG_STATE_HOME: agentStateDir(), ACS_AGENT_CLUSTER: TEST_CLUSTER_ID, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

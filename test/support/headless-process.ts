@@ -1,8 +1,10 @@
 // Starts `npm run serve` the way a user does and waits for its UI line; stops it by its recorded pid.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CLUSTER_ID_FILE } from '../../src/main/config/cluster-id'
+import { newTestClusterId } from './test-cluster'
 
 export { freeLoopbackPort as freePort } from '../../vmm-agent/runtime/free-port'
 
@@ -54,12 +56,16 @@ export function runToExit(
   })
 }
 
+/** The cluster id of a VIM's data dir. */
+export function clusterIdOf(dataDir: string): string {
+  return readFileSync(join(dataDir, CLUSTER_ID_FILE), 'utf8').trim()
+}
+
 export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv & { ACS_DATA_DIR: string } {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ACS_DATA_DIR: mkdtempSync(join(tmpdir(), 'acs-test-')),
-    ...extra,
-  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'acs-test-'))
+  // A test cluster id the test can read back (clusterIdOf), so that its clean-up removes only its own.
+  writeFileSync(join(dataDir, CLUSTER_ID_FILE), `${newTestClusterId()}\n`, { mode: 0o600 })
+  const env: NodeJS.ProcessEnv = { ...process.env, ACS_DATA_DIR: dataDir, ...extra }
   delete env.DISPLAY
   delete env.WAYLAND_DISPLAY
   if (!('ACS_TOKEN' in extra)) delete env.ACS_TOKEN

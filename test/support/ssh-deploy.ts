@@ -15,6 +15,7 @@ import type { DeployState } from '../../src/shared/domain/provision'
 import { DEFAULT_POLICY } from '../../src/shared/policy/scaling-policy'
 import { waitFor } from './agent-process'
 import type { Lab, LabHost, LabUser } from './lab-hosts'
+import { TEST_CLUSTER_ID } from './test-cluster'
 
 export const AGENT_BUNDLE = join(import.meta.dirname, '..', '..', 'dist', 'vmm-agent.mjs')
 
@@ -59,7 +60,13 @@ export async function deployBench(
     dataDir,
     agentBundle: AGENT_BUNDLE,
     agentVersion: 'test',
-    hub: () => ({ port, boundHost: lab.gateway, fingerprint: certificate.fingerprint, joinToken }),
+    hub: () => ({
+      port,
+      boundHost: lab.gateway,
+      fingerprint: certificate.fingerprint,
+      joinToken,
+      clusterId: TEST_CLUSTER_ID,
+    }),
     agentDefaults: () => ({ cpusPerContainer: 0.25, memoryPerContainer: '128m' }),
     resolveTarget: (id) => targets.get(id),
     waitForAgent: (vmName, { timeoutMs, signal }) => agentHello(hub, vmName, timeoutMs, signal),

@@ -8,8 +8,14 @@ import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
 import { certificateFingerprint } from '../../src/shared/protocol/auth'
 import { type AgentProcess, holdSessions, startAgent, waitFor } from '../support/agent-process'
-import { containersOf, dockerAvailable, removeContainersOf } from '../support/docker'
-import { freePort, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import { containersOf, dockerAvailable, removeClusterImages, removeContainersOf } from '../support/docker'
+import {
+  clusterIdOf,
+  freePort,
+  type HeadlessProcess,
+  startHeadless,
+  testEnv,
+} from '../support/headless-process'
 
 const runtime = dockerAvailable ? 'docker' : 'process'
 const TOKEN = 'cluster-test-token'
@@ -55,18 +61,36 @@ async function servedBy(url: string, requests: number): Promise<Map<string, numb
 describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
   let vim: HeadlessProcess
   let proxyUrl: string
+  let cluster: string
 
   beforeAll(async () => {
     const env = testEnv({ ACS_TOKEN: TOKEN })
     writeFileSync(join(env.ACS_DATA_DIR, 'settings.json'), JSON.stringify(settings))
+    cluster = clusterIdOf(env.ACS_DATA_DIR)
     vim = await startHeadless(
-      ['--lab', '2', '--runtime', runtime, '--ui-port', '0', '--proxy-port', '0', '--hub-port', '0'],
+      [
+        '--lab',
+        '2',
+        '--lab-prefix',
+        'lab',
+        '--runtime',
+        runtime,
+        '--ui-port',
+        '0',
+        '--proxy-port',
+        '0',
+        '--hub-port',
+        '0',
+      ],
       env,
     )
   })
   afterAll(async () => {
     await vim?.stop()
-    if (dockerAvailable) for (const vm of ['lab-1', 'lab-2']) await removeContainersOf(vm)
+    if (dockerAvailable) {
+      await removeContainersOf(undefined, cluster)
+      await removeClusterImages(cluster)
+    }
   })
 
   it('brings up two ready VMs with one container each, and the front proxy reaches both', async () => {
@@ -128,7 +152,9 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
     const before = await api<ClusterSnapshot>(vim, '/cluster')
     const lab2 = before.vms.find((vm) => vm.name === 'lab-2')
     const status = (await (await fetch(`http://${lab2?.address}/_agent/status`)).json()) as { pid: number }
-    const containersBefore = dockerAvailable ? (await containersOf('lab-2')).map((c) => c.Id).sort() : []
+    const containersBefore = dockerAvailable
+      ? (await containersOf('lab-2', cluster)).map((c) => c.Id).sort()
+      : []
 
     process.kill(status.pid, 'SIGKILL')
     const killedAt = Date.now()
@@ -155,7 +181,7 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
     )
     if (dockerAvailable) {
       // The killed agent could not clean up; its successor adopted its container instead of starting another.
-      expect((await containersOf('lab-2')).map((c) => c.Id).sort()).toEqual(containersBefore)
+      expect((await containersOf('lab-2', cluster)).map((c) => c.Id).sort()).toEqual(containersBefore)
     }
     expect([...(await servedBy(proxyUrl, 20)).keys()].sort()).toEqual(['lab-1', 'lab-2'])
   })
@@ -211,7 +237,7 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
       'no lab container left',
       async () => {
         for (const vm of ['lab-1', 'lab-2', 'lab-3'])
-          if ((await containersOf(vm)).length > 0) return undefined
+          if ((await containersOf(vm, cluster)).length > 0) return undefined
         return true
       },
       30_000,

@@ -90,6 +90,7 @@ describe('DockerRuntime.prepare', () => {
   it('explains an unreachable engine', async () => {
     const runtime = new DockerRuntime({
       vmName: 'lab-1',
+      cluster: 'c0ffee01',
       serverSource: '',
       dockerHost: '/nonexistent/docker.sock',
     })

@@ -3,6 +3,13 @@
 import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
 import {
+  type ContainerOwner,
+  LABEL_PORT,
+  ownerLabelFilter,
+  ownerLabels,
+  ownsContainer,
+} from './container-labels'
+import {
   connectDocker,
   type DockerConnection,
   dockerMessage,
@@ -16,11 +23,12 @@ import { ensureImagePresent, ensureWorkloadImage, WORKLOAD_PORT, type WorkloadIm
 
 export type DockerNetwork = 'bridge' | 'host'
 
-export const LABEL_MANAGED_BY = 'acs.managed-by'
-export const MANAGED_BY = 'vmm-agent'
-export const LABEL_VM = 'acs.vm'
-/** The port the workload listens on inside the container (in host mode, also on the host). */
-export const LABEL_PORT = 'acs.port'
+export { LABEL_CLUSTER, LABEL_MANAGED_BY, LABEL_PORT, LABEL_VM, MANAGED_BY } from './container-labels'
+
+/** Most processes (threads count too) one replica may run: stops a fork bomb, leaves Node room. */
+export const REPLICA_PIDS_LIMIT = 128
+/** The only writable place in a replica, whose root file system is read-only. */
+export const REPLICA_TMPFS = { '/tmp': 'rw,noexec,nosuid,nodev,size=16m' }
 
 /** Docker refuses smaller memory limits. */
 const MIN_MEMORY_BYTES = 6 * 1024 * 1024
@@ -28,6 +36,8 @@ const MIN_MEMORY_BYTES = 6 * 1024 * 1024
 export interface DockerRuntimeOptions {
   /** This agent's VM; its containers are labelled with it and named `acs-<vmName>-<random>`. */
   vmName: string
+  /** This agent's cluster: it lists, adopts and removes only containers labelled with it and its VM. */
+  cluster: string
   /** `unix:///var/run/docker.sock` (default: DOCKER_HOST, then that socket), a socket path, or `tcp://host:port`. */
   dockerHost?: string
   /** 'bridge' (default): port 8080 published on 127.0.0.1. 'host': the runtime picks a free port. */
@@ -124,8 +134,12 @@ export class DockerRuntime implements ContainerRuntime {
     return this.connection.docker
   }
 
+  private get owner(): ContainerOwner {
+    return { cluster: this.options.cluster, vmName: this.options.vmName }
+  }
+
   private labelFilter(): string[] {
-    return [`${LABEL_MANAGED_BY}=${MANAGED_BY}`, `${LABEL_VM}=${this.options.vmName}`]
+    return ownerLabelFilter(this.owner)
   }
 
   async prepare(): Promise<void> {
@@ -137,6 +151,7 @@ export class DockerRuntime implements ContainerRuntime {
       const source = this.options.serverSource!
       const serverSource = typeof source === 'string' ? source : await source()
       this.prepared = await ensureWorkloadImage(this.docker, serverSource, {
+        cluster: this.options.cluster,
         onProgress: this.options.onBuildProgress,
       })
     }
@@ -204,11 +219,7 @@ export class DockerRuntime implements ContainerRuntime {
           name,
           Image: this.prepared!.tag,
           Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-          Labels: {
-            [LABEL_MANAGED_BY]: MANAGED_BY,
-            [LABEL_VM]: spec.vmName,
-            [LABEL_PORT]: String(port),
-          },
+          Labels: { ...ownerLabels(this.owner), [LABEL_PORT]: String(port) },
           ...(host ? {} : { ExposedPorts: { [`${port}/tcp`]: {} } }),
           HostConfig: {
             ...cpuLimit(spec.cpus, spec.cpuPeriodMs),
@@ -219,6 +230,12 @@ export class DockerRuntime implements ContainerRuntime {
             ...(host ? {} : { PortBindings: { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } }),
             // The agent restarts crashed replicas itself, so that it sees and reports each crash.
             RestartPolicy: { Name: 'no' },
+            // Hardening: a replica serves HTTP and needs no privilege, no writes outside /tmp and few processes.
+            CapDrop: ['ALL'],
+            SecurityOpt: ['no-new-privileges'],
+            PidsLimit: REPLICA_PIDS_LIMIT,
+            ReadonlyRootfs: true,
+            Tmpfs: REPLICA_TMPFS,
           },
         })
       } catch (error) {
@@ -241,10 +258,9 @@ export class DockerRuntime implements ContainerRuntime {
   async remove(id: string): Promise<void> {
     const info = await this.inspect(id)
     if (!info) return
-    const labels = info.Config.Labels ?? {}
-    if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_VM] !== this.options.vmName)
+    if (!ownsContainer(info.Config.Labels, this.owner))
       throw new Error(
-        `container ${info.Name.replace(/^\//, '')} is not managed by this agent; not removing it`,
+        `container ${info.Name.replace(/^\//, '')} is not VM ${this.options.vmName}'s in cluster ${this.options.cluster}; not removing it`,
       )
     this.exits.expectExit(info.Id)
     const container = this.docker.getContainer(info.Id)

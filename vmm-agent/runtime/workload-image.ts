@@ -9,6 +9,7 @@ import { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import type Docker from 'dockerode'
 import { pack as tarPack } from 'tar-stream'
+import { LABEL_CLUSTER, LABEL_MANAGED_BY, MANAGED_BY } from './container-labels'
 
 export const WORKLOAD_REPOSITORY = 'acs-workload'
 /** The port the workload listens on inside its container (its PORT default). */
@@ -29,6 +30,8 @@ export interface WorkloadImage {
 export interface WorkloadImageOptions {
   /** The node binary to ship (default: the one running this process). */
   nodePath?: string
+  /** The cluster the image is for: in its repository name (`acs-workload-<cluster>`) and its labels. */
+  cluster?: string
   /** Each line of Docker's build output, for logs. */
   onProgress?: (line: string) => void
 }
@@ -155,6 +158,7 @@ async function runBuild(
   context: Readable,
   tag: string,
   hash: string,
+  cluster: string | undefined,
   onProgress?: (line: string) => void,
 ): Promise<void> {
   // A failed read would otherwise leave Docker waiting for the rest of the context forever.
@@ -175,7 +179,11 @@ async function runBuild(
       t: tag,
       rm: true,
       forcerm: true,
-      labels: { 'acs.managed-by': 'vmm-agent', 'acs.workload.hash': hash },
+      labels: {
+        [LABEL_MANAGED_BY]: MANAGED_BY,
+        'acs.workload.hash': hash,
+        ...(cluster ? { [LABEL_CLUSTER]: cluster } : {}),
+      },
       abortSignal: abort.signal,
     })
     .catch((error) => {
@@ -232,7 +240,10 @@ export async function ensureWorkloadImage(
   }
   hash.update('\0server\0').update(server)
   const digest = hash.digest('hex')
-  const tag = `${WORKLOAD_REPOSITORY}:${digest.slice(0, 12)}`
+  // One repository per cluster, so that one cluster's image clean-up never takes another's; the layers are
+  // the same, so Docker's build cache makes the second cluster's build quick.
+  const repository = options.cluster ? `${WORKLOAD_REPOSITORY}-${options.cluster}` : WORKLOAD_REPOSITORY
+  const tag = `${repository}:${digest.slice(0, 12)}`
 
   const existing = await imageSize(docker, tag)
   if (existing !== undefined) return { tag, built: false, buildMs: 0, sizeBytes: existing }
@@ -243,7 +254,7 @@ export async function ensureWorkloadImage(
     ...libraries.map((lib) => ({ name: lib, source: lib, mode: 0o755 })),
     { name: SERVER_IN_IMAGE, source: server, mode: 0o644 },
   ]
-  await runBuild(docker, buildContext(files, recipe), tag, digest, options.onProgress)
+  await runBuild(docker, buildContext(files, recipe), tag, digest, options.cluster, options.onProgress)
   const sizeBytes = await imageSize(docker, tag)
   if (sizeBytes === undefined)
     throw new Error(`Docker reported a successful build but image ${tag} is missing`)

@@ -15,6 +15,8 @@ export interface VimOptions {
   dataDir: string | undefined
   /** Undefined: decided by configuration (a lab of 2 VMs when no VM is configured). */
   lab: number | undefined
+  /** Lab VM names are `<prefix>-1`, … Undefined: the setting lab.namePrefix, else `lab-` + 4 characters of the cluster id. */
+  labPrefix: string | undefined
   runtime: Runtime
   /** Host names besides the bound address and loopback under which the UI and API answer. */
   allowedHosts: string[]
@@ -22,6 +24,8 @@ export interface VimOptions {
 
 export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
 export const MAX_LAB_VMS = 16
+/** The agent's rule for --name, leaving room for "-64". */
+export const LAB_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/
 
 export const USAGE = `Usage: npm run serve -- [options]
 
@@ -31,6 +35,7 @@ export const USAGE = `Usage: npm run serve -- [options]
   --hub-port N        port agents connect to (default ${DEFAULTS.hubPort})
   --data-dir DIR      where settings, the API token and certificates live
   --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS})
+  --lab-prefix P      lab VM names P-1, P-2, … (default lab-XXXX, from this data dir's cluster id)
   --runtime R         lab container runtime: auto, docker or process (default auto)
   --allowed-host NAME another name the UI and API answer to (repeatable; e.g. vim.lab.example)
   -h, --help          show this help
@@ -57,6 +62,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         'hub-port': { type: 'string' },
         'data-dir': { type: 'string' },
         lab: { type: 'string' },
+        'lab-prefix': { type: 'string' },
         runtime: { type: 'string' },
         'allowed-host': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
@@ -74,6 +80,11 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     }
     const lab =
       values.lab === undefined ? undefined : wholeNumber('--lab', String(values.lab), 0, MAX_LAB_VMS)
+    const labPrefix = values['lab-prefix'] as string | undefined
+    if (labPrefix !== undefined && !LAB_PREFIX_PATTERN.test(labPrefix))
+      throw new Error(
+        `--lab-prefix '${labPrefix}' must be letters, digits, '.', '_' or '-' (at most 59), starting with a letter or digit`,
+      )
     const host = (values.host as string | undefined) ?? DEFAULTS.host
     if (host.trim() === '') throw new Error('--host must not be empty')
     const dataDir = (values['data-dir'] as string | undefined) ?? env.ACS_DATA_DIR
@@ -86,6 +97,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         hubPort: portOption('--hub-port', values['hub-port'], DEFAULTS.hubPort),
         dataDir: dataDir === '' ? undefined : dataDir,
         lab,
+        labPrefix,
         runtime: runtime as Runtime,
         allowedHosts: allowedHostsOption(
           values['allowed-host'] as string[] | undefined,

@@ -6,6 +6,7 @@ import { findResourcesDir, renderAgentConfig, renderSystemdUnit, UNIT_TEMPLATE_F
 
 const configInput = {
   vmName: 'lab-host-1',
+  clusterId: 'c0ffee01',
   hubUrl: 'wss://10.77.0.1:7070',
   token: 'join-token-secret',
   caFingerprint: 'SHA256:abcd',
@@ -20,6 +21,7 @@ describe('renderAgentConfig', () => {
     if (parsed.kind !== 'run') throw new Error(JSON.stringify(parsed))
     expect(parsed.config).toMatchObject({
       name: 'lab-host-1',
+      cluster: 'c0ffee01',
       vim: 'wss://10.77.0.1:7070',
       token: 'join-token-secret',
       caFingerprint: 'SHA256:abcd',

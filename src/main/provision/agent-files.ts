@@ -20,6 +20,8 @@ export function findResourcesDir(start = import.meta.dirname): string {
 
 export interface AgentConfigInput {
   vmName: string
+  /** The VIM's cluster id: the agent labels its containers with it and touches no other cluster's. */
+  clusterId: string
   hubUrl: string
   token: string
   caFingerprint: string
@@ -33,6 +35,7 @@ export interface AgentConfigInput {
 export function renderAgentConfig(input: AgentConfigInput): string {
   const config = {
     name: input.vmName,
+    cluster: input.clusterId,
     vim: input.hubUrl,
     token: input.token,
     'ca-fingerprint': input.caFingerprint,

@@ -35,6 +35,7 @@ export interface HubDetails {
   boundHost: string
   fingerprint: string
   joinToken: string
+  clusterId: string
 }
 
 export interface DeployDeps {
@@ -141,6 +142,7 @@ export async function runDeploy(
       const defaults = deps.agentDefaults()
       const config = renderAgentConfig({
         vmName: target.vmName,
+        clusterId: hub.clusterId,
         hubUrl,
         token: hub.joinToken,
         caFingerprint: hub.fingerprint,

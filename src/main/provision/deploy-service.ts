@@ -95,7 +95,10 @@ export class DeployService implements AgentDeployer {
 
   async uninstall(input: UninstallInput): Promise<DeployProgress> {
     return this.launch(input.id, 'uninstall', input, (ctx) =>
-      runUninstall(ctx, { removeContainers: input.removeContainers }),
+      runUninstall(ctx, {
+        removeContainers: input.removeContainers,
+        clusterId: this.options.hub().clusterId,
+      }),
     )
   }
 

@@ -1,6 +1,11 @@
 // Uninstall: stop the agent, remove its containers (when asked), its unit or supervisor, files and
 // config, then check on the host that nothing is left and say so.
-import { LABEL_MANAGED_BY, LABEL_VM, MANAGED_BY } from '../../../vmm-agent/runtime/docker-runtime'
+import {
+  LABEL_CLUSTER,
+  LABEL_MANAGED_BY,
+  LABEL_VM,
+  MANAGED_BY,
+} from '../../../vmm-agent/runtime/docker-runtime'
 import { type InstalledService, stopAgent } from './agent-service'
 import type { HostProbe } from './host-probe'
 import { HOME_INSTALL_NAME, ROOT_INSTALL_DIR, SYSTEMD_UNIT_PATH } from './host-probe'
@@ -54,7 +59,8 @@ function installations(probe: HostProbe): Installation[] {
 
 export async function runUninstall(
   ctx: OperationContext,
-  options: { removeContainers: boolean },
+  /** Only containers of `clusterId` are this VIM's to remove; another cluster's on the same host stay. */
+  options: { removeContainers: boolean; clusterId: string },
 ): Promise<void> {
   const { record, target } = ctx
   const remote = await connectStep(ctx)
@@ -86,7 +92,7 @@ export async function runUninstall(
         return {
           skipped: `Docker does not answer for ${dockerAsRoot ? 'root' : remote.user}: no containers to remove`,
         }
-      const ids = await managedContainers(remote, target.vmName, dockerAsRoot)
+      const ids = await managedContainers(remote, options.clusterId, target.vmName, dockerAsRoot)
       if (!options.removeContainers) {
         leftContainers = ids.length
         return { skipped: `left ${ids.length} container${ids.length === 1 ? '' : 's'} as asked` }
@@ -126,7 +132,7 @@ export async function runUninstall(
       }
       const engine = dockerAsRoot ? probe.docker.rootEngine : probe.docker.userEngine
       if (options.removeContainers && engine) {
-        const ids = await managedContainers(remote, target.vmName, dockerAsRoot)
+        const ids = await managedContainers(remote, options.clusterId, target.vmName, dockerAsRoot)
         leftovers.push(...ids.map((id) => `container ${id.slice(0, 12)}`))
       }
       if (leftovers.length > 0) throw new StepFailure(`Still on ${remote.host}: ${leftovers.join('; ')}`)
@@ -143,7 +149,12 @@ export async function runUninstall(
   }
 }
 
-async function managedContainers(remote: Remote, vmName: string, sudo: boolean): Promise<string[]> {
+async function managedContainers(
+  remote: Remote,
+  clusterId: string,
+  vmName: string,
+  sudo: boolean,
+): Promise<string[]> {
   const result = await remote.mustCommand(
     'containers',
     'Listing the containers',
@@ -154,6 +165,8 @@ async function managedContainers(remote: Remote, vmName: string, sudo: boolean):
       '--no-trunc',
       '--filter',
       `label=${LABEL_MANAGED_BY}=${MANAGED_BY}`,
+      '--filter',
+      `label=${LABEL_CLUSTER}=${clusterId}`,
       '--filter',
       `label=${LABEL_VM}=${vmName}`,
     ],

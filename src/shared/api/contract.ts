@@ -61,7 +61,10 @@ export const ProxyStats = z.object({
 })
 export type ProxyStats = z.infer<typeof ProxyStats>
 
-/** How an agent joins: the hub's URL, the certificate fingerprint to pin, and the join token. */
+/**
+ * How an agent joins: the hub's URL, the certificate fingerprint to pin, the join token, and the cluster id
+ * its containers are labelled with (the agent touches no other cluster's containers on a shared Docker).
+ */
 export const HubInfo = z.object({
   /** Where the hub listens, as this machine dials it. */
   url: z.string(),
@@ -69,6 +72,7 @@ export const HubInfo = z.object({
   joinUrls: z.array(z.string()),
   fingerprint: z.string(),
   joinToken: z.string(),
+  clusterId: z.string(),
 })
 export type HubInfo = z.infer<typeof HubInfo>
 

@@ -16,6 +16,14 @@ export const VimSettings = settingsObject({
   lab: settingsObject({
     /** Leave the lab's containers running when the app exits (they are adopted on the next start). */
     keepContainers: z.boolean().default(false),
+    /** Lab VM names are `<prefix>-1`, …; unset: `lab-` and 4 characters of the cluster id. --lab-prefix wins. */
+    namePrefix: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/,
+        "namePrefix must be letters, digits, '.', '_' or '-' (at most 59)",
+      )
+      .optional(),
   }).default({ keepContainers: false }),
   membership: MembershipSettings.default(DEFAULT_MEMBERSHIP_SETTINGS),
   proxy: settingsObject({

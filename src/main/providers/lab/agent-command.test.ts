@@ -105,6 +105,33 @@ describe('labAgentCommand', () => {
     expect(env).toEqual({ PATH: '/usr/bin', ACS_AGENT_TOKEN: TOKEN })
   })
 
+  it("passes on only what running a program needs: never the VIM's API token or other secrets", () => {
+    const env = labAgentEnv(
+      {
+        PATH: '/usr/bin',
+        HOME: '/home/me',
+        LANG: 'C.UTF-8',
+        ACS_TOKEN: 'the-vim-api-token',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        SSH_AUTH_SOCK: '/tmp/ssh-agent.sock',
+        NODE_OPTIONS: '--require /tmp/evil.js',
+        DOCKER_HOST: 'tcp://127.0.0.1:2375',
+      },
+      joined,
+      false,
+    )
+    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/home/me', LANG: 'C.UTF-8', ACS_AGENT_TOKEN: TOKEN })
+  })
+
+  it("tells each agent its cluster, so that it touches only that cluster's containers", () => {
+    const lab = resolveLabSettings({ agentBundle: '/b.mjs', cluster: 'c0ffee01' }, {})
+    const flags = labAgentFlags(lab, 'lab-1', 'docker')
+    expect(flags[flags.indexOf('--cluster') + 1]).toBe('c0ffee01')
+    expect(() => resolveLabSettings({ agentBundle: '/b.mjs', cluster: 'No Id' }, {})).toThrow(
+      "lab: cluster id 'No Id' must be 4 to 32 lower-case letters or digits",
+    )
+  })
+
   it('runs the Electron binary in Node mode when the VIM is Electron', () => {
     const inElectron = resolveLabSettings({ agentBundle: '/b.mjs' }, {})
     expect(labAgentEnv({}, inElectron, true).ELECTRON_RUN_AS_NODE).toBe('1')

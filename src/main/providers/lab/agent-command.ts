@@ -34,6 +34,8 @@ export function labAgentFlags(
   const flags = [
     '--name',
     vmName,
+    '--cluster',
+    settings.cluster,
     '--runtime',
     runtime,
     '--capacity',
@@ -61,18 +63,32 @@ export function labAgentFlags(
 }
 
 /**
- * The agent's environment: the VIM's own minus every ACS_AGENT_* variable (the agent reads them all as
- * options, so a stray one in the VIM's shell would configure the lab behind its back), plus the join
- * token, which /proc/PID/environ shows only to the agent's own user.
+ * What the agent may see of the VIM's environment: what running a program needs, nothing else. Never the
+ * VIM's own secrets (ACS_TOKEN, cloud or SSH credentials in the user's shell) nor its ACS_AGENT_* variables,
+ * which the agent would read as options behind the lab's back. DOCKER_HOST is passed as --docker-host.
+ */
+export const LAB_AGENT_ENV_ALLOWED = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+] as const
+
+/**
+ * The agent's environment: the allowed variables of the VIM's own, plus the join token, which
+ * /proc/PID/environ shows only to the agent's own user (argv is readable by every user).
  */
 export function labAgentEnv(
   base: NodeJS.ProcessEnv,
   settings: LabSettings,
   underElectron = process.versions.electron !== undefined,
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(
-    Object.entries(base).filter(([key]) => !key.startsWith('ACS_AGENT_')),
-  )
+  const env: NodeJS.ProcessEnv = {}
+  for (const key of LAB_AGENT_ENV_ALLOWED) if (base[key] !== undefined) env[key] = base[key]
   if (settings.hub) env.ACS_AGENT_TOKEN = settings.hub.token
   // Inside Electron, process.execPath is the Electron binary: it runs a script only in Node mode.
   if (underElectron && settings.nodePath === process.execPath) env.ELECTRON_RUN_AS_NODE = '1'

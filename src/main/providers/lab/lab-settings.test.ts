@@ -9,6 +9,7 @@ describe('resolveLabSettings', () => {
   it('fills in the defaults: one standalone VM of 4 small containers, chosen runtime, cleanup on', () => {
     expect(resolve({})).toEqual({
       agentBundle: '/b.mjs',
+      cluster: 'standalone',
       hub: undefined,
       runtime: 'auto',
       dockerHost: undefined,

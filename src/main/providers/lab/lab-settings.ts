@@ -1,6 +1,7 @@
 // The local lab's options as a person sets them, checked once and completed with defaults sized for a
 // 2-core machine, so that a mistake is one clear error when the VIM starts rather than N failing agents.
 import { byteSize } from '../../../../vmm-agent/config'
+import { checkClusterId, STANDALONE_CLUSTER_ID } from '../../../shared/cluster-id'
 import { normalizeFingerprint } from '../../../shared/protocol/auth'
 
 export type LabRuntimeRequest = 'auto' | 'docker' | 'process'
@@ -8,6 +9,8 @@ export type LabRuntimeRequest = 'auto' | 'docker' | 'process'
 export interface LabOptions {
   /** The bundled agent, `dist/vmm-agent.mjs` (see scripts/build-agent.mjs). */
   agentBundle: string
+  /** The cluster id the agents label their containers with (default: the standalone agents' own). */
+  cluster?: string
   /** The VIM hub, ws:// or wss://. Without it the agents run `--standalone` (no VIM to follow yet). */
   hubUrl?: string
   /** The join token; needed with `hubUrl`. Reaches the agents through their environment only. */
@@ -48,6 +51,7 @@ export interface LabOptions {
 
 export interface LabSettings {
   agentBundle: string
+  cluster: string
   hub: { url: string; token: string; caFingerprint: string | undefined } | undefined
   runtime: LabRuntimeRequest
   dockerHost: string | undefined
@@ -95,8 +99,12 @@ export function resolveLabSettings(
   const cpusPerContainer = options.cpusPerContainer ?? LAB_DEFAULTS.cpusPerContainer
   if (!(cpusPerContainer >= 0.01 && cpusPerContainer <= 64))
     throw new Error(`lab: cpusPerContainer must be from 0.01 to 64 cores, not ${cpusPerContainer}`)
+  const cluster = options.cluster ?? STANDALONE_CLUSTER_ID
+  const clusterProblem = checkClusterId(cluster)
+  if (clusterProblem) throw new Error(`lab: ${clusterProblem}`)
   return {
     agentBundle: options.agentBundle,
+    cluster,
     hub: resolveHub(options),
     runtime,
     // The agent ignores DOCKER_HOST (its --docker-host has a default), so the VIM's is passed on explicitly.

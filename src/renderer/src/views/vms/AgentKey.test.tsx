@@ -15,6 +15,7 @@ function setUp() {
     joinUrls: ['wss://x:1'],
     fingerprint: 'SHA256:AB',
     joinToken: 't',
+    clusterId: 'c0ffee01',
   }))
   renderWithApp(<VmsView />, { client })
   act(() =>

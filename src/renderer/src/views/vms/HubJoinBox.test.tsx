@@ -6,7 +6,7 @@ import { FakeApiClient } from '../../test-support/fake-api-client'
 import { renderWithApp } from '../../test-support/render-app'
 import { HubJoinBox } from './HubJoinBox'
 
-const base = { fingerprint: 'SHA256:AB:CD', joinToken: 'secret-join-token' }
+const base = { fingerprint: 'SHA256:AB:CD', joinToken: 'secret-join-token', clusterId: 'c0ffee01' }
 
 async function renderBox(hub: HubInfo) {
   renderWithApp(<HubJoinBox />, { client: new FakeApiClient().on('hub:get', () => hub) })

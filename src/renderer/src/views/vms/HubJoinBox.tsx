@@ -9,7 +9,7 @@ const MASK = '••••••••••••'
 
 /** The agent's command line (README: "Agents on your own VMs"); `vm-1` stands for the VM's name. */
 export function joinCommand(hub: HubInfo, token: string): string {
-  return `ACS_AGENT_TOKEN=${token} node vmm-agent.mjs --name vm-1 --vim ${joinUrl(hub)} --ca-fingerprint ${hub.fingerprint}`
+  return `ACS_AGENT_TOKEN=${token} node vmm-agent.mjs --name vm-1 --cluster ${hub.clusterId} --vim ${joinUrl(hub)} --ca-fingerprint ${hub.fingerprint}`
 }
 
 /** The URL a VM dials: one another machine can reach, or this machine's own when there is none. */

@@ -13,6 +13,7 @@ const HUB = {
   joinUrls: ['wss://10.0.0.1:17070'],
   fingerprint: 'SHA256:AB:CD',
   joinToken: 'secret-join-token',
+  clusterId: 'c0ffee01',
 }
 
 function setUp() {
