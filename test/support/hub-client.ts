@@ -94,7 +94,8 @@ export function joinHub(
   })
 }
 
-function readyReport(seq: number, ready: number): Omit<ReportMessage, 'v'> {
+/** A report of `ready` ready containers, as an agent sends it once a second. */
+export function readyReport(seq: number, ready: number): Omit<ReportMessage, 'v'> {
   const now = Date.now()
   return {
     type: 'report',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { readyReport } from '../../../test/support/hub-client'
 import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from '../../shared/domain/membership'
 import { DEFAULT_POLICY } from '../../shared/policy/scaling-policy'
 import { CloseCode } from '../../shared/protocol/close-codes'
@@ -29,31 +30,7 @@ function hello(vmName: string, overrides: Partial<HelloMessage> = {}): HelloMess
   } as HelloMessage
 }
 
-function report(readyContainers: number): ReportMessage {
-  return {
-    type: 'report',
-    v: PROTOCOL_VERSION,
-    seq: 1,
-    at: 0,
-    vm: { cpuPercent: 10, memoryBytes: 0, replicas: readyContainers, readyReplicas: readyContainers },
-    containers: Array.from({ length: readyContainers }, (_, i) => ({
-      id: `c${i}`,
-      name: `c${i}`,
-      state: 'ready' as const,
-      cpuPercent: 10,
-      memoryBytes: 0,
-      inFlight: 0,
-      requestRate: 0,
-      latencyMsP50: null,
-      latencyMsP95: null,
-      healthy: true,
-      startedAt: 0,
-    })),
-    recommendation: { replicas: readyContainers, reason: 'steady' },
-    target: readyContainers,
-    mode: 'following',
-  }
-}
+const report = (ready: number): ReportMessage => ({ ...readyReport(1, ready), v: PROTOCOL_VERSION })
 
 function setup(settings: Partial<MembershipSettings> | (() => Partial<MembershipSettings>) = {}) {
   const current = typeof settings === 'function' ? settings : () => settings

@@ -3,11 +3,12 @@
 // host while deploying over SSH (`deployed`). A different key under a pinned name is refused until a
 // person forgets the pin. Kept in `<dataDir>/agent-keys.json` (mode 0600, written atomically); a damaged
 // file is an error at start, never silently replaced, since that would trust whoever joins next.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { z } from 'zod'
 import type { VmAgentKeyInfo } from '../../shared/domain/cluster'
 import { publicKeyFingerprint } from '../../shared/protocol/agent-identity'
+import { writePrivateFileSync } from '../config/private-file'
 
 export const AGENT_KEYS_FILE = 'agent-keys.json'
 
@@ -149,7 +150,7 @@ export class AgentKeys implements AgentKeyGate {
     return { admitted: true, pin: this.pin(vmName, publicKey, 'first-use'), pinnedNow: true }
   }
 
-  /** Temporary file in the same directory, fsync, rename: a crash leaves the old file or the new one. */
+  /** Written atomically (see private-file.ts): a crash leaves the old file or the new one. */
   private save(): void {
     if (!this.path) return
     const pins = [...this.pins.values()].map(({ vmName, publicKey, pinnedAt, how }) => ({
@@ -159,22 +160,9 @@ export class AgentKeys implements AgentKeyGate {
       how,
     }))
     const text = `${JSON.stringify({ version: 1, pins }, null, 2)}\n`
-    const temporary = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`)
     try {
-      const fd = openSync(temporary, 'w', 0o600)
-      try {
-        writeSync(fd, text)
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(temporary, this.path)
+      writePrivateFileSync(this.path, text)
     } catch (error) {
-      try {
-        unlinkSync(temporary)
-      } catch {
-        // Never written, or already renamed.
-      }
       throw new Error(`cannot save the agent keys to ${this.path}: ${(error as Error).message}`)
     }
   }
