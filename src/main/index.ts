@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     })
   })
 
-  const { uiPort, dataDir: _unused, ...coreOptions } = parsed.options
+  const { uiPort, dataDir: _unused, allowedHosts, ...coreOptions } = parsed.options
   // The HTTP API's port is the VIM's own too: no agent may have public traffic sent there.
   let uiPortBound = uiPort
   // Packaged or not, the agent bundle sits beside the app's out/ folder in dist/.
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     rendererDir: join(import.meta.dirname, '../renderer'),
     host: coreOptions.host,
     port: uiPort,
+    allowedHosts,
   }).catch((error: Error) => {
     log.warn(`control API over HTTP not started: ${error.message}`)
     return undefined

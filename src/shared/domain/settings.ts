@@ -10,6 +10,14 @@ export const TrustedProxy = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]
   error: 'must be an IP address or CIDR block, e.g. 10.0.0.5 or 10.0.0.0/8',
 })
 
+/** Lab VM names are `<prefix>-1`, …: the agent's rule for names, leaving room for the number. */
+const LabNamePrefix = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/,
+    "namePrefix must be letters, digits, '.', '_' or '-' (at most 59)",
+  )
+
 export const VimSettings = settingsObject({
   scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),
   balancer: BalancerAlgorithm.default('least-outstanding'),
@@ -17,13 +25,7 @@ export const VimSettings = settingsObject({
     /** Leave the lab's containers running when the app exits (they are adopted on the next start). */
     keepContainers: z.boolean().default(false),
     /** Lab VM names are `<prefix>-1`, …; unset: `lab-` and 4 characters of the cluster id. --lab-prefix wins. */
-    namePrefix: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/,
-        "namePrefix must be letters, digits, '.', '_' or '-' (at most 59)",
-      )
-      .optional(),
+    namePrefix: LabNamePrefix.optional(),
   }).default({ keepContainers: false }),
   membership: MembershipSettings.default(DEFAULT_MEMBERSHIP_SETTINGS),
   proxy: settingsObject({
@@ -41,7 +43,7 @@ export type VimSettings = z.infer<typeof VimSettings>
 export const VimSettingsPatch = settingsObject({
   scaling: z.record(z.string(), z.unknown()).optional(),
   balancer: BalancerAlgorithm.optional(),
-  lab: settingsObject({ keepContainers: z.boolean() }).partial().optional(),
+  lab: settingsObject({ keepContainers: z.boolean(), namePrefix: LabNamePrefix }).partial().optional(),
   membership: z.record(z.string(), z.unknown()).optional(),
   proxy: settingsObject({ trustedProxies: z.array(TrustedProxy).max(64) })
     .partial()
