@@ -59,7 +59,7 @@ describe.runIf(run)('a cluster of three SSH hosts deployed from the VIM', () => 
 
   it('adds the three hosts and deploys an agent to each over SSH', async () => {
     for (const host of hosts.hosts) {
-      const vm = await api<{ id: string; provider: string }>('/vms', {
+      const vm = await api<{ name: string; provider: string }>('/vms', {
         method: 'POST',
         body: {
           provider: 'ssh',

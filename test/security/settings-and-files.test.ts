@@ -9,7 +9,7 @@ import { type HeadlessProcess, NO_CLUSTER, startHeadless, testEnv } from '../sup
 
 type ErrorBody = { error: { code: string; message: string } }
 type ClusterEvent = { kind: string; message: string }
-type Vm = { id: string; login?: { secretStored: boolean; secretProblem?: string } }
+type Vm = { name: string; login?: { secretStored: boolean; secretProblem?: string } }
 
 const call = (vim: HeadlessProcess, method: string, path: string, body?: unknown) =>
   fetch(`${vim.baseUrl}/api/v1${path}`, {
@@ -72,7 +72,7 @@ describe('settings through the control API', () => {
     expect(Date.now() - started).toBeLessThan(5_000)
 
     const vms = await json<Vm[]>(await call(vim, 'GET', '/vms'))
-    expect(vms.map((vm) => vm.id)).not.toContain('fifo-host')
+    expect(vms.map((vm) => vm.name)).not.toContain('fifo-host')
     expect((await call(vim, 'GET', '/cluster')).status).toBe(200)
   })
 })
@@ -144,7 +144,7 @@ describe('files in the data directory across a restart', () => {
     const problem = `secret.key is damaged (17 bytes, expected 32): kept passwords cannot be read. Restore ${join(dir, 'secret.key')} from a backup, or remove it to start over — the kept passwords are then lost.`
     expect(messages).toContain(problem)
     expect(readFileSync(join(dir, 'secret.key'))).toEqual(damaged)
-    const host = (await json<Vm[]>(await call(vim, 'GET', '/vms'))).find((vm) => vm.id === 'kept-host')
+    const host = (await json<Vm[]>(await call(vim, 'GET', '/vms'))).find((vm) => vm.name === 'kept-host')
     expect(host?.login).toMatchObject({ secretStored: false, secretProblem: problem })
     expect((await call(vim, 'GET', '/cluster')).status).toBe(200)
   })
