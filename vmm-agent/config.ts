@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { BalancerSettings, DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { wholeNumber } from '../src/shared/cli-values'
 import { checkClusterId, STANDALONE_CLUSTER_ID } from '../src/shared/cluster-id'
+import { VM_NAME_PATTERN } from '../src/shared/names'
 import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
 import { TrustedProxies } from '../src/shared/proxy/forwarding'
 
@@ -281,7 +282,7 @@ function validate(
   }
   const name = text('name')
   if (!name) throw new Error("--name is required (this VM's name in the cluster)")
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name)) {
+  if (!VM_NAME_PATTERN.test(name)) {
     throw new Error(
       `--name '${name}' must be letters, digits, '.', '_' or '-' (at most 63), starting with a letter or digit`,
     )

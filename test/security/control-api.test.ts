@@ -1,45 +1,14 @@
 // The control API's edge against a real headless VIM: which Host and Origin it answers, malformed
 // paths, the limit on failed authentication, and the warning when it listens beyond loopback.
-import { request } from 'node:http'
 import { networkInterfaces } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type HeadlessProcess, NO_CLUSTER, startHeadless, testEnv } from '../support/headless-process'
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
+import { type RawRequest, rawRequest } from '../support/raw-http'
 
 /** A raw HTTP request, so that Host and the source address are what the test says (fetch hides both). */
-function send(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; from?: string; body?: string } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        localAddress: options.from,
-        agent: false,
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end(options.body)
-  })
-}
+const send = (port: number, path: string, options: Omit<RawRequest, 'host'> = {}) =>
+  rawRequest(port, path, options)
 
 type StreamOutcome = { refused: number; body: string } | { closed: number; reason: string } | { ready: true }
 

@@ -14,6 +14,7 @@ import { RequestMeter } from '../../src/shared/proxy/request-meter'
 import type { Agent } from '../../vmm-agent/agent'
 import { type LocalLoadBalancer, startLocalLoadBalancer } from '../../vmm-agent/proxy/local-lb'
 import type { AgentStatus } from '../../vmm-agent/status'
+import { type RawReply, type RawRequest, rawRequest } from '../support/raw-http'
 
 const TOKEN = 'data-plane-join-token'
 const AGENT_ID = 'agent-7f3c2a'
@@ -103,41 +104,15 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-interface Answer {
-  status: number
-  headers: IncomingHttpHeaders
-  body: string
-}
+type Answer = RawReply
 
 /** One request with exactly these headers (fetch refuses hop-by-hop ones), from `from` if given. */
-function send(
+const send = (
   port: number,
   path: string,
   headers: Record<string, string>,
-  options: { host?: string; from?: string; method?: string } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: options.host ?? '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers,
-        agent: false,
-        ...(options.from ? { localAddress: options.from } : {}),
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
+  options: Omit<RawRequest, 'headers' | 'body'> = {},
+): Promise<Answer> => rawRequest(port, path, { ...options, headers })
 
 const echoed = (answer: Answer) => JSON.parse(answer.body) as Echo
 

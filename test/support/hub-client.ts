@@ -32,18 +32,8 @@ export function joinHub(
   claims: HelloClaims,
   { key = generateAgentKey(), timeoutMs = 10_000 }: { key?: AgentKey; timeoutMs?: number } = {},
 ): Promise<HubClient> {
-  const agentId = claims.agentId ?? `${claims.vmName}-agent`
-  const hello: Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'> = {
-    agentId,
-    agentVersion: '0.1.0',
-    runtime: 'process',
-    capacity: { containers: 4, cpus: 2, memoryBytes: 2 ** 32 },
-    cpusPerContainer: 0.5,
-    memoryPerContainerBytes: 2 ** 28,
-    lbHost: '0.0.0.0',
-    lbPort: 8000,
-    ...claims,
-  }
+  const hello = helloFields(claims)
+  const { agentId } = hello
   const socket = new WebSocket(url, { rejectUnauthorized: false, perMessageDeflate: false })
   let seq = 0
   const send = (message: Parameters<typeof encodeMessage>[0]) => {
@@ -92,6 +82,21 @@ export function joinHub(
       }
     })
   })
+}
+
+/** A hello's fields (all but its proofs): what `claims` says, plausible defaults for the rest. */
+export function helloFields(claims: HelloClaims): Omit<HelloMessage, 'type' | 'v' | 'auth' | 'identity'> {
+  return {
+    agentId: claims.agentId ?? `${claims.vmName}-agent`,
+    agentVersion: '0.1.0',
+    runtime: 'process',
+    capacity: { containers: 4, cpus: 2, memoryBytes: 2 ** 32 },
+    cpusPerContainer: 0.5,
+    memoryPerContainerBytes: 2 ** 28,
+    lbHost: '0.0.0.0',
+    lbPort: 8000,
+    ...claims,
+  }
 }
 
 /** A report of `ready` ready containers, as an agent sends it once a second. */

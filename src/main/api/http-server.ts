@@ -85,9 +85,18 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     return 'wrong'
   }
 
-  function sendTooManyFailures(res: ServerResponse, retryAfter: number): void {
-    res.setHeader('Retry-After', String(retryAfter))
-    sendError(res, 429, { code: 'rate_limited', message: tooManyFailures(retryAfter) })
+  /** Answers 401 or 429 and returns false unless the request carries the token; `needs` says how to send it. */
+  function authorized(req: IncomingMessage, res: ServerResponse, needs: string): boolean {
+    const auth = authenticate(req, bearerToken(req))
+    if (auth === 'ok') return true
+    if (auth === 'wrong') {
+      res.setHeader('WWW-Authenticate', 'Bearer')
+      sendError(res, 401, { code: 'unauthorized', message: needs })
+    } else {
+      res.setHeader('Retry-After', String(auth))
+      sendError(res, 429, { code: 'rate_limited', message: tooManyFailures(auth) })
+    }
+    return false
   }
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -115,18 +124,9 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     const route = matchApiRoute(req.method ?? 'GET', url.pathname)
     // Everything but the health check needs the token first, so a stranger learns nothing about paths.
     const isPublic = route.kind === 'call' && route.channel === 'health:get'
-    if (!isPublic) {
-      const auth = authenticate(req, bearerToken(req))
-      if (typeof auth === 'number') return sendTooManyFailures(res, auth)
-      if (auth === 'wrong') {
-        res.setHeader('WWW-Authenticate', 'Bearer')
-        return sendError(res, 401, {
-          code: 'unauthorized',
-          message:
-            'Missing or wrong API token: send "Authorization: Bearer TOKEN" (the token is in the UI line).',
-        })
-      }
-    }
+    const needs =
+      'Missing or wrong API token: send "Authorization: Bearer TOKEN" (the token is in the UI line).'
+    if (!isPublic && !authorized(req, res, needs)) return
     if (route.kind === 'malformed')
       return sendError(res, 400, { code: 'invalid_input', message: route.message })
     if (route.kind === 'none') {
@@ -160,15 +160,7 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     res: ServerResponse,
     metrics: NonNullable<HttpApiOptions['metrics']>,
   ): Promise<void> {
-    const auth = authenticate(req, bearerToken(req))
-    if (typeof auth === 'number') return sendTooManyFailures(res, auth)
-    if (auth === 'wrong') {
-      res.setHeader('WWW-Authenticate', 'Bearer')
-      return sendError(res, 401, {
-        code: 'unauthorized',
-        message: 'GET /metrics needs "Authorization: Bearer TOKEN".',
-      })
-    }
+    if (!authorized(req, res, 'GET /metrics needs "Authorization: Bearer TOKEN".')) return
     const { contentType, body } = await metrics()
     res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' })
     res.end(body)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readyReport } from '../../../test/support/hub-client'
+import { helloFields, readyReport } from '../../../test/support/hub-client'
 import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from '../../shared/domain/membership'
 import { DEFAULT_POLICY } from '../../shared/policy/scaling-policy'
 import { CloseCode } from '../../shared/protocol/close-codes'
@@ -13,21 +13,13 @@ import { ClusterSeries } from './time-series'
 
 function hello(vmName: string, overrides: Partial<HelloMessage> = {}): HelloMessage {
   return {
+    ...helloFields({ vmName, agentId: `agent-${vmName}` }),
     type: 'hello',
     v: PROTOCOL_VERSION,
-    agentId: `agent-${vmName}`,
-    vmName,
-    agentVersion: '0.1.0',
-    runtime: 'process',
-    capacity: { containers: 4, cpus: 2, memoryBytes: 2 ** 32 },
-    cpusPerContainer: 0.5,
-    memoryPerContainerBytes: 2 ** 28,
-    lbHost: '0.0.0.0',
-    lbPort: 8000,
     auth: { nonce: 'n'.repeat(43), hmac: '0'.repeat(64) },
     identity: { publicKey: 'key', signature: 'signature' },
     ...overrides,
-  } as HelloMessage
+  }
 }
 
 const report = (ready: number): ReportMessage => ({ ...readyReport(1, ready), v: PROTOCOL_VERSION })

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { wholeNumber } from '../../shared/cli-values'
+import { LAB_PREFIX_PATTERN } from '../../shared/names'
 
 export const RUNTIMES = ['auto', 'docker', 'process'] as const
 export type Runtime = (typeof RUNTIMES)[number]
@@ -25,7 +26,6 @@ export interface VimOptions {
 export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
 export const MAX_LAB_VMS = 16
 /** The agent's rule for --name, leaving room for "-64". */
-export const LAB_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/
 
 export const USAGE = `Usage: npm run serve -- [options]
 

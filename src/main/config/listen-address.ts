@@ -1,11 +1,16 @@
 // What an address the VIM binds to means for who can reach it: loopback only, every interface, or one
 // address; and this machine's interface addresses, which a wildcard bind serves.
-import { isIP } from 'node:net'
+import { isIP, isIPv4, isIPv6 } from 'node:net'
 import { networkInterfaces } from 'node:os'
-import { isWildcardHost } from '../hub/lb-address'
 import { isLoopbackAddress } from '../traffic/target'
 
-export { isWildcardHost }
+/** Whether `host` means "every interface" (0.0.0.0, ::, [::], *), which no proxy can dial. */
+export function isWildcardHost(host: string): boolean {
+  const bare = bareHost(host)
+  if (bare === '*') return true
+  if (isIPv4(bare)) return bare === '0.0.0.0'
+  return isIPv6(bare) && /^[0:]+$/.test(bare)
+}
 
 /** `[::1]` and `::1` alike, so that a URL's host and a bind address compare. */
 export function bareHost(host: string): string {

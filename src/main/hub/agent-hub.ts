@@ -26,12 +26,13 @@ import {
   PROTOCOL_VERSION,
   WelcomeMessage,
 } from '../../shared/protocol/messages'
+import { isWildcardHost } from '../config/listen-address'
 import { AgentConnection, type ConnectionHost } from './agent-connection'
 import type { KeyVerdict } from './agent-keys'
 import { type AgentSession, LiveSession, type SessionEnd } from './agent-session'
 import { HubEmitter, type HubEventName, type HubEvents } from './hub-events'
 import { type AgentHubOptions, type ResolvedHubOptions, resolveHubOptions } from './hub-options'
-import { isWildcardHost, peerAddress } from './lb-address'
+import { peerAddress } from './lb-address'
 import { errorText, printable } from './log-text'
 
 export type { AgentSession, CommandPayload, CommandType, SendResult, SessionEnd } from './agent-session'

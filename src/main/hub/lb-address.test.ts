@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { agentLbTarget, formatHostPort, isLoopback, isWildcardHost, peerAddress } from './lb-address'
+import { isLoopbackBind as isLoopback, isWildcardHost } from '../config/listen-address'
+import { agentLbTarget, formatHostPort, peerAddress } from './lb-address'
 
 describe('peerAddress', () => {
   it.each([

@@ -1,20 +1,13 @@
 // Where the VIM's front proxy reaches an agent's load balancer (agentLbTarget), and how a connection's peer
 // address is written.
-import { isIPv4, isIPv6 } from 'node:net'
+import { isIPv6 } from 'node:net'
+import { bareHost, isLoopbackBind, isWildcardHost, urlHostOf } from '../config/listen-address'
 
 /** `::ffff:10.0.0.2` (an IPv4 peer on a dual-stack socket) as `10.0.0.2`; undefined as `unknown`. */
 export function peerAddress(remoteAddress: string | undefined): string {
   if (!remoteAddress) return 'unknown'
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress)
   return mapped?.[1] ?? remoteAddress
-}
-
-/** Whether `host` means "every interface" (0.0.0.0, ::, [::], *), which no proxy can dial. */
-export function isWildcardHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
-  if (bare === '*') return true
-  if (isIPv4(bare)) return bare === '0.0.0.0'
-  return isIPv6(bare) && /^[0:]+$/.test(bare)
 }
 
 /** What the VIM knows of itself when it decides where an agent's traffic may go. */
@@ -54,8 +47,8 @@ export function agentLbTarget(input: LbTargetInput, self: VimSelf): LbTarget {
     port = parsed.port ?? port
   } else if (input.peer === 'unknown') {
     return { ok: false, reason: 'the address of its connection is unknown' }
-  } else if (isLoopback(input.lbHost) && isLocalAddress(input.peer, self)) {
-    host = unbracket(input.lbHost)
+  } else if (isLoopbackBind(input.lbHost) && isLocalAddress(input.peer, self)) {
+    host = bareHost(input.lbHost)
   }
   if (isLocalAddress(host, self) && self.reservedPorts.has(port)) {
     return { ok: false, reason: `${formatHostPort(host, port)} is one of the VIM's own ports` }
@@ -65,19 +58,12 @@ export function agentLbTarget(input: LbTargetInput, self: VimSelf): LbTarget {
 
 /** Whether `host` is this machine: loopback, a wildcard, or one of its interface addresses. */
 export function isLocalAddress(host: string, self: Pick<VimSelf, 'localAddresses'>): boolean {
-  const bare = unbracket(host).toLowerCase()
-  return isLoopback(bare) || isWildcardHost(bare) || bare === 'localhost' || self.localAddresses.has(bare)
-}
-
-export function isLoopback(host: string): boolean {
-  const bare = peerAddress(unbracket(host))
-  if (bare === 'localhost') return true
-  if (isIPv4(bare)) return bare.startsWith('127.')
-  return isIPv6(bare) && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(bare)
+  const bare = bareHost(host).toLowerCase()
+  return isLoopbackBind(bare) || isWildcardHost(bare) || bare === 'localhost' || self.localAddresses.has(bare)
 }
 
 export function formatHostPort(host: string, port: number): string {
-  return `${isIPv6(host) ? `[${host}]` : host}:${port}`
+  return `${urlHostOf(host)}:${port}`
 }
 
 /** `host`, `host:port`, `[v6]` or `[v6]:port`; undefined when it is none of these. */
@@ -91,8 +77,4 @@ export function splitHostPort(text: string): { host: string; port: number | unde
   const port = match[2] === undefined ? undefined : Number(match[2])
   if (port !== undefined && (port < 1 || port > 65535)) return undefined
   return { host: match[1], port }
-}
-
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }

@@ -1,12 +1,13 @@
 // Who may join the cluster: how many VMs the VIM keeps, how fast new ones may join, when a VM that nobody
 // knows any more is forgotten, and the addresses the user set for VMs behind NAT or port forwarding.
 import { z } from 'zod'
+import { VM_NAME_PATTERN } from '../names'
 import { settingsObject } from './setting-fields'
 
 /** The agent's own rule for VM names (vmm-agent --name). */
 export const VmName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a VM name is letters, digits, '.', '_' or '-' (at most 63)")
+  .regex(VM_NAME_PATTERN, "a VM name is letters, digits, '.', '_' or '-' (at most 63)")
 
 export const AddressOverride = settingsObject({
   vm: VmName,

@@ -1,6 +1,7 @@
 // SSH hosts and agent deployment as every tier sees them: how a host is reached, what the VMs page
 // sends to add one, and the step-by-step progress and live log of a deploy, upgrade or uninstall.
 import { z } from 'zod'
+import { VM_NAME_PATTERN } from '../names'
 
 export const SshAuthMethod = z.enum(['key', 'password', 'agent'])
 export type SshAuthMethod = z.infer<typeof SshAuthMethod>
@@ -49,7 +50,7 @@ export const AddSshHostInput = z
     name: z
       .string()
       .trim()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'name must be letters, digits, ".", "_" or "-"')
+      .regex(VM_NAME_PATTERN, 'name must be letters, digits, ".", "_" or "-"')
       .optional(),
     /** Most containers the agent runs there (default: the host's cores ÷ the CPU per container). */
     capacity: z.number().int().min(1).max(64).optional(),

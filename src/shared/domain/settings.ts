@@ -1,6 +1,7 @@
 // What a user sets and the VIM keeps across restarts (settings.json in the data directory).
 import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
+import { LAB_PREFIX_PATTERN } from '../names'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
 import { DEFAULT_MEMBERSHIP_SETTINGS, MembershipSettings } from './membership'
 import { settingsObject } from './setting-fields'
@@ -13,10 +14,7 @@ export const TrustedProxy = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]
 /** Lab VM names are `<prefix>-1`, …: the agent's rule for names, leaving room for the number. */
 const LabNamePrefix = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/,
-    "namePrefix must be letters, digits, '.', '_' or '-' (at most 59)",
-  )
+  .regex(LAB_PREFIX_PATTERN, "namePrefix must be letters, digits, '.', '_' or '-' (at most 59)")
 
 export const VimSettings = settingsObject({
   scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),

@@ -2,12 +2,13 @@
 // starts, so that the lab's VM names belong to the lab's own agents from the first moment, whoever else
 // holds the join token.
 import { join } from 'node:path'
+import { VM_NAME_PATTERN } from '../../../shared/names'
 import { loadOrCreateAgentKey } from '../../../shared/protocol/agent-identity'
 import type { AgentKeys } from '../../hub/agent-keys'
 
 /** `<dataDir>/lab-agents/<vm>.key`; VM names are checked by the lab (letters, digits, '.', '_', '-'). */
 export function labAgentKeyPath(dataDir: string, vmName: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(vmName)) throw new Error(`'${vmName}' is not a lab VM name`)
+  if (!VM_NAME_PATTERN.test(vmName)) throw new Error(`'${vmName}' is not a lab VM name`)
   return join(dataDir, 'lab-agents', `${vmName}.key`)
 }
 

@@ -2,6 +2,7 @@
 // 2-core machine, so that a mistake is one clear error when the VIM starts rather than N failing agents.
 import { byteSize } from '../../../../vmm-agent/config'
 import { checkClusterId, STANDALONE_CLUSTER_ID } from '../../../shared/cluster-id'
+import { LAB_PREFIX_PATTERN } from '../../../shared/names'
 import { normalizeFingerprint } from '../../../shared/protocol/auth'
 
 export type LabRuntimeRequest = 'auto' | 'docker' | 'process'
@@ -92,7 +93,7 @@ export function resolveLabSettings(
   const maxVms = whole('maxVms', options.maxVms ?? LAB_DEFAULTS.maxVms, 1, 64)
   const namePrefix = options.namePrefix ?? LAB_DEFAULTS.namePrefix
   // The agent's own rule for --name, leaving room for "-64".
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/.test(namePrefix))
+  if (!LAB_PREFIX_PATTERN.test(namePrefix))
     throw new Error(`lab: namePrefix '${namePrefix}' must be letters, digits, '.', '_' or '-' (at most 59)`)
   const memoryPerContainer = options.memoryPerContainer ?? LAB_DEFAULTS.memoryPerContainer
   byteSize('lab: memoryPerContainer', memoryPerContainer)

@@ -2,6 +2,7 @@
 // browser first, so a typo is named next to its field before the VIM is asked.
 import { z } from 'zod'
 import type { AddSshHostInput, AddVirtualBoxVmInput } from '../../../../shared/domain/provision'
+import { VM_NAME_PATTERN } from '../../../../shared/names'
 
 export type HostKind = 'ssh' | 'virtualbox'
 export type AuthMethod = 'key' | 'password' | 'agent'
@@ -52,13 +53,12 @@ export const MAX_HOST_CAPACITY = 64
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 const IPV6 = /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/
-const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 const name = z
   .string()
   .trim()
   .refine(
-    (value) => value === '' || VM_NAME.test(value),
+    (value) => value === '' || VM_NAME_PATTERN.test(value),
     'A name is up to 63 letters, digits, ".", "_" or "-", starting with a letter or digit.',
   )
 
