@@ -127,11 +127,12 @@ export class LabVim {
     )
   }
 
-  async api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** A control-API call; `timeoutMs` bounds it (a VM stop waits for its agent to remove its containers). */
+  async api<T>(path: string, init: RequestInit = {}, timeoutMs = 5000): Promise<T> {
     const response = await fetch(`${this.apiOrigin}/api/v1${path}`, {
       ...init,
       headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json', ...init.headers },
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(timeoutMs),
     })
     const body = await response.json()
     if (!response.ok)

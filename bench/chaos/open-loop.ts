@@ -1,6 +1,7 @@
 // An open-loop GET load that keeps every request's outcome: it sends on the traffic generator's precomputed
 // schedule, measures latency from each request's intended send time (a stalled server cannot hide its
 // queue), and is bounded in time and count. The log says which VM and container answered, or what failed.
+import { setMaxListeners } from 'node:events'
 import { Pool } from 'undici'
 import { rateSegments, sendTimes } from '../../src/main/traffic/schedule'
 import { succeeded } from './load-summary'
@@ -36,6 +37,8 @@ export interface OpenLoopOptions {
 }
 
 const USER_AGENT = 'auto-cloud-scaler-chaos'
+/** The error of a request still waiting for its answer when the load stopped (after the grace). */
+export const UNANSWERED_AT_STOP = 'UNANSWERED_AT_STOP'
 /** How much of a failed answer's body the log keeps. */
 const DETAIL_CHARS = 200
 
@@ -59,6 +62,7 @@ export class OpenLoopLoad {
   private readonly url: URL
   private readonly startedAt = performance.now()
   private stopRequested = false
+  private readonly cancel = new AbortController()
   private inFlight = 0
   private wake: (() => void) | undefined
   /** Intended send times (performance.now()) of the requests in flight. */
@@ -73,6 +77,7 @@ export class OpenLoopLoad {
     const connections = options.maxInFlight ?? 512
     // One connection per outstanding request, so that every wait happens here, where it is measured.
     this.pool = new Pool(this.url.origin, { connections, pipelining: 1, connect: { timeout: 5000 } })
+    setMaxListeners(connections + 16, this.cancel.signal)
     this.done = this.run(connections)
   }
 
@@ -92,10 +97,18 @@ export class OpenLoopLoad {
     return true
   }
 
-  /** Sends nothing more; resolves once the requests in flight ended (each is bounded by its timeout). */
-  stop(): Promise<RequestRecord[]> {
-    this.stopRequested = true
-    this.wake?.()
+  /**
+   * Sends nothing more; requests in flight get `graceMs` to end, then are aborted and logged as
+   * UNANSWERED_AT_STOP. Resolves with the log.
+   */
+  stop(graceMs = 10_000): Promise<RequestRecord[]> {
+    if (!this.stopRequested) {
+      this.stopRequested = true
+      this.wake?.()
+      // Requests still unanswered after the grace are logged as such: a hang the run outlasted is a failure.
+      const timer = setTimeout(() => this.cancel.abort(), graceMs)
+      void this.done.finally(() => clearTimeout(timer))
+    }
     return this.done
   }
 
@@ -138,6 +151,7 @@ export class OpenLoopLoad {
         path: `${this.url.pathname}${this.url.search}`,
         method: 'GET',
         headers: { 'user-agent': USER_AGENT },
+        signal: this.cancel.signal,
         headersTimeout: timeout,
         bodyTimeout: timeout,
       })
@@ -149,7 +163,7 @@ export class OpenLoopLoad {
       record.status = response.statusCode
       if (!succeeded(record)) record.detail = body.slice(0, DETAIL_CHARS)
     } catch (error) {
-      record.error = errorCode(error)
+      record.error = this.cancel.signal.aborted ? UNANSWERED_AT_STOP : errorCode(error)
     } finally {
       const now = performance.now()
       record.latencyMs = now - intendedAt

@@ -61,7 +61,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const quick = options.quick ?? false
   const log = options.log ?? (() => {})
   const startedAt = Date.now()
-  const recoverLimitMs = quick ? 40_000 : 60_000
+  const recoverLimitMs = quick ? 30_000 : 45_000
   const notes: string[] = []
   const loads: OpenLoopLoad[] = []
   log(`${scenario.name}: starting a lab of 2`)

@@ -66,6 +66,12 @@ function firstServing(snapshot: ClusterSnapshot): { vm: VmInfo; containerId: str
 
 const docker = () => connectDocker().docker
 
+/**
+ * Where one container (0.25 CPU, 20 ms of CPU per request: about 12 req/s) carries the whole load for as long
+ * as the fault lasts, the load stays within it, so that what fails is the fault's doing and not overload's.
+ */
+export const ONE_CONTAINER_RATE = 10
+
 const containerKill: Scenario = {
   name: 'container-kill',
   method: "`docker kill` (SIGKILL) of the first VM's only container; the other VM's container keeps serving.",
@@ -107,7 +113,7 @@ const scaleInToZero: Scenario = {
     'Two VMs with one container each; the policy is set to 1 replica (PUT /api/v1/policy), so one VM goes to 0.',
   userSees: 'Nothing: the emptied VM leaves the rotation before its container stops.',
   settings: pinnedReplicas(2),
-  rate: 20,
+  rate: ONE_CONTAINER_RATE,
   initial: 2,
   expected: 1,
   zeroLoss: true,
@@ -124,14 +130,14 @@ const vmMove: Scenario = {
     'One replica in all, on the first VM; that VM is stopped (POST /api/v1/vms/:id/stop), so the replica moves to the other VM.',
   userSees: 'Nothing, if the new replica is ready before the old one stops (make before break).',
   settings: pinnedReplicas(1),
-  rate: 20,
+  rate: ONE_CONTAINER_RATE,
   initial: 1,
   expected: 1,
   zeroLoss: true,
   async inject({ vim, before, note }) {
     const { vm } = firstServing(before)
     note(`stopped ${vm.name}`)
-    await vim.api(`/vms/${encodeURIComponent(vm.name)}/stop`, { method: 'POST' })
+    await vim.api(`/vms/${encodeURIComponent(vm.name)}/stop`, { method: 'POST' }, 60_000)
   },
   settled: (snapshot) =>
     snapshot.vms.filter((vm) => vm.containers.some((c) => c.state === 'ready')).length === 1,
@@ -147,7 +153,7 @@ const pausedContainer: Scenario = {
   userSees:
     'At most a short wait: the container is found unhealthy within a few health intervals and taken out of rotation; requests it held are answered elsewhere.',
   settings: pinnedReplicas(2),
-  rate: 20,
+  rate: ONE_CONTAINER_RATE,
   initial: 2,
   expected: 2,
   zeroLoss: true,
@@ -174,7 +180,7 @@ const overload: Scenario = {
   userSees:
     'Fast 503s with Retry-After for what does not fit (counted as failed here), the rest answered in order; no request waits for minutes.',
   settings: pinnedReplicas(1),
-  rate: 10,
+  rate: ONE_CONTAINER_RATE,
   initial: 1,
   expected: 1,
   zeroLoss: false,
