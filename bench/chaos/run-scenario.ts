@@ -126,6 +126,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
     log(`${scenario.name}: ${recovered ? 'recovered' : `not recovered within ${recoverLimitMs / 1000} s`}`)
+    // A restarted VIM or lab has new agents; the clean-up must know them too.
+    await vim.recordAgents()
     const records = (await Promise.all(loads.map((l) => l.stop()))).flat()
     const end = await census(vim, scenario.expected).catch(() => undefined)
     const failureEnd = lastFailureEnd(records, faultAt)
