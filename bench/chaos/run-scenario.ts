@@ -132,6 +132,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const end = await census(vim, scenario.expected).catch(() => undefined)
     const failureEnd = lastFailureEnd(records, faultAt)
     const recoveredAt = Math.max(faultAt, failureEnd ?? faultAt, lastNotAtTarget ?? faultAt)
+    notes.push(...(scenario.findings?.(records) ?? []))
     const summary = summarizeLoad(records)
     const digest = failureDigest(records, faultAt)
     log(`${scenario.name}: sent ${summary.sent}, failed ${describeFailures(summary.failedByKind)}`)

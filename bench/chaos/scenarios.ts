@@ -4,7 +4,8 @@ import type { ClusterSnapshot, VmInfo } from '../../src/shared/domain/cluster'
 import { connectDocker } from '../../vmm-agent/runtime/docker-connection'
 import { type ContainerCount, dockerContainersOf } from './census'
 import type { LabVim } from './lab-vim'
-import { OpenLoopLoad } from './open-loop'
+import { quantile } from './load-summary'
+import { OpenLoopLoad, type RequestRecord } from './open-loop'
 
 export interface FaultContext {
   vim: LabVim
@@ -37,6 +38,8 @@ export interface Scenario {
   inject(ctx: FaultContext): Promise<void>
   /** Besides `expected` serving replicas and no duplicate: a shape the cluster must reach. */
   settled?(snapshot: ClusterSnapshot, count: ContainerCount): boolean
+  /** Figures of its own for the notes, read from the request log. */
+  findings?(records: readonly RequestRecord[]): string[]
   /** Undoes what the fault left that the VIM's stop would not (a paused container). Must not throw. */
   cleanUp?(ctx: FaultContext): Promise<void>
 }
@@ -196,6 +199,17 @@ const overload: Scenario = {
     note(`a burst of 50 req/s for ${seconds} s on top`)
     // The fault lasts as long as the burst sends; its last requests are still answered meanwhile.
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+  },
+  findings(records) {
+    const shed = records.filter((r) => r.status === 503).map((r) => r.latencyMs)
+    const answered = records.filter((r) => r.status === 200).map((r) => r.latencyMs)
+    const ms = (v: number) => `${Math.round(v)} ms`
+    return [
+      shed.length === 0
+        ? 'no 503'
+        : `${shed.length} × 503 after p99 ${ms(quantile(shed, 0.99))}, at worst ${ms(Math.max(...shed))}`,
+      `answered: p99 ${ms(quantile(answered, 0.99))}`,
+    ]
   },
 }
 
