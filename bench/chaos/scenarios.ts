@@ -45,10 +45,10 @@ export interface Scenario {
 }
 
 /** A fixed number of replicas, spread one per VM, given back at once when the bounds drop. */
-export function pinnedReplicas(replicas: number) {
+export function pinnedReplicas(replicas: number, placement: 'spread' | 'bin-pack' = 'spread') {
   return {
     scaling: {
-      placement: 'spread',
+      placement,
       policy: {
         minReplicas: replicas,
         maxReplicas: replicas,
@@ -113,15 +113,16 @@ const agentKill: Scenario = {
 const scaleInToZero: Scenario = {
   name: 'scale-in-to-0',
   method:
-    'Two VMs with one container each; the policy is set to 1 replica (PUT /api/v1/policy), so one VM goes to 0.',
+    '3 replicas spread over the 2 VMs (2 + 1); the policy is set to 2 replicas, bin-packed (PUT /api/v1/policy), so the VM with 1 goes to 0 while the other keeps 2: enough for the load.',
   userSees: 'Nothing: the emptied VM leaves the rotation before its container stops.',
-  settings: pinnedReplicas(2),
-  rate: ONE_CONTAINER_RATE,
-  initial: 2,
-  expected: 1,
+  settings: pinnedReplicas(3),
+  rate: 20,
+  initial: 3,
+  expected: 2,
   zeroLoss: true,
-  async inject({ vim }) {
-    await vim.api('/policy', { method: 'PUT', body: JSON.stringify(pinnedReplicas(1)) })
+  async inject({ vim, note }) {
+    await vim.api('/policy', { method: 'PUT', body: JSON.stringify(pinnedReplicas(2, 'bin-pack')) })
+    note('policy: 3 → 2 replicas, bin-pack')
   },
   settled: (snapshot) =>
     snapshot.vms.some((vm) => vm.containers.filter((c) => c.state !== 'stopped').length === 0),
