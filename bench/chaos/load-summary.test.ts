@@ -10,6 +10,7 @@ const request = (intendedAt: number, latencyMs: number, outcome: number | string
     error: typeof outcome === 'string' ? outcome : null,
     servedBy: servedBy ?? null,
     detail: typeof outcome === 'number' && outcome >= 300 ? 'No container is ready on VM lab-1' : null,
+    retryAfter: null,
   }) satisfies RequestRecord
 
 describe('summarizeLoad', () => {
@@ -82,8 +83,8 @@ describe('failureDigest', () => {
     )
     expect(digest).toEqual([
       '1 × 502 from lab-1/a, due 0.05 s to 0.05 s after the fault ("No container is ready on VM lab-1")',
-      '2 × 503 (no answer), due 0.12 s to 0.27 s after the fault ("No container is ready on VM lab-1")',
-      '1 × ECONNREFUSED (no answer), due 2.00 s to 2.00 s after the fault',
+      '2 × 503 from a proxy, due 0.12 s to 0.27 s after the fault ("No container is ready on VM lab-1")',
+      '1 × ECONNREFUSED (no response), due 2.00 s to 2.00 s after the fault',
     ])
   })
 })

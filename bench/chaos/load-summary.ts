@@ -68,7 +68,8 @@ export function failureDigest(records: readonly RequestRecord[], origin: number)
   const groups = new Map<string, { n: number; first: number; last: number; detail: string | null }>()
   for (const r of records) {
     if (succeeded(r)) continue
-    const key = `${failureKind(r)} ${r.servedBy ? `from ${r.servedBy}` : '(no answer)'}`
+    const who = r.servedBy ? `from ${r.servedBy}` : r.status !== null ? 'from a proxy' : '(no response)'
+    const key = `${failureKind(r)} ${who}`
     const t = r.intendedAt - origin
     const group = groups.get(key)
     if (group) {

@@ -17,7 +17,11 @@ async function serve(handle: (n: number) => { status: number; delayMs?: number }
   server = createServer((_req, res) => {
     const { status, delayMs = 0 } = handle(n++)
     setTimeout(() => {
-      res.writeHead(status, { 'X-Served-By': 'vm-1/c-1', 'Content-Type': 'application/json' })
+      res.writeHead(status, {
+        'X-Served-By': 'vm-1/c-1',
+        'Content-Type': 'application/json',
+        ...(status === 503 && { 'Retry-After': '1' }),
+      })
       res.end(status === 200 ? '{"ok":true}' : '{"error":"no container is ready"}')
     }, delayMs)
   })
@@ -38,6 +42,7 @@ describe('OpenLoopLoad', () => {
     expect(log.find((r) => r.status === 503)).toMatchObject({
       servedBy: 'vm-1/c-1',
       detail: '{"error":"no container is ready"}',
+      retryAfter: '1',
       error: null,
     })
     expect(log.find((r) => r.status === 200)?.detail).toBeNull()

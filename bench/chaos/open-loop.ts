@@ -19,6 +19,8 @@ export interface RequestRecord {
   servedBy: string | null
   /** For an answer that is not 2xx: the start of its body (the proxy's or agent's explanation). */
   detail: string | null
+  /** For an answer that is not 2xx: its Retry-After header, if any. */
+  retryAfter: string | null
 }
 
 export interface OpenLoopOptions {
@@ -145,6 +147,7 @@ export class OpenLoopLoad {
       error: null,
       servedBy: null,
       detail: null,
+      retryAfter: null,
     }
     try {
       const response = await this.pool.request({
@@ -161,7 +164,11 @@ export class OpenLoopLoad {
       let body = ''
       for await (const chunk of response.body) if (body.length < DETAIL_CHARS) body += chunk
       record.status = response.statusCode
-      if (!succeeded(record)) record.detail = body.slice(0, DETAIL_CHARS)
+      if (!succeeded(record)) {
+        record.detail = body.slice(0, DETAIL_CHARS)
+        const retryAfter = response.headers['retry-after']
+        record.retryAfter = typeof retryAfter === 'string' ? retryAfter : null
+      }
     } catch (error) {
       record.error = this.cancel.signal.aborted ? UNANSWERED_AT_STOP : errorCode(error)
     } finally {

@@ -202,13 +202,15 @@ const overload: Scenario = {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
   },
   findings(records) {
-    const shed = records.filter((r) => r.status === 503).map((r) => r.latencyMs)
+    const shedding = records.filter((r) => r.status === 503)
+    const shed = shedding.map((r) => r.latencyMs)
+    const withRetryAfter = shedding.filter((r) => r.retryAfter !== null).length
     const answered = records.filter((r) => r.status === 200).map((r) => r.latencyMs)
     const ms = (v: number) => `${Math.round(v)} ms`
     return [
       shed.length === 0
         ? 'no 503'
-        : `${shed.length} × 503 after p99 ${ms(quantile(shed, 0.99))}, at worst ${ms(Math.max(...shed))}`,
+        : `${shed.length} × 503 after p99 ${ms(quantile(shed, 0.99))}, at worst ${ms(Math.max(...shed))}, ${withRetryAfter} with Retry-After`,
       `answered: p99 ${ms(quantile(answered, 0.99))}`,
     ]
   },
