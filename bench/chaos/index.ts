@@ -2,7 +2,7 @@
 // a full run writes docs/RELIABILITY.md. Whatever a scenario started is cleaned up, also on Ctrl-C.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runningVims } from './lab-vim'
@@ -10,7 +10,8 @@ import { reliabilityDoc, resultTable, type ScenarioOutcome } from './report'
 import { runScenario, type ScenarioResult } from './run-scenario'
 import { SCENARIOS, type Scenario, scenarioNamed } from './scenarios'
 
-function machine(): string {
+/** `loadAtStart`: the 1-minute load average when the run began; other work on the machine shows in latency. */
+function machine(loadAtStart: number): string {
   let docker = 'not reachable'
   try {
     docker = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
@@ -24,6 +25,7 @@ function machine(): string {
     `- CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
     `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- Node ${process.version}, Docker Engine ${docker}, ${process.platform} ${process.arch}`,
+    `- Load average (1 min): ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end`,
   ].join('\n')
 }
 
@@ -81,6 +83,7 @@ async function main(): Promise<number> {
   cleanUpOnSignal()
   const quick = values.quick ?? false
   const startedAt = Date.now()
+  const loadAtStart = loadavg()[0] ?? 0
   const outcomes: ScenarioOutcome[] = []
   for (const scenario of chosen) {
     try {
@@ -102,7 +105,7 @@ async function main(): Promise<number> {
   } else {
     const doc = reliabilityDoc({
       outcomes,
-      machine: machine(),
+      machine: machine(loadAtStart),
       command: `npm run chaos${quick ? ' -- --quick' : ''}`,
       totalSeconds,
       scenarios: chosen,
