@@ -11,6 +11,7 @@ const vm = (name: string, overrides: Partial<FleetVm> = {}): FleetVm => ({
   target: 1,
   canStartStop: true,
   ...overrides,
+  containers: overrides.containers ?? overrides.target ?? 1,
 })
 const stopped = (name: string, capacity = 4) =>
   vm(name, { providerState: 'stopped', ready: false, target: 0, capacity })
