@@ -184,6 +184,15 @@ describe('planFleet: over time', () => {
     })
   })
 
+  it('counts the cool-down from when its last container is gone, not from its target 0', () => {
+    // lab-2's target is 0 from the start; it drains its container until second 30.
+    const steps = run([0, 30, 149, 150], (second) => [
+      vm('lab-1', { target: 2 }),
+      vm('lab-2', { target: 0, containers: second < 30 ? 1 : 0 }),
+    ])
+    expect(steps.map((s) => s.action?.kind)).toEqual([undefined, undefined, undefined, 'stop'])
+  })
+
   it('starts the cool-down again when the VM gets a replica in between', () => {
     const target = (second: number) => (second === 100 ? 1 : 0)
     const steps = run([0, 100, 110, 200, 229, 230], (second) => [
