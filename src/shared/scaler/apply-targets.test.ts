@@ -55,6 +55,13 @@ describe('applyTargets', () => {
     expect(zero.draining).toEqual(['lab-1'])
   })
 
+  it('does not hold a decrease that only removes starting replicas', () => {
+    const plan = applyTargets(
+      input([vm('lab-1', { target: 1, sent: 3, ready: 1 }), vm('lab-2', { ready: 0 })]),
+    )
+    expect(plan.commands.map((c) => `${c.vmId} ${c.replicas}`)).toEqual(['lab-1 1'])
+  })
+
   it('lets a held decrease go after the hold timeout and says why', () => {
     const first = applyTargets(input([vm('lab-1', { target: 0 }), vm('lab-2', { ready: 0 })]))
     const late = applyTargets(

@@ -67,8 +67,10 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
 /** Ready replicas a VM contributes to the plan: those it keeps, not those on their way out. */
 const serving = (vm: ApplyVm) => Math.min(whole(vm.ready), whole(vm.target))
 
-/** Why a decrease on `vm` must wait, or undefined when the rest of the cluster already covers the plan. */
+/** Why a decrease on `vm` must wait, or undefined when it removes no ready replica or the plan is covered. */
 function holdReason(vm: ApplyVm, connected: readonly ApplyVm[]): string | undefined {
+  // The agent drains starting replicas first: a decrease within those takes nothing that serves.
+  if (whole(vm.ready) <= whole(vm.target)) return undefined
   const planned = connected.reduce((sum, v) => sum + whole(v.target), 0)
   const readyAfter = connected.reduce((sum, v) => sum + serving(v), 0)
   if (readyAfter >= planned) return undefined
