@@ -66,14 +66,6 @@ export function connectToVim(
     }),
   )
   link.onMessage('setPolicy', (message) => ack(message.commandId, () => agent.setPolicy(message.policy)))
-  link.onMessage('drain', (message) =>
-    ack(message.commandId, () => {
-      if (message.containerId === undefined) return agent.followVim(0)
-      if (!agent.replicas.has(message.containerId))
-        throw new Error(`no container ${message.containerId} on this VM`)
-      void agent.drain(message.containerId)
-    }),
-  )
   link.onStateChange((state) => {
     say(`link: ${describeState(state)}`)
     // Without the VIM the agent follows its own recommendation again.

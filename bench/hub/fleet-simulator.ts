@@ -178,7 +178,6 @@ class SimulatedAgent {
             this.send({ type: 'ack', commandId: message.commandId, ok: true })
             break
           case 'setPolicy':
-          case 'drain':
             this.send({ type: 'ack', commandId: message.commandId, ok: true })
             break
           case 'ping':

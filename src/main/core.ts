@@ -252,6 +252,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings: () => settings().scaling,
       session: (name) => membership.session(name),
       providers: () => providers,
+      inFlight: (name) => proxy.pool.snapshot().find((backend) => backend.id === name)?.inFlight ?? 0,
     })
     autoscaler.start()
     stoppers.push(() => autoscaler.stop())

@@ -48,7 +48,6 @@ const phaseFor: Record<VimMessageType, Phase | 'any'> = {
   welcome: 'awaiting-welcome',
   setTarget: 'connected',
   setPolicy: 'connected',
-  drain: 'connected',
   ping: 'any',
   pong: 'any',
 }

@@ -29,7 +29,15 @@ export interface VmRecord {
   capacity: number
   /** The agent load balancer's `host:port`. */
   address: string
+  /** The plan's target: what the VM converges to, shown in the UI and fed back to the planner. */
   target: number
+  /**
+   * The last target the agent took or is being sent. It trails `target` while the apply step holds a
+   * decrease (make before break) or drains the VM out of the front rotation first.
+   */
+  sentTarget: number
+  /** Out of the front rotation (weight 0) on its way to 0 replicas: in-flight requests finish. */
+  draining: boolean
   agent: VmAgentInfo | null
   containers: Map<string, ContainerRecord>
   lastReportAt: number | undefined
@@ -125,6 +133,9 @@ export class ClusterStore {
     record.capacity = arrival.capacity
     record.address = arrival.address
     record.target = arrival.target
+    // The welcome carried this target.
+    record.sentTarget = arrival.target
+    record.draining = false
     record.agent = {
       version: arrival.version,
       runtime: arrival.runtime,
@@ -172,6 +183,7 @@ export class ClusterStore {
     const record = this.records.get(name)
     if (!record) return
     record.agent = null
+    record.draining = false
     record.containers.clear()
     record.lastSeenAt = this.now()
     this.changed()
@@ -181,6 +193,21 @@ export class ClusterStore {
     const record = this.records.get(name)
     if (!record || record.target === target) return
     record.target = target
+    this.changed()
+  }
+
+  /** The target on its way to the agent (or back to the last one it took, when a command failed). */
+  setSentTarget(name: string, target: number): void {
+    const record = this.records.get(name)
+    if (!record || record.sentTarget === target) return
+    record.sentTarget = target
+    this.changed()
+  }
+
+  setDraining(name: string, draining: boolean): void {
+    const record = this.records.get(name)
+    if (!record || record.draining === draining || (draining && !record.agent)) return
+    record.draining = draining
     this.changed()
   }
 
@@ -209,6 +236,8 @@ export class ClusterStore {
       capacity,
       address: '',
       target: 0,
+      sentTarget: 0,
+      draining: false,
       agent: null,
       containers: new Map(),
       lastReportAt: undefined,

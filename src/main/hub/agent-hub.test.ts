@@ -334,11 +334,11 @@ describe('AgentHub sessions', () => {
     lab.send({ type: 'ack', v: 2, commandId: command.commandId, ok: true })
     await expect(done).resolves.toEqual({ type: 'ack', v: 2, commandId: command.commandId, ok: true })
 
-    const refused = session.command('drain', { containerId: 'c-9' })
-    const drain = await lab.next('drain')
-    lab.send({ type: 'ack', v: 2, commandId: drain.commandId, ok: false, error: 'no container c-9' })
+    const refused = session.command('setPolicy', { policy: DEFAULT_POLICY })
+    const policy = await lab.next('setPolicy')
+    lab.send({ type: 'ack', v: 2, commandId: policy.commandId, ok: false, error: 'policy locked' })
     await expect(refused).rejects.toThrow(
-      `agent lab-1 (VM lab-1 at 127.0.0.1) refused "drain" (${drain.commandId}): no container c-9`,
+      `agent lab-1 (VM lab-1 at 127.0.0.1) refused "setPolicy" (${policy.commandId}): policy locked`,
     )
   })
 

@@ -14,7 +14,7 @@ import {
 } from '../../shared/protocol/messages'
 import type { HubClock } from './hub-options'
 
-export type CommandType = 'setTarget' | 'setPolicy' | 'drain'
+export type CommandType = 'setTarget' | 'setPolicy'
 
 /** A command's fields; the session adds the type, version and command id. */
 export type CommandPayload<T extends CommandType> = Omit<MessageOf<VimMessage, T>, 'type' | 'v' | 'commandId'>
@@ -137,7 +137,8 @@ export class LiveSession implements AgentSession {
     commandCounter += 1
     const commandId = `cmd-${commandCounter}`
     const what = `"${type}" (${commandId})`
-    const message = { ...payload, type, commandId } as Unversioned<VimMessage>
+    // TypeScript cannot tie the payload to its type through the generic; send() validates it with zod.
+    const message = { ...payload, type, commandId } as unknown as Unversioned<VimMessage>
     const sent = this.send(message)
     if (sent.status !== 'sent') {
       const kind = sent.status === 'closed' ? 'closed' : 'invalid'

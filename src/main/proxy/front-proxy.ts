@@ -15,6 +15,8 @@ export interface FrontBackend {
   address: BackendAddress
   /** Ready containers on the VM; 0 takes it out of rotation. */
   readyContainers: number
+  /** On its way to 0 replicas: weight 0, so in-flight requests finish and no new one arrives. */
+  draining?: boolean
 }
 
 export interface FrontProxyOptions {
@@ -66,7 +68,7 @@ export class FrontProxy {
     }
     for (const backend of inRotation) {
       this.addresses.set(backend.vmId, backend.address)
-      this.pool.setBackend({ id: backend.vmId, weight: backend.readyContainers })
+      this.pool.setBackend({ id: backend.vmId, weight: backend.draining ? 0 : backend.readyContainers })
     }
   }
 

@@ -1,14 +1,19 @@
 // The VIM's control loop: every policy interval it reads the cluster, decides each VM's target with the
-// shared planner, tells the agents, and asks the VM provider for another VM or to stop an idle one.
+// shared planner and asks the VM provider for another VM or to stop an idle one; every second the apply
+// step sends the agents what is safe to send now (make before break, drain before 0).
 import type { ClusterScalingSettings } from '../../shared/scaler'
 import {
+  type ApplyState,
+  applyTargets,
   type ClusterPlanState,
   type ClusterVm,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HOLD_TIMEOUT_MS,
   type FleetState,
   planCluster,
   planFleet,
 } from '../../shared/scaler'
-import type { ClusterStore } from '../cluster/cluster-store'
+import { type ClusterStore, readyContainers } from '../cluster/cluster-store'
 import { type EventLog, scalingEvent } from '../cluster/event-log'
 import type { AgentSession } from '../hub/agent-hub'
 import { log } from '../log'
@@ -22,12 +27,23 @@ export interface AutoscalerDeps {
   settings: () => ClusterScalingSettings
   session: (vmName: string) => AgentSession | undefined
   providers: () => VmProvider[]
+  /** Requests the front proxy has in flight to a VM (0 when it is not in the rotation). */
+  inFlight: (vmName: string) => number
   now?: () => number
+  /** How long a VM out of the rotation may keep requests in flight before its target 0 goes out anyway. */
+  drainTimeoutMs?: number
+  /** How long a decrease may wait for its replacement to become ready. */
+  holdTimeoutMs?: number
 }
 
 export class ClusterAutoscaler {
   private timer: NodeJS.Timeout | undefined
   private planState: ClusterPlanState | undefined
+  private applyState: ApplyState | undefined
+  /** The placement reason behind each VM's latest target, sent with it to the agent. */
+  private readonly reasons = new Map<string, string>()
+  /** The last failure per VM, so a command retried every second is not logged every second. */
+  private readonly failures = new Map<string, string>()
   private fleetState: FleetState | undefined
   private lastTotal: number | undefined
   private lastEvaluationAt = Number.NEGATIVE_INFINITY
@@ -51,14 +67,19 @@ export class ClusterAutoscaler {
     this.planState = undefined
   }
 
+  /** Plans at the policy interval; applies every call (every second). */
   async tick(): Promise<void> {
     const settings = this.deps.settings()
     const now = this.now()
-    if (now - this.lastEvaluationAt < settings.policy.intervalSeconds * 1000 - 50) return
-    this.lastEvaluationAt = now
+    const due = now - this.lastEvaluationAt >= settings.policy.intervalSeconds * 1000 - 50
     try {
-      const unplaced = this.planReplicas(settings, now)
-      await this.planVms(settings, now, unplaced)
+      let unplaced = 0
+      if (due) {
+        this.lastEvaluationAt = now
+        unplaced = this.planReplicas(settings, now)
+      }
+      this.applyStep(now)
+      if (due) await this.planVms(settings, now, unplaced)
     } catch (error) {
       log.error('cluster autoscaler failed', error)
       this.deps.events.append({ kind: 'error', message: `Cluster autoscaler: ${(error as Error).message}` })
@@ -72,7 +93,8 @@ export class ClusterAutoscaler {
       id: record.name,
       name: record.name,
       ready: record.agent !== null,
-      capacity: record.capacity,
+      // A VM on its way out of the rotation takes no new replica until it is drained.
+      capacity: record.draining ? 0 : record.capacity,
       currentTarget: record.target,
       replicas: [...record.containers.values()]
         .filter((c) => c.state === 'ready' || c.state === 'starting')
@@ -110,21 +132,66 @@ export class ClusterAutoscaler {
     for (const vm of vms) {
       const target = plan.targets[vm.id]
       if (target === undefined || target === vm.currentTarget) continue
+      // The intent only: the apply step decides when the agent is told.
       store.setTarget(vm.id, target)
-      const session = this.deps.session(vm.name)
-      if (!session) continue
       const reason = plan.reasons.find((r) => r.startsWith(`${vm.name}:`)) ?? plan.decision.reason.message
-      session
-        .command('setTarget', { replicas: target, reason: reason.slice(0, 500) })
-        .catch((error: Error) => {
-          events.append({
-            kind: 'error',
-            vmId: vm.id,
-            message: `${vm.name} did not take its target ${target}: ${error.message}`,
-          })
-        })
+      this.reasons.set(vm.id, reason)
     }
     return plan.unplaced
+  }
+
+  /** Sends the targets that are safe now, marks the VMs to drain, and says once why a step waits. */
+  private applyStep(now: number): void {
+    const { store, events } = this.deps
+    const records = store.vms()
+    const plan = applyTargets(
+      {
+        now,
+        drainTimeoutMs: this.deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+        holdTimeoutMs: this.deps.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS,
+        vms: records.map((record) => ({
+          id: record.name,
+          name: record.name,
+          connected: record.agent !== null && this.deps.session(record.name) !== undefined,
+          target: record.target,
+          sent: record.sentTarget,
+          ready: readyContainers(record),
+          inFlight: this.deps.inFlight(record.name),
+        })),
+      },
+      this.applyState,
+    )
+    this.applyState = plan.state
+    // The rotation follows the store at once, so a VM marked here is at weight 0 before any command below.
+    const draining = new Set(plan.draining)
+    for (const record of records) store.setDraining(record.name, draining.has(record.name))
+    for (const note of plan.notes)
+      events.append({ kind: 'placement', vmId: note.vmId, message: note.message })
+    for (const command of plan.commands) {
+      const session = this.deps.session(command.vmId)
+      const record = store.vm(command.vmId)
+      if (!session || !record) continue
+      const took = record.sentTarget
+      const decrease = command.replicas < took
+      // A decrease that waited says when it went ahead; an increase was logged when it was planned.
+      if (decrease) events.append({ kind: 'placement', vmId: command.vmId, message: command.reason })
+      const reason = (decrease ? command.reason : (this.reasons.get(command.vmId) ?? command.reason)).slice(
+        0,
+        500,
+      )
+      store.setSentTarget(command.vmId, command.replicas)
+      session
+        .command('setTarget', { replicas: command.replicas, reason })
+        .then(() => this.failures.delete(command.vmId))
+        .catch((error: Error) => {
+          // Not taken: back to what the agent runs, so the next second sends it again.
+          if (store.vm(command.vmId)?.sentTarget === command.replicas) store.setSentTarget(command.vmId, took)
+          const message = `${command.vmId} did not take its target ${command.replicas}: ${error.message}`
+          if (this.failures.get(command.vmId) === message) return
+          this.failures.set(command.vmId, message)
+          events.append({ kind: 'error', vmId: command.vmId, message: `${message}; retrying` })
+        })
+    }
   }
 
   /** One provider action at a time: another VM when out of room, or stop one idle past the cool-down. */
@@ -147,6 +214,7 @@ export class ClusterAutoscaler {
           ready: byName.get(vm.name)?.agent != null,
           capacity: vm.capacity,
           target: byName.get(vm.name)?.target ?? 0,
+          containers: byName.get(vm.name)?.containers.size ?? 0,
           canStartStop: provider.capabilities.startStop,
         })),
       },

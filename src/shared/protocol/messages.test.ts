@@ -93,8 +93,6 @@ const vimSamples: VimMessage[] = [
   { type: 'setTarget', v: 2, commandId: 'cmd-1', replicas: 5, reason: 'spread 10 replicas over 2 VMs' },
   { type: 'setTarget', v: 2, commandId: 'cmd-2', replicas: 0 },
   { type: 'setPolicy', v: 2, commandId: 'cmd-3', policy: HPA_DEFAULT_POLICY },
-  { type: 'drain', v: 2, commandId: 'cmd-4', containerId: 'abc123' },
-  { type: 'drain', v: 2, commandId: 'cmd-5' },
   { type: 'ping', v: 2, at: 9 },
   { type: 'pong', v: 2, at: 9 },
 ]
@@ -215,7 +213,8 @@ describe('protocol messages', () => {
   it.each([
     ['a negative replica count', { type: 'setTarget', v: 2, commandId: 'c', replicas: -1 }],
     ['a fractional replica count', { type: 'setTarget', v: 2, commandId: 'c', replicas: 1.5 }],
-    ['a command id with a newline', { type: 'drain', v: 2, commandId: 'a\nb' }],
+    ['a command id with a newline', { type: 'setTarget', v: 2, commandId: 'a\nb', replicas: 1 }],
+    ['the drain command, which the protocol no longer has', { type: 'drain', v: 2, commandId: 'c' }],
     ['a short nonce', { type: 'challenge', v: 2, nonce: 'abc' }],
     ['a policy that is not an object', { type: 'welcome', v: 2, sessionId: 's', policy: [1], target: 1 }],
     ['an impossible policy', { type: 'setPolicy', v: 2, commandId: 'c', policy: { minReplicas: 0 } }],

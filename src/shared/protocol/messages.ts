@@ -222,14 +222,9 @@ export const SetPolicyMessage = z.object({
 })
 export type SetPolicyMessage = z.infer<typeof SetPolicyMessage>
 
-/** Drain one container, or with no containerId the whole VM (before the VIM stops it). */
-export const DrainMessage = z.object({
-  type: z.literal('drain'),
-  v: version,
-  commandId: Id,
-  containerId: Id.optional(),
-})
-export type DrainMessage = z.infer<typeof DrainMessage>
+// There is no `drain` command: a lower `setTarget` drains (the agent picks the least busy replicas, takes
+// them out of its balancer and lets in-flight requests finish), and the VIM takes a VM out of its own
+// rotation before it sends target 0. Protocol 2 listed one that no VIM ever sent; see docs/PROTOCOL.md.
 
 // --- Unions and parsing ----------------------------------------------------------------------------
 
@@ -249,7 +244,6 @@ export const VimMessage = z.discriminatedUnion('type', [
   WelcomeMessage,
   SetTargetMessage,
   SetPolicyMessage,
-  DrainMessage,
   PingMessage,
   PongMessage,
 ])
@@ -271,7 +265,6 @@ const vimSchemas = {
   welcome: WelcomeMessage,
   setTarget: SetTargetMessage,
   setPolicy: SetPolicyMessage,
-  drain: DrainMessage,
   ping: PingMessage,
   pong: PongMessage,
 } as const satisfies Record<VimMessageType, z.ZodType>

@@ -100,7 +100,15 @@ function simulate(seconds: number, load: (second: number) => number) {
     const fleet = planFleet(
       {
         now,
-        vms: vms.map((vm): FleetVm => ({ ...vm, name: vm.id, canStartStop: true })),
+        vms: vms.map(
+          (vm): FleetVm => ({
+            ...vm,
+            name: vm.id,
+            canStartStop: true,
+            // The simulated agent drops surplus replicas at once.
+            containers: Math.min(vm.replicas.length, vm.target),
+          }),
+        ),
         unplaced: plan.unplaced,
         settings,
         canCreate: false,

@@ -11,6 +11,7 @@ const vm = (name: string, overrides: Partial<FleetVm> = {}): FleetVm => ({
   target: 1,
   canStartStop: true,
   ...overrides,
+  containers: overrides.containers ?? overrides.target ?? 1,
 })
 const stopped = (name: string, capacity = 4) =>
   vm(name, { providerState: 'stopped', ready: false, target: 0, capacity })
@@ -181,6 +182,15 @@ describe('planFleet: over time', () => {
       vmId: 'lab-2',
       reason: 'Stopping lab-2: no replicas on lab-2 for 120 s (idle cool-down 120 s)',
     })
+  })
+
+  it('counts the cool-down from when its last container is gone, not from its target 0', () => {
+    // lab-2's target is 0 from the start; it drains its container until second 30.
+    const steps = run([0, 30, 149, 150], (second) => [
+      vm('lab-1', { target: 2 }),
+      vm('lab-2', { target: 0, containers: second < 30 ? 1 : 0 }),
+    ])
+    expect(steps.map((s) => s.action?.kind)).toEqual([undefined, undefined, undefined, 'stop'])
   })
 
   it('starts the cool-down again when the VM gets a replica in between', () => {

@@ -15,6 +15,11 @@ export interface FleetVm {
   capacity: number
   /** Replicas the cluster plan placed on it (0 for a VM that is not ready). */
   target: number
+  /**
+   * Containers it still runs, in any state. A VM whose target went to 0 is idle only once they are
+   * gone: it drains first (out of the front rotation, in-flight requests finish), then it may be stopped.
+   */
+  containers: number
   /** Its provider can power it on and off (false for a plain SSH host). */
   canStartStop: boolean
 }
@@ -90,7 +95,7 @@ function observe(input: FleetInput, previous: FleetState | undefined): Fleet {
   const state: FleetState = {
     idleSinceMs: since(
       previous?.idleSinceMs ?? {},
-      vms.filter((vm) => vm.ready && vm.target <= 0),
+      vms.filter((vm) => vm.ready && vm.target <= 0 && vm.containers <= 0),
       now,
     ),
     bootingSinceMs: since(

@@ -1,0 +1,192 @@
+// Make before break under load: a real headless VIM with a lab of 2 VMs (0.25 CPU containers) and an
+// open-loop GET load of 25 req/s through the front proxy, every request's outcome kept. Scaling one VM in
+// to 0, and moving a VM's only replica to another VM, must not fail a single request.
+//
+// The load asks for the workload's /healthz, which the front proxy and the agent forward to a container
+// like any request but which costs no CPU: GET / burns 20 ms, so one 0.25 CPU container serves about
+// 12 req/s of it, and a single replica at 25 req/s would time out from overload, not from the scale-in.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
+import type { ClusterEvent } from '../../src/shared/domain/events'
+import { waitFor } from '../support/agent-process'
+import { dockerAvailable, removeClusterImages, removeContainersOf } from '../support/docker'
+import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import { failuresByKind, openLoopLoad, type RequestOutcome } from '../support/open-loop'
+
+const runtime = dockerAvailable ? 'docker' : 'process'
+const TOKEN = 'scale-in-test-token'
+const RATE = 25
+// Two replicas, one per VM; no VM is stopped for being idle during the test.
+const settings = {
+  scaling: {
+    placement: 'spread',
+    idleCooldownSeconds: 3600,
+    policy: { minReplicas: 2, maxReplicas: 2 },
+  },
+}
+
+async function api<T>(vim: HeadlessProcess, path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${vim.baseUrl}/api/v1${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...init.headers },
+  })
+  const body = await response.json()
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`)
+  return body as T
+}
+
+const containersOn = (s: ClusterSnapshot, vm: string, state?: string) =>
+  s.vms.find((v) => v.name === vm)?.containers.filter((c) => state === undefined || c.state === state)
+    .length ?? 0
+
+/** Waits for a cluster state, read through the API as a user would. */
+const clusterWhere = (
+  vim: HeadlessProcess,
+  what: string,
+  check: (s: ClusterSnapshot) => boolean,
+  ms = 60_000,
+) =>
+  waitFor(
+    what,
+    async () => {
+      const s = await api<ClusterSnapshot>(vim, '/cluster')
+      return check(s) ? s : undefined
+    },
+    ms,
+  )
+
+/** Lets the load run on for `ms` after a change, so requests sent around it are counted too. */
+const keepLoading = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Every failure by kind; the message adds when the failed requests were sent and the cluster's log. */
+function expectNoFailure(outcomes: readonly RequestOutcome[], log: string) {
+  expect(outcomes.length).toBeGreaterThan(RATE * 5)
+  const failed = outcomes.filter((o) => o.status !== 200).map((o) => Math.round(o.sentAtMs))
+  const when = failed.length ? `failed requests sent from ${failed[0]} to ${failed.at(-1)} ms` : ''
+  expect(failuresByKind(outcomes), `${when}\n${log}`).toEqual({})
+}
+
+/** The event log since `sinceMs`, oldest first, each line stamped with ms since the load started. */
+async function eventLog(vim: HeadlessProcess, loadStartedAt: number): Promise<string> {
+  const events = await api<ClusterEvent[]>(vim, '/events?limit=300')
+  return events
+    .filter((e) => e.at >= loadStartedAt - 5000)
+    .reverse()
+    .map((e) => `${e.at - loadStartedAt} ms ${e.kind} ${e.message}`)
+    .join('\n')
+}
+
+describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`, () => {
+  let vim: HeadlessProcess
+  let cluster: string
+  let proxyUrl: string
+
+  beforeAll(async () => {
+    const env = testEnv({ ACS_TOKEN: TOKEN })
+    writeFileSync(join(env.ACS_DATA_DIR, 'settings.json'), JSON.stringify(settings))
+    cluster = clusterIdOf(env.ACS_DATA_DIR)
+    vim = await startHeadless(
+      [
+        '--lab',
+        '2',
+        '--lab-prefix',
+        'lab',
+        '--runtime',
+        runtime,
+        '--ui-port',
+        '0',
+        '--proxy-port',
+        '0',
+      ].concat(['--hub-port', '0']),
+      env,
+    )
+    const s = await clusterWhere(vim, 'both VMs with a ready container', (c) =>
+      ['lab-1', 'lab-2'].every((vm) => containersOn(c, vm, 'ready') === 1),
+    )
+    proxyUrl = s.proxyUrl as string
+  }, 90_000)
+
+  afterAll(async () => {
+    await vim?.stop()
+    if (dockerAvailable) {
+      await removeContainersOf(undefined, cluster)
+      await removeClusterImages(cluster)
+    }
+  })
+
+  it('scales lab-2 in to 0 without a failed request: out of the rotation first, then drained', async () => {
+    const loadStartedAt = Date.now()
+    const load = openLoopLoad(`${proxyUrl}/healthz`, RATE, 60)
+    try {
+      await keepLoading(3000)
+      await api(vim, '/policy', {
+        method: 'PUT',
+        body: JSON.stringify({ scaling: { policy: { minReplicas: 1, maxReplicas: 1 } } }),
+      })
+      await clusterWhere(vim, 'lab-2 without containers', (c) => containersOn(c, 'lab-2') === 0, 45_000)
+      await keepLoading(3000)
+    } finally {
+      await load.stop()
+    }
+    expectNoFailure(load.outcomes, await eventLog(vim, loadStartedAt))
+    const served = new Set(load.outcomes.map((o) => o.servedBy?.split('/')[0]))
+    expect([...served].sort()).toEqual(['lab-1', 'lab-2'])
+
+    const events = (await api<ClusterEvent[]>(vim, '/events?vmId=lab-2')).reverse().map((e) => e.message)
+    const out = events.findIndex((m) => /^lab-2: 1 → 0 held until the front has no request in flight/.test(m))
+    const sent = events.findIndex((m) => /^lab-2: 1 → 0 .*out of the front rotation|drain timeout/.test(m))
+    const removed = events.findIndex((m) => /^lab-2: removed .*scaled down/.test(m))
+    expect(out, events.join('\n')).toBeGreaterThanOrEqual(0)
+    expect(sent).toBeGreaterThan(out)
+    expect(removed).toBeGreaterThan(sent)
+  }, 90_000)
+
+  it("moves lab-2's only replica to lab-1 without a failed request; the old one goes after the new is ready", async () => {
+    // Bring the one replica to lab-2: lab-1 stops (its agent and containers go), lab-2 takes the replica.
+    await api(vim, '/policy', {
+      method: 'PUT',
+      body: JSON.stringify({ scaling: { policy: { minReplicas: 1, maxReplicas: 1 } } }),
+    })
+    await api(vim, '/vms/lab-1/stop', { method: 'POST' })
+    await clusterWhere(
+      vim,
+      'the replica on lab-2 alone',
+      (c) => containersOn(c, 'lab-2', 'ready') === 1 && containersOn(c, 'lab-1') === 0,
+    )
+    const loadStartedAt = Date.now()
+    const load = openLoopLoad(`${proxyUrl}/healthz`, RATE, 90)
+    try {
+      await keepLoading(3000)
+      // lab-1 comes back with its replica (its welcome target); the cluster holds 1, so lab-2's goes.
+      await api(vim, '/vms/lab-1/start', { method: 'POST' })
+      await clusterWhere(
+        vim,
+        'the replica moved to lab-1',
+        (c) => containersOn(c, 'lab-1', 'ready') === 1 && containersOn(c, 'lab-2') === 0,
+        60_000,
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await eventLog(vim, loadStartedAt)}`)
+      })
+      await keepLoading(3000)
+    } finally {
+      await load.stop()
+    }
+    expectNoFailure(load.outcomes, await eventLog(vim, loadStartedAt))
+    const served = new Set(load.outcomes.map((o) => o.servedBy?.split('/')[0]))
+    expect([...served].sort()).toEqual(['lab-1', 'lab-2'])
+
+    const events = (await api<ClusterEvent[]>(vim, '/events?kinds=container,placement')).reverse()
+    const since = events.findLastIndex((e) => e.vmId === 'lab-1' && /started acs-/.test(e.message))
+    const after = events.slice(since)
+    const newReady = after.findIndex(
+      (e) => e.vmId === 'lab-1' && /is healthy and takes traffic/.test(e.message),
+    )
+    const oldRemoved = after.findIndex((e) => e.vmId === 'lab-2' && /removed .*scaled down/.test(e.message))
+    const log = after.map((e) => e.message).join('\n')
+    expect(newReady, log).toBeGreaterThanOrEqual(0)
+    expect(oldRemoved, log).toBeGreaterThan(newReady)
+    expect(after[oldRemoved]?.at ?? 0).toBeGreaterThanOrEqual(after[newReady]?.at ?? Number.POSITIVE_INFINITY)
+  }, 150_000)
+})
