@@ -8,12 +8,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { failureDigest, summarizeLoad } from '../../bench/chaos/load-summary'
+import { OpenLoopLoad, type RequestRecord } from '../../bench/chaos/open-loop'
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
 import { waitFor } from '../support/agent-process'
 import { dockerAvailable, removeClusterImages, removeContainersOf } from '../support/docker'
 import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
-import { failuresByKind, openLoopLoad, type RequestOutcome } from '../support/open-loop'
 
 const runtime = dockerAvailable ? 'docker' : 'process'
 const TOKEN = 'scale-in-test-token'
@@ -60,13 +61,15 @@ const clusterWhere = (
 /** Lets the load run on for `ms` after a change, so requests sent around it are counted too. */
 const keepLoading = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Every failure by kind; the message adds when the failed requests were sent and the cluster's log. */
-function expectNoFailure(outcomes: readonly RequestOutcome[], log: string) {
-  expect(outcomes.length).toBeGreaterThan(RATE * 5)
-  const failed = outcomes.filter((o) => o.status !== 200).map((o) => Math.round(o.sentAtMs))
-  const when = failed.length ? `failed requests sent from ${failed[0]} to ${failed.at(-1)} ms` : ''
-  expect(failuresByKind(outcomes), `${when}\n${log}`).toEqual({})
+/** Every failure by kind; the message adds what failed, from whom and when (ms since the load began), and the cluster's log. */
+function expectNoFailure(records: readonly RequestRecord[], loadStartedAt: number, log: string) {
+  expect(records.length).toBeGreaterThan(RATE * 5)
+  const summary = summarizeLoad(records)
+  expect(summary.failedByKind, `${failureDigest(records, loadStartedAt).join('\n')}\n${log}`).toEqual({})
 }
+
+const load = (url: string, maxSeconds: number) =>
+  new OpenLoopLoad({ url, rate: RATE, maxSeconds, timeoutMs: 10_000 })
 
 /** The event log since `sinceMs`, oldest first, each line stamped with ms since the load started. */
 async function eventLog(vim: HeadlessProcess, loadStartedAt: number): Promise<string> {
@@ -118,7 +121,8 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
 
   it('scales lab-2 in to 0 without a failed request: out of the rotation first, then drained', async () => {
     const loadStartedAt = Date.now()
-    const load = openLoopLoad(`${proxyUrl}/healthz`, RATE, 60)
+    const traffic = load(`${proxyUrl}/healthz`, 60)
+    let records: RequestRecord[] = []
     try {
       await keepLoading(3000)
       await api(vim, '/policy', {
@@ -128,10 +132,10 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
       await clusterWhere(vim, 'lab-2 without containers', (c) => containersOn(c, 'lab-2') === 0, 45_000)
       await keepLoading(3000)
     } finally {
-      await load.stop()
+      records = await traffic.stop()
     }
-    expectNoFailure(load.outcomes, await eventLog(vim, loadStartedAt))
-    const served = new Set(load.outcomes.map((o) => o.servedBy?.split('/')[0]))
+    expectNoFailure(records, loadStartedAt, await eventLog(vim, loadStartedAt))
+    const served = new Set(records.map((r) => r.servedBy?.split('/')[0]))
     expect([...served].sort()).toEqual(['lab-1', 'lab-2'])
 
     const events = (await api<ClusterEvent[]>(vim, '/events?vmId=lab-2')).reverse().map((e) => e.message)
@@ -156,7 +160,8 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
       (c) => containersOn(c, 'lab-2', 'ready') === 1 && containersOn(c, 'lab-1') === 0,
     )
     const loadStartedAt = Date.now()
-    const load = openLoopLoad(`${proxyUrl}/healthz`, RATE, 90)
+    const traffic = load(`${proxyUrl}/healthz`, 90)
+    let records: RequestRecord[] = []
     try {
       await keepLoading(3000)
       // lab-1 comes back with its replica (its welcome target); the cluster holds 1, so lab-2's goes.
@@ -171,10 +176,10 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
       })
       await keepLoading(3000)
     } finally {
-      await load.stop()
+      records = await traffic.stop()
     }
-    expectNoFailure(load.outcomes, await eventLog(vim, loadStartedAt))
-    const served = new Set(load.outcomes.map((o) => o.servedBy?.split('/')[0]))
+    expectNoFailure(records, loadStartedAt, await eventLog(vim, loadStartedAt))
+    const served = new Set(records.map((r) => r.servedBy?.split('/')[0]))
     expect([...served].sort()).toEqual(['lab-1', 'lab-2'])
 
     const events = (await api<ClusterEvent[]>(vim, '/events?kinds=container,placement')).reverse()
