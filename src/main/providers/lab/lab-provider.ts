@@ -2,6 +2,7 @@
 // machine (lab-1 … lab-N), each with its own capacity, load balancer port and containers.
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
+import { connectDocker } from '../../../../vmm-agent/runtime/docker-connection'
 import type { ProviderCapabilities, ProviderVm, VmProvider } from '../provider'
 import { labAgentCommand } from './agent-command'
 import {
@@ -12,6 +13,7 @@ import {
   type RestartHistory,
   type RestartPolicy,
 } from './agent-restart'
+import { containerCount, removeLeftoverContainers } from './lab-leftovers'
 import { chooseLabRuntime, type DockerCheck, type LabRuntimeChoice } from './lab-runtime'
 import { type LabOptions, type LabSettings, resolveLabSettings } from './lab-settings'
 import { type LabAgentExit, type LabAgentExitFacts, type LabLogEntry, LabVm } from './lab-vm'
@@ -23,6 +25,11 @@ export interface LabProviderOptions extends LabOptions {
   onAgentExit?: (exit: LabAgentExit) => void
   /** How soon a crashed agent is restarted (default AGENT_RESTART_POLICY). */
   restartPolicy?: RestartPolicy
+  /**
+   * Whether a VM of this name belongs to another provider (an SSH host on this machine's Docker engine
+   * with a lab-like name): its containers are its own agent's, never swept by the lab (default: none).
+   */
+  ownedElsewhere?: (vmName: string) => boolean
   /** Whether Docker answers, for runtime 'auto' (default: a ping of the engine). */
   checkDocker?: DockerCheck
 }
@@ -33,6 +40,9 @@ export interface LabProviderVm extends ProviderVm {
   /** The container runtime its agent was started with. */
   runtime?: 'docker' | 'process'
 }
+
+/** The bound on one sweep of leftover containers: the VIM's exit must not wait on a hung engine. */
+const SWEEP_TIMEOUT_MS = 15_000
 
 export class LabProvider implements VmProvider {
   readonly kind = 'lab' as const
@@ -105,13 +115,54 @@ export class LabProvider implements VmProvider {
     this.restarts.delete(id)
   }
 
-  /** Stops every agent this lab started, all at once; each removes its containers unless keepContainers. */
+  /**
+   * Stops every agent this lab started, all at once; each removes its containers unless keepContainers.
+   * Then, unless keepContainers, removes what a killed agent left behind: every container of this lab.
+   */
   async close(): Promise<void> {
     this.closed = true
     for (const name of this.restarts.keys()) this.cancelRestart(name)
     const results = await Promise.allSettled([...this.vms.values()].map((vm) => this.stop(vm.name)))
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []))
+    if (!this.settings.keepContainers) {
+      const problem = await this.sweep(new Set(), 'its agent left behind')
+      if (problem) failures.push(problem)
+    }
     if (failures.length > 0) throw new Error(`the lab did not stop cleanly: ${failures.join('; ')}`)
+  }
+
+  /**
+   * Removes this cluster's lab containers on the lab's engine that no lab VM owns now (a VM beyond the
+   * lab's size, say), left by an earlier run; those of this lab's VMs are their agents' to adopt.
+   */
+  async removeLeftovers(): Promise<void> {
+    const problem = await this.sweep(new Set(this.vms.keys()), 'left by a previous run')
+    if (problem) this.log({ text: `lab: ${problem}`, vm: undefined, source: 'provider', level: 'error' })
+  }
+
+  /** Only a Docker lab has containers to sweep; a lab that never chose its runtime started nothing. */
+  private async sweep(spare: ReadonlySet<string>, why: string): Promise<string | undefined> {
+    if (!this.runtimeChoice || (await this.runtimeChoice).runtime !== 'docker') return undefined
+    const { docker } = connectDocker(this.settings.dockerHost)
+    const { removed, problem } = await removeLeftoverContainers(
+      docker,
+      {
+        cluster: this.settings.cluster,
+        namePrefix: this.settings.namePrefix,
+        spare,
+        ownedElsewhere: this.options.ownedElsewhere ?? (() => false),
+      },
+      SWEEP_TIMEOUT_MS,
+    )
+    if (removed.length > 0) {
+      this.log({
+        text: `lab: removed ${containerCount(removed.length)} ${why}: ${removed.sort().join(', ')}`,
+        vm: undefined,
+        source: 'provider',
+        level: 'warn',
+      })
+    }
+    return problem
   }
 
   /** The runtime the agents use, chosen once (the first start pings Docker when 'auto'). */
