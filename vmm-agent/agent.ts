@@ -2,7 +2,13 @@
 // across them, scales them with the shared policy, and follows the VIM's target while connected.
 import { randomUUID } from 'node:crypto'
 import { BackendPool, type BackendStats } from '../src/shared/balancer'
-import { type Decision, decideReplicas, type PolicyState, type ScalingPolicy } from '../src/shared/policy'
+import {
+  type Decision,
+  decideReplicas,
+  type PolicyState,
+  recommendationOnly,
+  type ScalingPolicy,
+} from '../src/shared/policy'
 import { UtilizationWindow } from '../src/shared/policy/utilization-window'
 import type { AgentEventKind } from '../src/shared/protocol/messages'
 import { RequestMeter } from '../src/shared/proxy/request-meter'
@@ -204,13 +210,17 @@ export class Agent {
       { now, currentReplicas: this.target, samples, policy: this.policy, capacity: this.config.capacity },
       this.policyState,
     )
-    this.policyState = decision.state
-    const changed = decision.desired !== this.lastDecision?.desired
+    const following = this.vimTarget !== undefined
+    // While following, the decision is only a recommendation: the VIM's target stays in force.
+    this.policyState = following ? recommendationOnly(decision.state, now) : decision.state
+    // Said when the count changes (the reason's wording alone may vary every round); the first time, when
+    // it differs from the target in force.
+    const changed = decision.desired !== (this.lastDecision?.desired ?? this.target)
     this.lastDecision = decision
-    if (this.vimTarget === undefined && decision.desired !== this.target) {
+    if (!following && decision.desired !== this.target) {
       this.target = decision.desired
       this.emit('scaling-decision', decision.reason.message)
-    } else if (changed && this.vimTarget !== undefined) {
+    } else if (changed && following) {
       this.emit('scaling-decision', `recommending ${decision.desired} to the VIM: ${decision.reason.message}`)
     }
   }

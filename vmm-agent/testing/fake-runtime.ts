@@ -12,7 +12,11 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly exitListeners = new Set<(exit: ReplicaExit) => void>()
   private next = 1
 
-  constructor(private readonly options: { autoStart?: boolean } = {}) {}
+  /**
+   * autoStart: starts finish at once rather than when the test says. port: where every replica answers
+   * (a test's own /healthz server, so replicas become ready); default 9, where nothing answers.
+   */
+  constructor(private readonly options: { autoStart?: boolean; port?: number } = {}) {}
 
   /** What prepare() waits for (an image build, say); resolved by default. */
   preparing: Promise<void> = Promise.resolve()
@@ -28,12 +32,11 @@ export class FakeRuntime implements ContainerRuntime {
   start(spec: ReplicaSpec): Promise<ReplicaHandle> {
     const create = () => {
       const id = `r${this.next++}`
-      // Port 9 (discard) on loopback: nothing answers, so the replica stays 'starting'.
       const handle = {
         id,
         name: `acs-${spec.vmName}-${id}`,
         host: '127.0.0.1',
-        port: 9,
+        port: this.options.port ?? 9,
         cpus: spec.cpus,
         memoryBytes: spec.memoryBytes,
         startedAt: Date.now(),
