@@ -141,7 +141,8 @@ describe.runIf(run)('crash clean-up of a Docker lab of 2', () => {
     })
     await leftover.start()
 
-    vim = await startHeadless([...args, ...ports], env)
+    // `npm start` this time: with no display it runs the same core headless.
+    vim = await startHeadless([...args, ...ports], env, 'start')
     await bothReady(true)
     const removed = await waitFor(
       'the leftover removed, with an event',
@@ -156,5 +157,22 @@ describe.runIf(run)('crash clean-up of a Docker lab of 2', () => {
     // The lab's own VMs kept theirs.
     expect((await containersOf(vm1, cluster)).length).toBe(1)
     expect((await containersOf(vm2, cluster)).length).toBe(1)
+  }, 120_000)
+
+  it('leaves no container either when `npm start` gets SIGTERM just after an agent SIGKILL', async () => {
+    const agents = [await agentPid(vim, vm1), await agentPid(vim, vm2)]
+    process.kill(agents[1] as number, 'SIGKILL')
+    const exited = new Promise((resolve) => vim.child.once('exit', resolve))
+    process.kill(-(vim.child.pid as number), 'SIGTERM')
+    await exited
+    await waitFor(
+      'no container of the cluster and no agent left',
+      async () => {
+        const left = await containersOf(undefined, cluster)
+        return left.length === 0 && !agents.some(alive) ? true : undefined
+      },
+      60_000,
+    )
+    expect(vim.output()).toMatch(/SIGTERM: shutting down/)
   }, 120_000)
 })
