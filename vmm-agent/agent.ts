@@ -2,7 +2,13 @@
 // across them, scales them with the shared policy, and follows the VIM's target while connected.
 import { randomUUID } from 'node:crypto'
 import { BackendPool, type BackendStats } from '../src/shared/balancer'
-import { type Decision, decideReplicas, type PolicyState, type ScalingPolicy } from '../src/shared/policy'
+import {
+  type Decision,
+  decideReplicas,
+  type PolicyState,
+  recommendationOnly,
+  type ScalingPolicy,
+} from '../src/shared/policy'
 import { UtilizationWindow } from '../src/shared/policy/utilization-window'
 import type { AgentEventKind } from '../src/shared/protocol/messages'
 import { RequestMeter } from '../src/shared/proxy/request-meter'
@@ -74,6 +80,7 @@ export class Agent {
   private unsubscribeExit: (() => void) | undefined
   private ticking = false
   private stopped = false
+  private startup: Promise<void> | undefined
   target: number
 
   constructor(private readonly deps: AgentDeps) {
@@ -102,7 +109,12 @@ export class Agent {
   }
 
   /** Prepares the runtime (throws a clear Error when it cannot), adopts existing replicas, starts the loop. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.startup = this.startUp()
+    return this.startup
+  }
+
+  private async startUp(): Promise<void> {
     await this.deps.runtime.prepare()
     this.unsubscribeExit = this.deps.runtime.onExit((exit) => this.replicaExited(exit))
     const existing = await this.deps.runtime.list()
@@ -117,8 +129,10 @@ export class Agent {
         stats: {},
         cpuWindow: this.newCpuWindow(),
       })
-      void this.awaitReady(handle.id)
+      // Adopted even when stopping (a stop during a long image build), so that stop() removes them if asked.
+      if (!this.stopped) void this.awaitReady(handle.id)
     }
+    if (this.stopped) return
     if (existing.some((h) => h.running)) {
       this.emit('container-started', `adopted ${this.replicas.size} running container(s) from a previous run`)
     }
@@ -196,13 +210,17 @@ export class Agent {
       { now, currentReplicas: this.target, samples, policy: this.policy, capacity: this.config.capacity },
       this.policyState,
     )
-    this.policyState = decision.state
-    const changed = decision.desired !== this.lastDecision?.desired
+    const following = this.vimTarget !== undefined
+    // While following, the decision is only a recommendation: the VIM's target stays in force.
+    this.policyState = following ? recommendationOnly(decision.state, now) : decision.state
+    // Said when the count changes (the reason's wording alone may vary every round); the first time, when
+    // it differs from the target in force.
+    const changed = decision.desired !== (this.lastDecision?.desired ?? this.target)
     this.lastDecision = decision
-    if (this.vimTarget === undefined && decision.desired !== this.target) {
+    if (!following && decision.desired !== this.target) {
       this.target = decision.desired
       this.emit('scaling-decision', decision.reason.message)
-    } else if (changed && this.vimTarget !== undefined) {
+    } else if (changed && following) {
       this.emit('scaling-decision', `recommending ${decision.desired} to the VIM: ${decision.reason.message}`)
     }
   }
@@ -225,21 +243,24 @@ export class Agent {
   }
 
   private async startReplica(): Promise<void> {
+    if (this.stopped) return
     this.pendingStarts++
     let handle: ReplicaHandle
     const { requestCpuMs, cpuPeriodMs } = this.config
-    const creation = this.deps.runtime.start({
-      vmName: this.config.name,
-      cpus: this.config.cpusPerContainer,
-      ...(cpuPeriodMs !== undefined ? { cpuPeriodMs } : {}),
-      memoryBytes: this.config.memoryPerContainerBytes,
-      ...(requestCpuMs !== undefined ? { env: { CPU_MS: String(requestCpuMs) } } : {}),
-    })
+    const creation = this.deps.runtime
+      .start({
+        vmName: this.config.name,
+        cpus: this.config.cpusPerContainer,
+        ...(cpuPeriodMs !== undefined ? { cpuPeriodMs } : {}),
+        memoryBytes: this.config.memoryPerContainerBytes,
+        ...(requestCpuMs !== undefined ? { env: { CPU_MS: String(requestCpuMs) } } : {}),
+      })
+      .then((created) => (this.stopped ? this.discardLateReplica(created) : created))
     this.creating.add(creation)
     try {
       handle = await creation
     } catch (error) {
-      this.startFailed(`could not start a container: ${(error as Error).message}`)
+      if (!this.stopped) this.startFailed(`could not start a container: ${(error as Error).message}`)
       return
     } finally {
       this.pendingStarts--
@@ -252,6 +273,13 @@ export class Agent {
       handle.id,
     )
     await this.awaitReady(handle.id)
+  }
+
+  /** A replica whose start finished after shutdown began: nobody would serve from it or remove it later. */
+  private async discardLateReplica(handle: ReplicaHandle): Promise<never> {
+    await this.deps.runtime.remove(handle.id).catch(() => {})
+    this.emit('container-removed', `removed ${handle.name} (started as the agent began to stop)`, handle.id)
+    throw new Error('the agent is stopping')
   }
 
   private async awaitReady(id: string): Promise<void> {
@@ -330,14 +358,24 @@ export class Agent {
     return new Map(this.pool.snapshot().map((s) => [s.id, s]))
   }
 
-  /** Stops the loop; removes the replicas only when asked (otherwise a restarted agent adopts them). */
-  async stop({ removeReplicas = false }: { removeReplicas?: boolean } = {}): Promise<void> {
+  /**
+   * From now on the agent starts nothing: no loop round, no reconcile, no replica; a start already under
+   * way removes its replica as soon as it exists. Call it first on shutdown, before anything that waits.
+   */
+  beginShutdown(): void {
     this.stopped = true
     clearInterval(this.timer)
+  }
+
+  /** Stops the loop; removes the replicas only when asked (otherwise a restarted agent adopts them). */
+  async stop({ removeReplicas = false }: { removeReplicas?: boolean } = {}): Promise<void> {
+    this.beginShutdown()
+    // A start under way adopts what it lists, so that what it finds is removed below when asked.
+    await this.startup?.catch(() => {})
     this.unsubscribeExit?.()
+    // Starts under way remove their replicas themselves once created (see discardLateReplica).
+    await Promise.allSettled([...this.creating])
     if (removeReplicas) {
-      // A container still being created would otherwise outlive the agent.
-      await Promise.allSettled([...this.creating])
       await Promise.all([...this.replicas.keys()].map((id) => this.removeReplica(id, 'agent exit')))
     }
     this.deps.stats.close?.()

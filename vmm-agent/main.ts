@@ -89,6 +89,8 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     say(`${signal}: stopping; ${config.cleanupOnExit ? 'removing' : 'leaving'} the containers`)
+    // Before anything that waits: the loop, or the link dropping to standalone, must start nothing now.
+    agent.beginShutdown()
     await lb?.close()
     await link?.close()
     await agent.stop({ removeReplicas: config.cleanupOnExit })

@@ -175,6 +175,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         runtime: options.runtime as Runtime,
         initialVms: labVms,
         keepContainers: settings().lab.keepContainers,
+        ownedElsewhere: (name) => ownedByAnotherProvider(store, name),
         log: providerLog,
         onAgentExit: (exit) => events.append({ kind: 'vm', vmId: exit.vm, message: exit.reason }),
       })
@@ -242,6 +243,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       }
     }
     await refreshProviders()
+    // Once every provider listed its VMs, so that no other provider's container is taken for the lab's.
+    for (const provider of providers) if (provider instanceof LabProvider) await provider.removeLeftovers()
     const providerTimer = setInterval(() => void refreshProviders().catch(() => {}), 1000)
     stoppers.push(() => clearInterval(providerTimer))
 
@@ -320,6 +323,12 @@ const REAP_INTERVAL_MS = 5000
 /** Every address of this machine's interfaces, loopback included, as the hub's peers write them. */
 function localAddresses(): Set<string> {
   return new Set(interfaceAddresses().map((entry) => entry.address.toLowerCase().replace(/%.*$/, '')))
+}
+
+/** A VM the store knows from a provider other than the lab, or from an agent that joined on its own. */
+function ownedByAnotherProvider(store: ClusterStore, name: string): boolean {
+  const vm = store.vm(name)
+  return vm !== undefined && vm.provider !== 'lab'
 }
 
 /** Containers of agents deployed over SSH: the agent's own defaults (one user ≈ half of one). */

@@ -81,6 +81,12 @@ export async function runHeadless(
     if (stopping) return
     stopping = true
     log.info(`${signal}: shutting down`)
+    // Each step is bounded (the lab's agents, then its leftover containers); this bounds the whole, so that
+    // a hung step never keeps the terminal waiting.
+    setTimeout(() => {
+      log.error(`${signal}: not stopped within ${EXIT_DEADLINE_MS / 1000} s; exiting anyway`)
+      process.exit(1)
+    }, EXIT_DEADLINE_MS).unref()
     await http.close()
     await core.stop()
     process.exit(0)
@@ -88,6 +94,9 @@ export async function runHeadless(
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
 }
+
+/** Longer than the lab's own bounds (an agent's 20 s stop, SIGKILL, a 15 s sweep of its containers). */
+const EXIT_DEADLINE_MS = 60_000
 
 /** Said at start whenever the VIM is reachable from beyond this machine. */
 export function exposureWarning(host: string, uiPort: number): string {

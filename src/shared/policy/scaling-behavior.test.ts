@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { decideReplicas } from './decide-replicas'
 import {
   type PolicyState,
   pruneState,
+  recommendationOnly,
   recordScaleEvent,
   scaleDownLimit,
   scaleUpLimit,
@@ -190,5 +192,53 @@ describe('policy state', () => {
     expect(recordScaleEvent(state, NOW, 3, 5).scaleUpEvents).toEqual([{ atMs: NOW, replicas: 2 }])
     expect(recordScaleEvent(state, NOW, 5, 3).scaleDownEvents).toEqual([{ atMs: NOW, replicas: 2 }])
     expect(recordScaleEvent(state, NOW, 3, 3)).toBe(state)
+  })
+})
+
+describe('recommendationOnly', () => {
+  /** Decisions every second for `seconds` while a count of `current` stays in force, all replicas at 5 %. */
+  function recommend(seconds: number, keep: (state: PolicyState, now: number) => PolicyState) {
+    const policy = { ...DEFAULT_POLICY, targetUtilization: 0.6 }
+    const samples = [0, 1].map((i) => ({
+      id: `r${i}`,
+      ready: true,
+      readySinceMs: -600_000,
+      utilization: 0.05,
+    }))
+    let state: PolicyState | undefined
+    const desired: number[] = []
+    for (let s = 0; s < seconds; s++) {
+      const decision = decideReplicas({ now: s * 1000, currentReplicas: 2, samples, policy }, state)
+      state = keep(decision.state, s * 1000)
+      desired.push(decision.desired)
+    }
+    return desired
+  }
+  const changes = (counts: number[]) => counts.filter((count, i) => i > 0 && count !== counts[i - 1]).length
+
+  it('keeps a recommendation that is not applied steady, once the window has passed', () => {
+    const counts = recommend(200, recommendationOnly)
+    expect(counts.slice(95)).toEqual(Array(105).fill(1))
+    expect(changes(counts)).toBe(1)
+  })
+
+  it('(as applied, the rate limit sees a scale-down that never happened and flips the count back)', () => {
+    expect(changes(recommend(200, (state) => state))).toBeGreaterThan(10)
+  })
+
+  it('drops the scale event of this decision only', () => {
+    const state = {
+      recommendations: [{ atMs: 5000, replicas: 1 }],
+      scaleUpEvents: [{ atMs: 1000, replicas: 1 }],
+      scaleDownEvents: [
+        { atMs: 3000, replicas: 1 },
+        { atMs: 5000, replicas: 1 },
+      ],
+    }
+    expect(recommendationOnly(state, 5000)).toEqual({
+      recommendations: [{ atMs: 5000, replicas: 1 }],
+      scaleUpEvents: [{ atMs: 1000, replicas: 1 }],
+      scaleDownEvents: [{ atMs: 3000, replicas: 1 }],
+    })
   })
 })

@@ -107,3 +107,18 @@ export function recordScaleEvent(
   }
   return state
 }
+
+/**
+ * The state after a decision that stayed a recommendation (an agent following the VIM's target): it still
+ * counts for the stabilization windows, but no replica moved, so the rate limits must not see a scale
+ * event. Were it kept, the next evaluation would find the period's allowance spent by a scale-down that
+ * never happened and recommend the old count again, and so on, flipping every evaluation.
+ */
+export function recommendationOnly(state: PolicyState, now: number): PolicyState {
+  const notNow = (events: TimedCount[]) => events.filter((event) => event.atMs !== now)
+  return {
+    ...state,
+    scaleUpEvents: notNow(state.scaleUpEvents),
+    scaleDownEvents: notNow(state.scaleDownEvents),
+  }
+}

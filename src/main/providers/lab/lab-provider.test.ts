@@ -187,20 +187,57 @@ describe('LabProvider', () => {
     ])
   })
 
-  it('reports an agent that exits on its own, with its last words, and leaves the VM stopped', async () => {
-    const provider = lab({ initialVms: 1, agentBundle: bundle('crashing') })
+  it('restarts an agent that exits on its own, with its last words, backing off while it keeps crashing', async () => {
+    const restartPolicy = { firstDelayMs: 100, maxDelayMs: 400, stableAfterMs: 60_000 }
+    const provider = lab({ initialVms: 1, agentBundle: bundle('crashing'), restartPolicy })
     await provider.start('lab-1')
-    const [exit] = await until('the exit report', async () => (exits.length > 0 ? exits : undefined))
-    expect(exit).toEqual({
+    await until('three exit reports', async () => (exits.length >= 3 ? exits : undefined))
+    expect(exits[0]).toEqual({
       vm: 'lab-1',
       code: 1,
       signal: null,
       reason:
-        'lab-1: its agent exited with code 1: vmm-agent: Docker is not reachable at unix:///nope; the VM is stopped',
+        "lab-1's agent exited (code 1): vmm-agent: Docker is not reachable at unix:///nope; restarting it in 0.1 s",
     })
-    expect((await provider.list())[0]?.state).toBe('stopped')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect((await provider.list())[0]?.state).toBe('stopped')
+    expect(exits.slice(0, 3).map((e) => /restarting it in (\S+ s)$/.exec(e.reason)?.[1])).toEqual([
+      '0.1 s',
+      '0.2 s',
+      '0.4 s',
+    ])
+    expect(logs.map((l) => l.text)).toContain('lab-1: its agent was restarted')
+  })
+
+  it('brings back a SIGKILLed agent whatever the load, under a new pid', async () => {
+    const restartPolicy = { firstDelayMs: 100, maxDelayMs: 400, stableAfterMs: 60_000 }
+    const provider = lab({ initialVms: 1, restartPolicy })
+    await provider.start('lab-1')
+    const [before] = await allRunning(provider)
+    process.kill(before?.pid as number, 'SIGKILL')
+    const after = await until('lab-1 running again under a new pid', async () => {
+      const [vm] = await provider.list()
+      return vm?.state === 'running' && vm.pid !== before?.pid ? vm : undefined
+    })
+    expect(alive(after.pid as number)).toBe(true)
+    expect(exits.map((e) => e.reason)).toEqual([
+      "lab-1's agent exited (signal SIGKILL); restarting it in 0.1 s",
+    ])
+  })
+
+  it.each([
+    { name: 'stop()', end: (provider: LabProvider) => provider.stop('lab-1') },
+    { name: 'remove()', end: (provider: LabProvider) => provider.remove('lab-1') },
+    { name: 'close()', end: (provider: LabProvider) => provider.close() },
+  ])('$name calls off a restart that waits for its time', async ({ end }) => {
+    const restartPolicy = { firstDelayMs: 300, maxDelayMs: 300, stableAfterMs: 60_000 }
+    const provider = lab({ initialVms: 1, restartPolicy })
+    await provider.start('lab-1')
+    const [vm] = await allRunning(provider)
+    process.kill(vm?.pid as number, 'SIGKILL')
+    await until('the exit report', async () => (exits.length > 0 ? exits : undefined))
+    await end(provider)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect((await provider.list()).map((v) => v.state).filter((state) => state !== 'stopped')).toEqual([])
+    expect(logs.map((l) => l.text)).not.toContain('lab-1: its agent was restarted')
   })
 
   it('kills an agent that ignores SIGTERM once the stop bound has passed', async () => {

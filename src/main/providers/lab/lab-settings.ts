@@ -67,6 +67,9 @@ export interface LabSettings {
   stopTimeoutMs: number
 }
 
+/** The most VMs a lab can ever have: VM names end in `-1` … `-64`. */
+export const LAB_VMS_LIMIT = 64
+
 export const LAB_DEFAULTS = {
   runtime: 'auto',
   initialVms: 1,
@@ -90,7 +93,7 @@ export function resolveLabSettings(
   const runtime = options.runtime ?? LAB_DEFAULTS.runtime
   if (!['auto', 'docker', 'process'].includes(runtime))
     throw new Error(`lab: runtime must be auto, docker or process, not '${runtime}'`)
-  const maxVms = whole('maxVms', options.maxVms ?? LAB_DEFAULTS.maxVms, 1, 64)
+  const maxVms = whole('maxVms', options.maxVms ?? LAB_DEFAULTS.maxVms, 1, LAB_VMS_LIMIT)
   const namePrefix = options.namePrefix ?? LAB_DEFAULTS.namePrefix
   // The agent's own rule for --name, leaving room for "-64".
   if (!LAB_PREFIX_PATTERN.test(namePrefix))

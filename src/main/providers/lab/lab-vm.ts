@@ -17,18 +17,28 @@ export interface LabLogEntry {
   level: 'info' | 'warn' | 'error'
 }
 
-/** An agent that exited without being asked to: the VM is now stopped; restarting it is the scaler's call. */
+/** An agent that exited without being asked to: the VM is now stopped, and the lab decides what next. */
 export interface LabAgentExit {
   vm: string
   code: number | null
   signal: NodeJS.Signals | null
-  /** One sentence for the event log, with the agent's last error line when it left one. */
+  /** One sentence for the event log, with the agent's last error line and what the lab does about it. */
   reason: string
+}
+
+/** What the VM knows of an exit it did not ask for. */
+export interface LabAgentExitFacts {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** The agent's last stderr line, often the cause. */
+  lastErrorLine: string | undefined
+  /** How long the agent ran. */
+  upForMs: number
 }
 
 export interface LabVmHooks {
   log(entry: LabLogEntry): void
-  exitedOnItsOwn(exit: LabAgentExit): void
+  exitedOnItsOwn(exit: LabAgentExitFacts): void
 }
 
 /** What stop() needs: the bound on a graceful stop, after which the agent is killed. */
@@ -120,6 +130,7 @@ export class LabVm {
     child.on('error', () => {})
     this.child = child
     this.pid = child.pid
+    const spawnedAt = Date.now()
     let lastErrorLine: string | undefined
     let announceUp = () => {}
     this.up = new Promise((resolve) => {
@@ -142,7 +153,7 @@ export class LabVm {
         // The last lines may still be in the pipes: they belong before the report, which quotes stderr's.
         // Bounded, since the process runtime's replicas share the agent's stderr and may outlive it briefly.
         void settlesWithin(closed, OUTPUT_DRAIN_MS).then(() => {
-          this.reportExit(code, signal, expected, lastErrorLine)
+          this.reportExit({ code, signal, lastErrorLine, upForMs: Date.now() - spawnedAt }, expected)
           finish()
         })
       })
@@ -186,20 +197,13 @@ export class LabVm {
     await this.finished
   }
 
-  private reportExit(
-    code: number | null,
-    signalName: NodeJS.Signals | null,
-    expected: boolean,
-    lastErrorLine: string | undefined,
-  ): void {
-    const how = signalName ? `was killed by ${signalName}` : `exited with code ${code}`
-    if (expected) {
-      this.say('info', `stopped (its agent ${how})`)
+  private reportExit(facts: LabAgentExitFacts, expected: boolean): void {
+    if (!expected) {
+      this.hooks.exitedOnItsOwn(facts)
       return
     }
-    const reason = `its agent ${how}${lastErrorLine ? `: ${lastErrorLine}` : ''}; the VM is stopped`
-    this.say('error', reason)
-    this.hooks.exitedOnItsOwn({ vm: this.name, code, signal: signalName, reason: `${this.name}: ${reason}` })
+    const how = facts.signal ? `was killed by ${facts.signal}` : `exited with code ${facts.code}`
+    this.say('info', `stopped (its agent ${how})`)
   }
 
   private readLines(stream: Readable, source: 'stdout' | 'stderr', inspect: (line: string) => void): void {
