@@ -50,6 +50,12 @@ export const ProxyQueue = settingsObject({
 })
 export type ProxyQueue = z.infer<typeof ProxyQueue>
 
+/** Both, as a proxy takes them (BalancerSettings and settings.proxy hold them under these names). */
+export interface ProxyLimits {
+  timeouts: ProxyTimeouts
+  queue: ProxyQueue
+}
+
 export const DEFAULT_PROXY_TIMEOUTS: ProxyTimeouts = ProxyTimeouts.parse({})
 export const DEFAULT_PROXY_QUEUE: ProxyQueue = ProxyQueue.parse({})
 
