@@ -141,6 +141,8 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
     const headers = withoutHopByHop(response.headers)
     delete headers[UNSERVED_HEADER]
     for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value)
+    // The client's connection stays as Node decided for it; said outright, Node adds no Keep-Alive hint.
+    res.setHeader('connection', res.shouldKeepAlive ? 'keep-alive' : 'close')
     res.writeHead(status, response.statusMessage)
     timer = setTimeout(() => {
       end('idle-timeout')
