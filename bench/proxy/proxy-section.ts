@@ -37,7 +37,7 @@ export function proxyMethod(result: ProxyBenchResult, loadAverage: number): stri
     'stopping the load aborts in-flight requests, which must not fall inside the window; every proxy is a fresh process for each row.',
     "The agent LB is vmm-agent's own `startLocalLoadBalancer` given a stand-in Agent that holds a pool, meter and two ready replicas",
     "built as the Agent builds them; the front proxy is the VIM's `FrontProxy` as core.ts builds it (with the Prometheus hook), one VM in",
-    'rotation. Both forward with the shared `createBalancedProxy` (http-proxy-3, keep-alive agent). Each proxy runs in its own process.',
+    'rotation. Both forward with the shared `createBalancedProxy` (its own node:http forwarder, keep-alive agent, bounded waits, in-flight limit and queue). Each proxy runs in its own process.',
     nginx,
     'Requests/s counts 2xx answers in the window; latencies are per response (autocannon hrtime, nearest rank). Proxy CPU is the',
     "proxy processes' user + system time from /proc over the window (nginx: master and workers; the front row: front proxy and agent LB),",

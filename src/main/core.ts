@@ -135,6 +135,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       port: options.proxyPort,
       algorithm: settings().balancer,
       trustedProxies: trustedProxies(settings()),
+      limits: settings().proxy,
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
@@ -287,6 +288,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         proxy.setTrustedProxies(trustedProxies(next))
+        proxy.setLimits(next.proxy)
         autoscaler.resetHistory()
         membership.refreshAddresses()
         for (const session of membership.sessions()) {

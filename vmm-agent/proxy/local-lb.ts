@@ -37,6 +37,9 @@ export async function startLocalLoadBalancer(
       const handle = agent.replicas.get(id)?.handle
       return handle ? { host: handle.host, port: handle.port } : undefined
     },
+    describe: (id) => `${agent.config.name}/${agent.replicas.get(id)?.handle.name ?? id}`,
+    // Its own 503s (nothing ready, queue full) say "no container saw this": the VIM may retry elsewhere.
+    markUnserved: true,
     noBackendMessage: () =>
       `No container is ready on VM ${agent.config.name} yet (${agent.replicas.size} starting or draining); retry in a moment.`,
   })

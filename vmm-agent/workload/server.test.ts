@@ -88,8 +88,8 @@ describe('workload server', () => {
     // Sessions yield every ≤ 40 ms of CPU; the bound is loose for a loaded test machine.
     expect(Date.now() - healthStarted).toBeLessThan(400)
     const res = await session
-    const elapsed = Date.now() - started
     const body = (await res.json()) as { session: { seconds: number; cpuMs: number; interrupted: boolean } }
+    const elapsed = Date.now() - started
     expect(res.headers.get('x-served-by')).toBe(servedBy)
     expect(elapsed).toBeGreaterThanOrEqual(600)
     expect(elapsed).toBeLessThan(1500)
@@ -97,6 +97,22 @@ describe('workload server', () => {
     expect(body.session.cpuMs).toBeGreaterThan(75)
     expect(body.session.cpuMs).toBeLessThan(200)
     expect(body.session.interrupted).toBe(false)
+  })
+
+  it('a session sends its head at once and a newline while it lasts, then JSON that parses', async () => {
+    const chatty = await startWorkloadServer(
+      { port: 0, host: '127.0.0.1', servedBy, cpuMs: 1, cpus: 0.2 },
+      { sessionHeartbeatMs: 100 },
+    )
+    const started = Date.now()
+    const res = await fetch(`http://127.0.0.1:${chatty.port}/session?seconds=0.5`)
+    // The head arrives long before the session ends: a proxy's response-head timeout never fires.
+    expect(Date.now() - started).toBeLessThan(300)
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).toMatch(/^\n{3,5}\{/)
+    expect(JSON.parse(text)).toMatchObject({ servedBy, session: { interrupted: false } })
+    await chatty.close()
   })
 
   it('close() ends running sessions early with an answer and stops accepting', async () => {

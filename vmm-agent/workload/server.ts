@@ -26,6 +26,16 @@ export const MAX_SESSION_SECONDS = 600
 const SESSION_SLICE_MS = 20
 /** The longest the event loop is held at once, so /healthz stays answered even when a session catches up. */
 const MAX_BURST_MS = 40
+/**
+ * A session answers its head at once and then sends a newline this often until its JSON (which
+ * JSON.parse reads past the leading whitespace): the proxies' response-head timeout (30 s) and idle
+ * timeout (60 s) then never cut a session, however long it lasts.
+ */
+export const SESSION_HEARTBEAT_MS = 10_000
+
+export interface WorkloadTiming {
+  sessionHeartbeatMs?: number
+}
 
 export function readWorkloadConfig(env: NodeJS.ProcessEnv): WorkloadConfig {
   const number = (name: string, fallback: number, min: number): number => {
@@ -63,7 +73,11 @@ function parseSeconds(raw: string | null): number | undefined {
   return seconds > 0 && seconds <= MAX_SESSION_SECONDS ? seconds : undefined
 }
 
-export async function startWorkloadServer(config: WorkloadConfig): Promise<RunningWorkload> {
+export async function startWorkloadServer(
+  config: WorkloadConfig,
+  timing: WorkloadTiming = {},
+): Promise<RunningWorkload> {
+  const heartbeatMs = timing.sessionHeartbeatMs ?? SESSION_HEARTBEAT_MS
   // A single JS thread can hold at most one core, whatever the allotment.
   const busyFraction = Math.min(1, config.cpus * 0.5)
   let closing = false
@@ -87,17 +101,26 @@ export async function startWorkloadServer(config: WorkloadConfig): Promise<Runni
     let owedMs = 0
     let lastTick = started
     let gone = false
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.flushHeaders()
+    const heartbeat = setInterval(() => res.write('\n'), heartbeatMs)
     res.on('close', () => {
       gone = true
+      clearInterval(heartbeat)
     })
     const tick = (): void => {
       if (gone) return
       const now = Date.now()
       if (closing || now >= endsAt) {
-        send(res, 200, {
+        clearInterval(heartbeat)
+        const body = {
           servedBy: config.servedBy,
           session: { seconds: (now - started) / 1000, cpuMs: Math.round(cpuMs), interrupted: closing },
-        })
+        }
+        // Its head went out before the close, announcing keep-alive: end the connection here instead.
+        const socket = res.socket
+        if (closing) res.once('finish', () => socket?.end())
+        res.end(`${JSON.stringify(body)}\n`)
         return
       }
       owedMs = Math.min(owedMs + busyFraction * (now - lastTick), MAX_BURST_MS)

@@ -1,7 +1,9 @@
 // The front proxy against real loopback servers standing in for agents' load balancers.
 import { createServer, type Server } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS } from '../../shared/proxy/proxy-limits'
+import { UNSERVED_HEADER } from '../../shared/proxy/unserved'
 import { FrontProxy } from './front-proxy'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -75,5 +77,54 @@ describe('FrontProxy', () => {
       socket.on('close', () => resolve(data))
     })
     expect(answer).toMatch(/^HTTP\/1.1 408/)
+  })
+
+  it('retries a VM that answers "not served here" on another VM; the client never sees the marker', async () => {
+    const { proxy, url, responses } = await front()
+    const server = createServer((_req, res) => {
+      res.writeHead(503, { [UNSERVED_HEADER]: 'no-backend', 'Retry-After': '1', 'X-Served-By': 'lab-1' })
+      res.end('{"error":{"code":"unavailable","message":"No container is ready on VM lab-1 yet"}}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    })
+    const emptied = { host: '127.0.0.1', port: (server.address() as AddressInfo).port }
+    proxy.syncBackends([
+      { vmId: 'lab-1', address: emptied, readyContainers: 1 },
+      { vmId: 'lab-2', address: await agentLb('lab-2'), readyContainers: 1 },
+    ])
+    for (let i = 0; i < 20; i++) {
+      const response = await fetch(url)
+      expect(response.status).toBe(200)
+      expect(response.headers.has(UNSERVED_HEADER)).toBe(false)
+      await response.text()
+    }
+    expect(responses.every(([vm, status]) => vm === 'lab-2' && status === 200)).toBe(true)
+    expect(proxy.pool.snapshot().find((b) => b.id === 'lab-1')?.state).not.toBe('ejected')
+  })
+
+  it('applies new timeouts live and names the VM that did not answer', async () => {
+    const { proxy, url } = await front()
+    const hung = createTcpServer((socket) => socket.resume())
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => hung.close(() => resolve())))
+    proxy.syncBackends([
+      {
+        vmId: 'lab-1',
+        address: { host: '127.0.0.1', port: (hung.address() as AddressInfo).port },
+        readyContainers: 1,
+      },
+    ])
+    proxy.setLimits({
+      timeouts: { ...DEFAULT_PROXY_TIMEOUTS, responseHeadMs: 200 },
+      queue: DEFAULT_PROXY_QUEUE,
+    })
+    const response = await fetch(url)
+    expect(response.status).toBe(504)
+    expect(await response.json()).toEqual({
+      error: { code: 'timeout', message: 'lab-1 did not answer within 0.2 s' },
+    })
   })
 })

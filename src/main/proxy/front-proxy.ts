@@ -8,6 +8,7 @@ import { BackendPool, type BalancerAlgorithm } from '../../shared/balancer'
 import { isAgentPath } from '../../shared/proxy/agent-paths'
 import { type BackendAddress, createBalancedProxy, sendJsonError } from '../../shared/proxy/balanced-proxy'
 import { TrustedProxies } from '../../shared/proxy/forwarding'
+import type { ProxyLimits } from '../../shared/proxy/proxy-limits'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
 export interface FrontBackend {
@@ -28,6 +29,8 @@ export interface FrontProxyOptions {
   requestTimeoutMs?: number
   /** Peers (proxies in front of this one) whose X-Forwarded-* and Forwarded headers are kept. */
   trustedProxies?: TrustedProxies
+  /** Timeouts and the overload queue; the defaults of proxy-limits when omitted. */
+  limits?: ProxyLimits
   /** Called once per answered request, for the metrics. */
   onResponse?: (vmId: string | undefined, status: number, seconds: number) => void
 }
@@ -41,13 +44,21 @@ export class FrontProxy {
   private trustedProxies: TrustedProxies
 
   constructor(private readonly options: FrontProxyOptions) {
-    this.pool = new BackendPool({ settings: { algorithm: options.algorithm ?? 'least-outstanding' } })
+    this.pool = new BackendPool({
+      settings: {
+        algorithm: options.algorithm ?? 'least-outstanding',
+        ...(options.limits ? { timeouts: options.limits.timeouts, queue: options.limits.queue } : {}),
+      },
+    })
     this.trustedProxies = options.trustedProxies ?? TrustedProxies.none()
     this.proxy = createBalancedProxy({
       pool: this.pool,
       meter: this.meter,
       trustedProxies: () => this.trustedProxies,
       resolve: (id) => this.addresses.get(id),
+      // A VM's id is its name ("lab-1"), which is how errors name it.
+      describe: (id) => id,
+      retryUnserved: true,
       noBackendMessage: () =>
         this.addresses.size === 0
           ? 'No VM is ready yet: the cluster has no VM whose agent is connected with a ready container.'
@@ -70,10 +81,19 @@ export class FrontProxy {
       this.addresses.set(backend.vmId, backend.address)
       this.pool.setBackend({ id: backend.vmId, weight: backend.draining ? 0 : backend.readyContainers })
     }
+    // More ready containers mean more room: queued requests need not wait for the next release.
+    this.proxy.wake()
   }
 
   setAlgorithm(algorithm: BalancerAlgorithm): void {
     this.pool.applySettings({ ...this.pool.settings, algorithm })
+  }
+
+  /** Timeouts and the overload queue (settings.proxy); in-flight requests keep the ones they started with. */
+  setLimits(limits: ProxyLimits): void {
+    // Only these two: the caller may hand over all of settings.proxy.
+    this.pool.applySettings({ ...this.pool.settings, timeouts: limits.timeouts, queue: limits.queue })
+    this.proxy.wake()
   }
 
   setTrustedProxies(trusted: TrustedProxies): void {
@@ -112,7 +132,7 @@ export class FrontProxy {
     const { onResponse } = this.options
     if (onResponse) {
       res.once('finish', () => {
-        // http-proxy copies the agent's X-Served-By ("vm/container"): the VM that answered.
+        // The forwarder copies the agent's X-Served-By ("vm/container"): the VM that answered.
         const servedBy = res.getHeader('x-served-by')
         const vmName = typeof servedBy === 'string' ? servedBy.split('/')[0] : undefined
         onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)

@@ -28,6 +28,8 @@ export interface BackendPoolOptions {
 export interface PickOptions {
   /** Backends already tried for this request, so that a retry goes to another one. */
   readonly exclude?: ReadonlySet<string>
+  /** Whether a backend has room for one more request (the proxy's in-flight limit); all have when omitted. */
+  readonly hasRoom?: (weight: number, inFlight: number) => boolean
 }
 
 interface BackendRecord {
@@ -130,6 +132,7 @@ export class BackendPool {
     const candidates: Candidate[] = []
     for (const backend of this.backends.values()) {
       if (backend.ejectedUntil !== undefined || options.exclude?.has(backend.id)) continue
+      if (options.hasRoom && !options.hasRoom(backend.weight, backend.inFlight)) continue
       candidates.push({
         id: backend.id,
         weight: backend.weight,

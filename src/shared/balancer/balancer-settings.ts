@@ -1,6 +1,7 @@
 // The balancer's knobs, shared by both proxies and validated by the policy editor and the control API.
 import { z } from 'zod'
 import { aboveLimit, SETTING_LIMITS, settingsObject } from '../domain/setting-fields'
+import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS, ProxyQueue, ProxyTimeouts } from '../proxy/proxy-limits'
 
 const milliseconds = (name: string) =>
   z
@@ -59,6 +60,10 @@ export const BalancerSettings = settingsObject({
     .min(1, 'hashRingVirtualNodes must be at least 1')
     .max(1_000, aboveLimit('hashRingVirtualNodes', 1_000))
     .default(160),
+  /** Connect, response-head and idle-body timeouts of the proxy that uses this pool. */
+  timeouts: ProxyTimeouts.default(DEFAULT_PROXY_TIMEOUTS),
+  /** In-flight limit per backend and the FIFO queue beyond it. */
+  queue: ProxyQueue.default(DEFAULT_PROXY_QUEUE),
 })
 export type BalancerSettings = z.infer<typeof BalancerSettings>
 export type BalancerSettingsInput = z.input<typeof BalancerSettings>

@@ -21,6 +21,8 @@ export const SETTING_LIMITS = {
   milliseconds: 3_600_000,
   /** Failures in a row before an ejection: beyond this a backend is never ejected in practice. */
   consecutiveFailures: 1_000,
+  /** Requests a proxy holds in flight per backend or in its queue: ten thousand is far past one small VM. */
+  queueLength: 10_000,
 } as const
 
 /**

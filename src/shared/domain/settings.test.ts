@@ -91,7 +91,7 @@ describe('unknown settings', () => {
 
 describe('VimSettings proxy.trustedProxies', () => {
   it('defaults to nobody trusted', () => {
-    expect(VimSettings.parse({}).proxy).toEqual({ trustedProxies: [] })
+    expect(VimSettings.parse({}).proxy.trustedProxies).toEqual([])
   })
 
   it('takes IPv4 and IPv6 addresses and CIDR blocks', () => {
@@ -105,5 +105,24 @@ describe('VimSettings proxy.trustedProxies', () => {
     expect(parsed.success).toBe(false)
     expect(parsed.error?.issues[0]?.message).toMatch(/IP address or CIDR block/)
     expect(parsed.error?.issues[0]?.path).toEqual(['proxy', 'trustedProxies', 0])
+  })
+})
+
+describe('VimSettings proxy.timeouts and proxy.queue', () => {
+  it('has the documented defaults', () => {
+    const { timeouts, queue } = VimSettings.parse({}).proxy
+    expect(timeouts).toEqual({ connectMs: 5_000, responseHeadMs: 30_000, idleMs: 60_000 })
+    expect(queue).toEqual({ maxInFlightPerWeight: 16, maxQueued: 64, maxWaitMs: 10_000 })
+  })
+
+  it('fills what a partial object leaves out and names a bad or unknown field', () => {
+    const parsed = VimSettings.parse({ proxy: { timeouts: { responseHeadMs: 5_000 } } })
+    expect(parsed.proxy.timeouts).toEqual({ connectMs: 5_000, responseHeadMs: 5_000, idleMs: 60_000 })
+    expect(VimSettings.safeParse({ proxy: { queue: { maxQueued: -1 } } }).error?.issues[0]?.message).toBe(
+      'maxQueued must be 0 or more',
+    )
+    expect(VimSettings.safeParse({ proxy: { timeouts: { headMs: 1 } } }).error?.issues[0]?.message).toBe(
+      'unknown setting headMs',
+    )
   })
 })

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
 import { LAB_PREFIX_PATTERN } from '../names'
+import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS, ProxyQueue, ProxyTimeouts } from '../proxy/proxy-limits'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
 import { DEFAULT_MEMBERSHIP_SETTINGS, MembershipSettings } from './membership'
 import { settingsObject } from './setting-fields'
@@ -29,7 +30,15 @@ export const VimSettings = settingsObject({
   proxy: settingsObject({
     /** Peers whose X-Forwarded-* and Forwarded headers the front proxy keeps; everyone else's are replaced. */
     trustedProxies: z.array(TrustedProxy).max(64).default([]),
-  }).default({ trustedProxies: [] }),
+    /** The front proxy's connect, response-head and idle timeouts. */
+    timeouts: ProxyTimeouts.default(DEFAULT_PROXY_TIMEOUTS),
+    /** The front proxy's in-flight limit per ready container of a VM, and its FIFO queue. */
+    queue: ProxyQueue.default(DEFAULT_PROXY_QUEUE),
+  }).default({
+    trustedProxies: [],
+    timeouts: DEFAULT_PROXY_TIMEOUTS,
+    queue: DEFAULT_PROXY_QUEUE,
+  }),
 })
 export type VimSettings = z.infer<typeof VimSettings>
 
@@ -43,7 +52,12 @@ export const VimSettingsPatch = settingsObject({
   balancer: BalancerAlgorithm.optional(),
   lab: settingsObject({ keepContainers: z.boolean(), namePrefix: LabNamePrefix }).partial().optional(),
   membership: z.record(z.string(), z.unknown()).optional(),
-  proxy: settingsObject({ trustedProxies: z.array(TrustedProxy).max(64) })
+  proxy: settingsObject({
+    trustedProxies: z.array(TrustedProxy).max(64),
+    // Merged into the current values, then checked whole (as `scaling` is).
+    timeouts: z.record(z.string(), z.unknown()),
+    queue: z.record(z.string(), z.unknown()),
+  })
     .partial()
     .optional(),
 })

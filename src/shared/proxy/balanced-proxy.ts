@@ -1,16 +1,22 @@
 // Forwards HTTP and WebSocket traffic to the backend the balancer picks, for both the VIM front proxy
-// and the agent's local proxy: one retry elsewhere for idempotent requests that could not connect,
-// passive ejection through the pool, hop-by-hop headers dropped both ways, truthful X-Forwarded-* and
-// Forwarded headers, and a JSON 503 when nothing is ready. Node-only: the renderer never imports this file.
-import { Agent, type IncomingMessage, ServerResponse } from 'node:http'
+// and the agent's local proxy: bounded waits (connect, response head, idle body), a retry elsewhere
+// only when that is safe, an in-flight limit per backend with a bounded FIFO queue beyond it, passive
+// ejection through the pool, hop-by-hop headers dropped both ways, truthful X-Forwarded-* and Forwarded
+// headers, and JSON errors that say what happened. Node-only: the renderer never imports this file.
+import { Agent, type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
 import { createProxyServer } from 'http-proxy-3'
 import type { BackendPool, RequestOutcome } from '../balancer'
+import { AdmissionQueue, slotsFor, type Waiter } from './admission-queue'
 import { clientAddress, TrustedProxies, withForwarding } from './forwarding'
 import { isWebSocketUpgrade, upstreamRequestHeaders, withoutHopByHop } from './hop-by-hop'
+import { secondsText } from './proxy-limits'
 import type { RequestMeter } from './request-meter'
+import { failureAnswer, failureOutcome, MAX_ATTEMPTS, mayRetry, type RequestShape } from './retry-rules'
+import { RETRY_AFTER_SECONDS, UNSERVED_HEADER, type UnservedReason } from './unserved'
+import { exchange, hasBody } from './upstream-exchange'
 
 export interface BackendAddress {
   host: string
@@ -18,14 +24,19 @@ export interface BackendAddress {
 }
 
 export interface BalancedProxyOptions {
+  /** The backends; its settings also hold this proxy's timeouts and queue limits. */
   pool: BackendPool
   /** Where a backend id answers right now; undefined when it just left. */
   resolve(id: string): BackendAddress | undefined
+  /** How errors name a backend, e.g. "lab-1" or "lab-1/acs-lab-1-3f2a"; the id when omitted. */
+  describe?(id: string): string
   /** Said in the 503 body when no backend is ready, e.g. "No container is ready on VM lab-1 yet." */
   noBackendMessage(): string
+  /** Mark this proxy's own 503s "not served here" so the tier in front may retry them elsewhere (agent). */
+  markUnserved?: boolean
+  /** Retry a backend's marked 503 on another backend when that is safe (front). */
+  retryUnserved?: boolean
   meter?: RequestMeter
-  /** Upstream response timeout; long enough for the workload's /session requests. */
-  proxyTimeoutMs?: number
   /** Peers whose forwarding headers are kept and extended; asked per request (it may change). */
   trustedProxies?: () => TrustedProxies
 }
@@ -33,10 +44,13 @@ export interface BalancedProxyOptions {
 export interface BalancedProxy {
   web(req: IncomingMessage, res: ServerResponse): void
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Starts queued requests if backends have room again (e.g. after the backends changed). */
+  wake(): void
+  /** Requests waiting in the queue now. */
+  queued(): number
   close(): void
 }
 
-const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -48,18 +62,11 @@ const CONNECT_ERRORS = new Set([
 
 export function createBalancedProxy(options: BalancedProxyOptions): BalancedProxy {
   const { pool, meter } = options
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 })
-  // Forwarding headers are ours (withForwarding), not http-proxy's, which appends to whatever came in.
-  const proxy = createProxyServer({ xfwd: false, agent, proxyTimeout: options.proxyTimeoutMs ?? 11 * 60_000 })
+  const agent = new Agent({ keepAlive: true, maxSockets: 1024, keepAliveMsecs: 10_000 })
+  // WebSockets only: plain HTTP goes through exchange(). Forwarding headers are ours (withForwarding).
+  const proxy = createProxyServer({ xfwd: false, agent })
   // Errors are handled per call; this keeps an unexpected one from becoming an uncaught exception.
   proxy.on('error', () => {})
-  // The backend's hop-by-hop headers describe its connection to us, not ours to the client. This runs
-  // before http-proxy copies the headers; the client's connection stays open as Node decided for it.
-  proxy.on('proxyRes', (proxyRes, _req, res) => {
-    proxyRes.headers = withoutHopByHop(proxyRes.headers)
-    if (res instanceof ServerResponse)
-      proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close'
-  })
   proxy.on('proxyReqWs', (proxyReq) => {
     // Registered before http-proxy's own listeners, so the headers are clean when it writes them.
     proxyReq.on('upgrade', (proxyRes: IncomingMessage) => {
@@ -71,6 +78,9 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   })
 
   const trustedProxies = () => options.trustedProxies?.() ?? TrustedProxies.none()
+  const describe = (id: string) => options.describe?.(id) ?? id
+  const queue = new AdmissionQueue(() => pool.settings.queue)
+  const hasRoom = (weight: number, inFlight: number) => inFlight < slotsFor(weight, pool.settings.queue)
 
   /**
    * Replaces the request's headers with what goes upstream (end-to-end headers, truthful forwarding
@@ -88,39 +98,114 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     return client
   }
 
+  /** Whether a backend could take the request if it had room: else waiting is pointless. */
+  function anyCandidate(exclude: ReadonlySet<string>): boolean {
+    return pool.snapshot().some((b) => b.state !== 'ejected' && b.effectiveWeight > 0 && !exclude.has(b.id))
+  }
+
+  function unserved(res: ServerResponse, reason: UnservedReason, message: string): void {
+    sendJsonError(res, 503, message, options.markUnserved ? { [UNSERVED_HEADER]: reason } : {})
+  }
+
   function web(req: IncomingMessage, res: ServerResponse): void {
     const hashKey = prepareUpstream(req)
+    const shape: RequestShape = { method: req.method ?? 'GET', bodyless: !hasBody(req) }
     const tried = new Set<string>()
-    const attempt = () => {
-      const id = pool.pick(hashKey, { exclude: tried })
-      const address = id === undefined ? undefined : options.resolve(id)
-      if (id === undefined || address === undefined) {
-        if (id !== undefined) pool.release(id, 'connect-failed')
-        return sendJsonError(res, tried.size > 0 ? 502 : 503, options.noBackendMessage())
-      }
+
+    /** One try on `id`, already counted in flight by the pool. */
+    const attempt = (id: string) => {
       tried.add(id)
+      const address = options.resolve(id)
       const started = performance.now()
       let released = false
-      const release = (outcome: RequestOutcome) => {
+      let passedOnUnserved = false
+      const release = (outcome: RequestOutcome, served = outcome === 'ok') => {
         if (released) return
         released = true
         pool.release(id, outcome)
-        meter?.record(id, performance.now() - started, outcome === 'ok')
+        meter?.record(id, performance.now() - started, served)
+        queue.drain()
       }
-      // An upstream failure is released by the error callback first; a client that hangs up mid-response
-      // is not the backend's fault and must not count towards its ejection.
-      res.once('close', () => release(res.statusCode >= 500 ? 'error' : 'ok'))
-
-      proxy.web(req, res, { target: { host: address.host, port: address.port } }, (error) => {
-        const code = (error as NodeJS.ErrnoException).code ?? ''
-        const couldNotConnect = CONNECT_ERRORS.has(code) && !res.headersSent
-        release(couldNotConnect ? 'connect-failed' : 'error')
-        if (couldNotConnect && RETRYABLE_METHODS.has(req.method ?? 'GET') && tried.size < 2) return attempt()
-        if (!res.headersSent) sendJsonError(res, 502, `The backend failed: ${error.message}`)
-        else res.destroy()
-      })
+      const retryOr = (answer: () => void) => {
+        const next = tried.size < MAX_ATTEMPTS ? pool.pick(hashKey, { exclude: tried, hasRoom }) : undefined
+        if (next === undefined) return answer()
+        attempt(next)
+      }
+      if (!address) {
+        release('connect-failed')
+        return retryOr(() => unserved(res, 'no-backend', options.noBackendMessage()))
+      }
+      const timeouts = pool.settings.timeouts
+      exchange(
+        {
+          req,
+          res,
+          host: address.host,
+          port: address.port,
+          agent,
+          timeouts,
+          interceptUnserved: !!options.retryUnserved,
+        },
+        {
+          failed: (failure) => {
+            release(failureOutcome(failure))
+            const answer = failureAnswer(failure, describe(id), timeouts)
+            const answerIt = () => sendJsonError(res, answer.status, answer.message)
+            if (mayRetry(failure, shape)) retryOr(answerIt)
+            else answerIt()
+          },
+          unserved: (response, relay) => {
+            // "No container saw it": not the VM's failure, so it must not count towards its ejection.
+            const retry = mayRetry({ kind: 'unserved' }, shape)
+            const next =
+              retry && tried.size < MAX_ATTEMPTS ? pool.pick(hashKey, { exclude: tried, hasRoom }) : undefined
+            if (next === undefined) {
+              // Passed on as it came (without the marker); released when it ends.
+              passedOnUnserved = true
+              relay()
+              return
+            }
+            response.resume()
+            release('ok', false)
+            attempt(next)
+          },
+          ended: (end, status) => {
+            if (passedOnUnserved) return release('ok', false)
+            if (end === 'client-gone') return release('ok')
+            release(end === 'complete' && status < 500 ? 'ok' : 'error')
+          },
+          clientGone: () => release('ok'),
+        },
+      )
     }
-    attempt()
+
+    const waiter: Waiter = {
+      tryStart: () => {
+        if (res.destroyed) return true
+        const id = pool.pick(hashKey, { exclude: tried, hasRoom })
+        if (id === undefined) return false
+        res.off('close', leftWhileQueued)
+        attempt(id)
+        return true
+      },
+      expire: () => {
+        res.off('close', leftWhileQueued)
+        unserved(
+          res,
+          'queue-wait',
+          `Every backend stayed busy for ${secondsText(pool.settings.queue.maxWaitMs)}; retry in a moment.`,
+        )
+      },
+    }
+    const leftWhileQueued = () => queue.remove(waiter)
+    res.once('close', leftWhileQueued)
+    if (queue.length === 0 && waiter.tryStart()) return
+    // Waiting only helps when some backend could take it once it has room.
+    const turnedAway = !anyCandidate(tried) ? 'no-backend' : queue.enqueue(waiter) ? undefined : 'queue-full'
+    if (turnedAway === undefined) return
+    res.off('close', leftWhileQueued)
+    if (turnedAway === 'no-backend') unserved(res, 'no-backend', options.noBackendMessage())
+    else unserved(res, 'queue-full', 'Every backend is busy and the queue is full; retry in a moment.')
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -178,22 +263,33 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   return {
     web,
     upgrade,
+    wake: () => queue.drain(),
+    queued: () => queue.length,
     close: () => {
+      queue.clear()
       proxy.close()
       agent.destroy()
     },
   }
 }
 
-export function sendJsonError(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) return void res.destroy()
-  const code = status === 404 ? 'not_found' : status === 503 ? 'unavailable' : 'bad_gateway'
+const ERROR_CODES: Record<number, string> = { 404: 'not_found', 503: 'unavailable', 504: 'timeout' }
+
+export function sendJsonError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (res.headersSent || res.destroyed) return void res.destroy()
+  const code = ERROR_CODES[status] ?? 'bad_gateway'
   const body = JSON.stringify({ error: { code, message } })
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
-    ...(status === 503 ? { 'Retry-After': '1' } : {}),
+    ...(status === 503 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
+    ...headers,
   })
   res.end(body)
 }

@@ -1,0 +1,201 @@
+// Bounded waits, safe retries and "not served here" answers of the shared forwarder, against real
+// loopback backends that never accept, never answer, stall mid-body, reset or answer slowly.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BackendPool } from '../balancer'
+import { type BackendAddress, type BalancedProxyOptions, createBalancedProxy } from './balanced-proxy'
+import {
+  closeAll,
+  httpBackend,
+  resettingBackend,
+  silentBackend,
+  unacceptingPort,
+} from './test-support/loopback-backends'
+import { UNSERVED_HEADER } from './unserved'
+
+const proxies: Server[] = []
+const timeouts = { connectMs: 300, responseHeadMs: 400, idleMs: 300 }
+
+/** A proxy over these backends, picked in the order given (the first is always tried first). */
+async function proxyOver(ports: Record<string, number>, extra: Partial<BalancedProxyOptions> = {}) {
+  const pool = new BackendPool({ random: () => 0, settings: { timeouts, slowStartMs: 0 } })
+  const addresses: Record<string, BackendAddress> = {}
+  for (const [id, port] of Object.entries(ports)) {
+    addresses[id] = { host: '127.0.0.1', port }
+    pool.setBackend({ id, weight: 1 })
+  }
+  const proxy = createBalancedProxy({
+    pool,
+    resolve: (id) => addresses[id],
+    describe: (id) => `lab-1/${id}`,
+    noBackendMessage: () => 'No container is ready.',
+    ...extra,
+  })
+  const server = createServer((req, res) => proxy.web(req, res))
+  server.on('close', () => proxy.close())
+  proxies.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, pool }
+}
+
+async function timed(request: Promise<Response>) {
+  const started = performance.now()
+  const response = await request
+  const body = await response.text()
+  return { response, body, ms: performance.now() - started }
+}
+
+afterEach(async () => {
+  for (const server of proxies.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  await closeAll()
+})
+
+describe('bounded waits', () => {
+  it('answers 504 naming the backend when it accepts but never answers, and does not retry it', async () => {
+    const hung = await silentBackend()
+    const other = await silentBackend()
+    const { url, pool } = await proxyOver({ 'acs-hung': hung.port, 'acs-other': other.port })
+    const { response, body, ms } = await timed(fetch(url))
+    expect(response.status).toBe(504)
+    expect(JSON.parse(body)).toEqual({
+      error: { code: 'timeout', message: 'lab-1/acs-hung did not answer within 0.4 s' },
+    })
+    expect(ms).toBeLessThan(2000)
+    // The backend may still be working on it: a GET after a head timeout goes nowhere else.
+    expect(other.connections()).toBe(0)
+    // A timeout (and the reset that follows it) is an error, not a connect failure.
+    expect(pool.snapshot().find((b) => b.id === 'acs-hung')).toMatchObject({ failures: 1, inFlight: 0 })
+  })
+
+  it('answers 504 when the connection is never accepted, and retries any request elsewhere', async () => {
+    const stuck = await unacceptingPort()
+    const alone = await proxyOver({ 'acs-stuck': stuck })
+    const { response, body, ms } = await timed(fetch(alone.url))
+    expect(response.status).toBe(504)
+    expect(JSON.parse(body).error.message).toBe('lab-1/acs-stuck did not accept the connection within 0.3 s')
+    expect(ms).toBeLessThan(2000)
+
+    // Nothing of the body left before the connection opened, so even a POST goes to another backend.
+    const live = await httpBackend('acs-live', (req, res) => req.pipe(res))
+    const { url } = await proxyOver({ 'acs-stuck': stuck, 'acs-live': live.port })
+    const post = await timed(fetch(url, { method: 'POST', body: 'payload' }))
+    expect(post.response.status).toBe(200)
+    expect(post.body).toBe('payload')
+  })
+
+  it('cuts a body that stalls for the idle timeout after the head went out', async () => {
+    const stalling = await httpBackend('acs-stall', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' })
+      res.write('first bytes')
+    })
+    const { url, pool } = await proxyOver({ 'acs-stall': stalling.port })
+    const started = performance.now()
+    const response = await fetch(url)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(pool.snapshot()[0]).toMatchObject({ failures: 1, inFlight: 0 })
+  })
+
+  it('waits for a slow backend that answers within the head timeout', async () => {
+    const slow = await httpBackend('acs-slow', (_req, res) => setTimeout(() => res.end('late'), 250))
+    const { url } = await proxyOver({ 'acs-slow': slow.port })
+    const { response, body } = await timed(fetch(url))
+    expect(response.status).toBe(200)
+    expect(body).toBe('late')
+  })
+
+  it('keeps a long answer open while bytes keep coming, however long it lasts', async () => {
+    const trickle = await httpBackend('acs-session', (_req, res) => {
+      res.writeHead(200)
+      let sent = 0
+      const timer = setInterval(() => {
+        res.write('\n')
+        if (++sent === 6) {
+          clearInterval(timer)
+          res.end('{"done":true}')
+        }
+      }, 150)
+    })
+    const { url } = await proxyOver({ 'acs-session': trickle.port })
+    const { response, body, ms } = await timed(fetch(url))
+    expect(response.status).toBe(200)
+    expect(JSON.parse(body)).toEqual({ done: true })
+    expect(ms).toBeGreaterThan(timeouts.idleMs * 2)
+  })
+})
+
+describe('retries', () => {
+  it('retries a GET reset before its head on another backend', async () => {
+    const resetting = await resettingBackend()
+    const live = await httpBackend('acs-live')
+    const { url } = await proxyOver({ 'acs-reset': resetting.port, 'acs-live': live.port })
+    const response = await fetch(url)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-served-by')).toBe('acs-live')
+    expect(resetting.requests()).toBe(1)
+  })
+
+  it('does not retry a POST with a body that a backend reset: it may have been acted on', async () => {
+    const resetting = await resettingBackend()
+    const live = await httpBackend('acs-live')
+    const { url } = await proxyOver({ 'acs-reset': resetting.port, 'acs-live': live.port })
+    const response = await fetch(url, { method: 'POST', body: 'order #1' })
+    expect(response.status).toBe(502)
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /^lab-1\/acs-reset closed the connection before answering/,
+    )
+    expect(live.seen).toEqual([])
+  })
+
+  it('retries a marked 503 on another backend, and the client never sees the marker', async () => {
+    const unserved = await httpBackend('lab-1', (_req, res) => {
+      res.writeHead(503, { [UNSERVED_HEADER]: 'no-backend', 'Retry-After': '1' })
+      res.end('{"error":{"code":"unavailable","message":"No container is ready on VM lab-1 yet"}}')
+    })
+    const live = await httpBackend('lab-2')
+    const { url, pool } = await proxyOver(
+      { 'lab-1': unserved.port, 'lab-2': live.port },
+      { retryUnserved: true },
+    )
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(url, { method: 'DELETE' })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-served-by')).toBe('lab-2')
+      expect(response.headers.has(UNSERVED_HEADER)).toBe(false)
+      await response.text()
+    }
+    expect(unserved.seen.length).toBe(5)
+    // "No container saw it" is not the VM failing: it is never ejected for it.
+    expect(pool.snapshot().find((b) => b.id === 'lab-1')).toMatchObject({ failures: 0, state: 'ready' })
+
+    // With nowhere else to go the 503 is passed on, still without the marker.
+    const alone = await proxyOver({ 'lab-1': unserved.port }, { retryUnserved: true })
+    const response = await fetch(alone.url)
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+    expect(response.headers.has(UNSERVED_HEADER)).toBe(false)
+    expect(await response.text()).toMatch(/No container is ready/)
+  })
+
+  it('marks its own 503 when nothing is ready, and strips a marker a backend sent', async () => {
+    const { url } = await proxyOver({}, { markUnserved: true })
+    const none = await fetch(url)
+    expect(none.status).toBe(503)
+    expect(none.headers.get(UNSERVED_HEADER)).toBe('no-backend')
+    expect(none.headers.get('retry-after')).toBe('1')
+
+    const forging = await httpBackend('acs-forger', (_req, res) => {
+      res.writeHead(503, { [UNSERVED_HEADER]: 'no-backend' })
+      res.end()
+    })
+    const agent = await proxyOver({ 'acs-forger': forging.port }, { markUnserved: true })
+    const forged = await fetch(agent.url)
+    expect(forged.status).toBe(503)
+    expect(forged.headers.has(UNSERVED_HEADER)).toBe(false)
+  })
+})

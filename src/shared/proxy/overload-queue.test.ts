@@ -1,0 +1,157 @@
+// The in-flight limit and the bounded FIFO queue of the shared forwarder, with real sockets on loopback:
+// fast 503s once the queue is full, arrival order, and exact slot bookkeeping when clients leave.
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BackendPool } from '../balancer'
+import { type BackendAddress, type BalancedProxy, createBalancedProxy } from './balanced-proxy'
+import { closeAll, httpBackend, rawRequest, until } from './test-support/loopback-backends'
+import { UNSERVED_HEADER } from './unserved'
+
+const proxies: Server[] = []
+
+/** A backend that holds every request until the test lets it go, in arrival order. */
+async function heldBackend(name: string) {
+  const held: ServerResponse[] = []
+  const backend = await httpBackend(name, (_req, res) => held.push(res))
+  return {
+    ...backend,
+    held,
+    releaseOne: () => held.shift()?.end(`${name} done`),
+  }
+}
+
+async function proxyOver(
+  backends: Record<string, { port: number; weight?: number }>,
+  queue: { maxInFlightPerWeight: number; maxQueued: number; maxWaitMs?: number },
+) {
+  const pool = new BackendPool({ random: () => 0, settings: { slowStartMs: 0, queue } })
+  const addresses: Record<string, BackendAddress> = {}
+  for (const [id, { port, weight = 1 }] of Object.entries(backends)) {
+    addresses[id] = { host: '127.0.0.1', port }
+    pool.setBackend({ id, weight })
+  }
+  const proxy: BalancedProxy = createBalancedProxy({
+    pool,
+    resolve: (id) => addresses[id],
+    noBackendMessage: () => 'No container is ready.',
+    markUnserved: true,
+  })
+  const server = createServer((req, res) => proxy.web(req, res))
+  server.on('close', () => proxy.close())
+  proxies.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const inFlight = () => pool.snapshot().reduce((sum, b) => sum + b.inFlight, 0)
+  return { url: `http://127.0.0.1:${port}`, port, pool, proxy, inFlight }
+}
+
+afterEach(async () => {
+  for (const server of proxies.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  await closeAll()
+})
+
+describe('overload queue', () => {
+  it('turns the request beyond limit + queue away within 100 ms, and serves the queue in arrival order', async () => {
+    const backend = await heldBackend('acs-1')
+    const { url, proxy } = await proxyOver({ 'acs-1': backend }, { maxInFlightPerWeight: 1, maxQueued: 2 })
+    const answers: Promise<string>[] = []
+    answers.push(fetch(`${url}/1`).then((r) => r.text()))
+    await until(() => backend.held.length === 1, 3000, 'the first request reaching the backend')
+    answers.push(fetch(`${url}/2`).then((r) => r.text()))
+    await until(() => proxy.queued() === 1, 3000, 'the second request queued')
+    answers.push(fetch(`${url}/3`).then((r) => r.text()))
+    await until(() => proxy.queued() === 2, 3000, 'the third request queued')
+
+    const started = performance.now()
+    const fourth = await fetch(`${url}/4`)
+    expect(performance.now() - started).toBeLessThan(100)
+    expect(fourth.status).toBe(503)
+    expect(fourth.headers.get('retry-after')).toBe('1')
+    expect(fourth.headers.get(UNSERVED_HEADER)).toBe('queue-full')
+    expect(((await fourth.json()) as { error: { code: string } }).error.code).toBe('unavailable')
+
+    for (let served = 1; served <= 3; served++) {
+      await until(() => backend.held.length === 1, 3000, `request ${served} at the backend`)
+      backend.releaseOne()
+    }
+    expect(await Promise.all(answers)).toEqual(['acs-1 done', 'acs-1 done', 'acs-1 done'])
+    expect(backend.seen).toEqual(['/1', '/2', '/3'])
+  })
+
+  it('frees the place of a client that hangs up while queued, and the slot of one that leaves mid-response', async () => {
+    const backend = await heldBackend('acs-1')
+    const { url, port, proxy, inFlight } = await proxyOver(
+      { 'acs-1': backend },
+      { maxInFlightPerWeight: 1, maxQueued: 1 },
+    )
+    const first = fetch(`${url}/first`).then((r) => r.text())
+    await until(() => backend.held.length === 1)
+    const leaving = rawRequest(port, '/leaving')
+    await until(() => proxy.queued() === 1, 3000, 'the leaving request queued')
+    leaving.destroy()
+    await until(() => proxy.queued() === 0, 3000, 'the queued place freed')
+
+    // The freed place takes the next request instead of a 503, and the gone one never reaches the backend.
+    const next = fetch(`${url}/next`).then((r) => r.text())
+    await until(() => proxy.queued() === 1, 3000, 'the next request queued')
+    backend.releaseOne()
+    await until(() => backend.held.length === 1)
+    backend.releaseOne()
+    expect(await Promise.all([first, next])).toEqual(['acs-1 done', 'acs-1 done'])
+    expect(backend.seen).toEqual(['/first', '/next'])
+    await until(() => inFlight() === 0, 3000, 'no request in flight')
+
+    // A client that leaves mid-response gives its slot back too.
+    const midway = rawRequest(port, '/midway')
+    await until(() => backend.held.length === 1)
+    backend.held[0]?.write('partial')
+    await new Promise((resolve) => midway.once('data', resolve))
+    midway.destroy()
+    await until(() => inFlight() === 0, 3000, 'the slot of the client that left')
+    backend.held.splice(0)
+    // The backend gets the next request (the slot was free), not a 503 from the proxy.
+    void fetch(`${url}/after`).catch(() => {})
+    await until(() => backend.seen.at(-1) === '/after', 3000, 'the next request reaching the backend')
+  })
+
+  it('answers 503 to a request that waited longer than the longest wait', async () => {
+    const backend = await heldBackend('acs-1')
+    const { url } = await proxyOver(
+      { 'acs-1': backend },
+      { maxInFlightPerWeight: 1, maxQueued: 4, maxWaitMs: 200 },
+    )
+    void fetch(`${url}/busy`).catch(() => {})
+    await until(() => backend.held.length === 1)
+    const started = performance.now()
+    const waited = await fetch(`${url}/waits`)
+    expect(waited.status).toBe(503)
+    expect(waited.headers.get(UNSERVED_HEADER)).toBe('queue-wait')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190)
+    expect(performance.now() - started).toBeLessThan(1500)
+  })
+
+  it('gives a draining backend nothing from the queue, and scales the limit with the weight', async () => {
+    const busy = await heldBackend('acs-busy')
+    const draining = await heldBackend('acs-draining')
+    const { url, proxy } = await proxyOver(
+      { 'acs-busy': { port: busy.port, weight: 2 }, 'acs-draining': { port: draining.port, weight: 0 } },
+      { maxInFlightPerWeight: 1, maxQueued: 2 },
+    )
+    const answers = [fetch(`${url}/1`), fetch(`${url}/2`)].map((p) => p.then((r) => r.text()))
+    await until(() => busy.held.length === 2, 3000, 'two requests on the weight-2 backend')
+    answers.push(fetch(`${url}/3`).then((r) => r.text()))
+    await until(() => proxy.queued() === 1)
+    proxy.wake()
+    expect(draining.seen).toEqual([])
+    busy.releaseOne()
+    await until(() => busy.held.length === 2, 3000, 'the queued request on the freed slot')
+    busy.releaseOne()
+    busy.releaseOne()
+    expect(await Promise.all(answers)).toEqual(['acs-busy done', 'acs-busy done', 'acs-busy done'])
+    expect(draining.seen).toEqual([])
+  })
+})

@@ -1,0 +1,175 @@
+// One try of one request against one backend, on node:http with bounded waits: the connection must be
+// accepted within connectMs, the response head arrive within responseHeadMs of the request being sent,
+// and the body never stand still for idleMs. The client's body is piped only once the upstream socket
+// is connected, so a request that could not connect can go to another backend whole. Node-only.
+import { type Agent, type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { withoutHopByHop } from './hop-by-hop'
+import type { ProxyTimeouts } from './proxy-limits'
+import { UNSERVED_HEADER } from './unserved'
+
+/** What went wrong before any byte of the response reached the client. */
+export type UpstreamFailure =
+  | { kind: 'connect-failed'; code: string }
+  | { kind: 'connect-timeout' }
+  /** The connection was closed or reset after it was accepted, before the response head. */
+  | { kind: 'reset'; code: string }
+  | { kind: 'head-timeout' }
+
+/** How an exchange whose head went to the client ended. */
+export type RelayEnd = 'complete' | 'broken' | 'idle-timeout' | 'client-gone'
+
+export interface UpstreamExchange {
+  req: IncomingMessage
+  res: ServerResponse
+  host: string
+  port: number
+  agent: Agent
+  timeouts: ProxyTimeouts
+  /** Hand a 503 carrying the unserved marker to `unserved` instead of relaying it. */
+  interceptUnserved: boolean
+}
+
+export interface ExchangeHandlers {
+  /** Nothing was relayed; the caller retries elsewhere or answers an error. */
+  failed(failure: UpstreamFailure): void
+  /** A marked 503: the caller discards it (`response.resume()`) or relays it with `relay()`. */
+  unserved(response: IncomingMessage, relay: () => void): void
+  /** The response head went to the client (relayed), and then the exchange ended like this. */
+  ended(end: RelayEnd, status: number): void
+  /** The client left before anything was relayed. */
+  clientGone(): void
+}
+
+/** Forwards `req` to the backend; exactly one of the handlers' terminal callbacks runs. */
+export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): void {
+  const { req, res, timeouts } = options
+  let settled = false
+  let timer: NodeJS.Timeout | undefined
+  const clearTimer = () => {
+    if (timer) clearTimeout(timer)
+    timer = undefined
+  }
+  const settle = (): boolean => {
+    if (settled) return false
+    settled = true
+    clearTimer()
+    return true
+  }
+
+  let connected = false
+  const upstream: ClientRequest = request({
+    host: options.host,
+    port: options.port,
+    method: req.method,
+    path: req.url,
+    headers: req.headers,
+    agent: options.agent,
+  })
+
+  const fail = (failure: UpstreamFailure) => {
+    if (!settle()) return
+    res.off('close', onClientClose)
+    upstream.destroy()
+    handlers.failed(failure)
+  }
+  const onClientClose = () => {
+    if (!settle()) return
+    upstream.destroy()
+    handlers.clientGone()
+  }
+  res.once('close', onClientClose)
+
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    const code = error.code ?? 'ERROR'
+    fail(connected ? { kind: 'reset', code } : { kind: 'connect-failed', code })
+  })
+
+  const startSending = () => {
+    connected = true
+    clearTimer()
+    if (settled) return
+    upstream.once('finish', () => {
+      if (settled) return
+      timer = setTimeout(() => fail({ kind: 'head-timeout' }), timeouts.responseHeadMs)
+    })
+    if (hasBody(req)) req.pipe(upstream)
+    else upstream.end()
+  }
+  upstream.once('socket', (socket: Socket) => {
+    if (settled) return
+    socket.setNoDelay(true)
+    if (!socket.connecting) return startSending()
+    timer = setTimeout(() => fail({ kind: 'connect-timeout' }), timeouts.connectMs)
+    socket.once('connect', startSending)
+  })
+
+  upstream.once('response', (response: IncomingMessage) => {
+    if (settled) return void response.resume()
+    clearTimer()
+    const relay = () => relayResponse(response)
+    if (
+      options.interceptUnserved &&
+      response.statusCode === 503 &&
+      response.headers[UNSERVED_HEADER] !== undefined
+    ) {
+      settle()
+      res.off('close', onClientClose)
+      handlers.unserved(response, () => {
+        // The client may have left while the caller decided.
+        if (!res.destroyed) return relay()
+        response.resume()
+        handlers.ended('client-gone', 503)
+      })
+      return
+    }
+    relay()
+  })
+
+  function relayResponse(response: IncomingMessage): void {
+    // From here the head is the client's: whatever happens next ends the exchange, never a retry.
+    settled = true
+    res.off('close', onClientClose)
+    const status = response.statusCode ?? 502
+    let ended = false
+    const end = (how: RelayEnd) => {
+      if (ended) return
+      ended = true
+      clearTimer()
+      handlers.ended(how, status)
+    }
+    const headers = withoutHopByHop(response.headers)
+    delete headers[UNSERVED_HEADER]
+    for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value)
+    // The client's connection stays as Node decided for it; said outright, Node adds no Keep-Alive hint.
+    res.setHeader('connection', res.shouldKeepAlive ? 'keep-alive' : 'close')
+    res.writeHead(status, response.statusMessage)
+    timer = setTimeout(() => {
+      end('idle-timeout')
+      upstream.destroy()
+      res.destroy()
+    }, timeouts.idleMs)
+    response.on('data', () => timer?.refresh())
+    response.pipe(res)
+    response.once('error', () => {
+      end('broken')
+      res.destroy()
+    })
+    response.once('close', () => {
+      if (response.complete) return
+      end('broken')
+      res.destroy()
+    })
+    res.once('close', () => {
+      if (res.writableFinished) return end('complete')
+      end('client-gone')
+      upstream.destroy()
+    })
+  }
+}
+
+/** Node's parser removed the client's framing; a body is announced by a length above 0 or chunking. */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
