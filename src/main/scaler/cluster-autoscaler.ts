@@ -19,6 +19,7 @@ import type { AgentSession } from '../hub/agent-hub'
 import { log } from '../log'
 import type { VimMetrics } from '../metrics/prometheus'
 import type { ProviderVm, VmProvider } from '../providers/provider'
+import type { VmDepartures } from './vm-departures'
 
 export interface AutoscalerDeps {
   store: ClusterStore
@@ -34,6 +35,8 @@ export interface AutoscalerDeps {
   drainTimeoutMs?: number
   /** How long a decrease may wait for its replacement to become ready. */
   holdTimeoutMs?: number
+  /** Stops and removes the user asked for, run once the VM has drained (see vm-departures.ts). */
+  departures?: Pick<VmDepartures, 'step'>
 }
 
 export class ClusterAutoscaler {
@@ -62,6 +65,11 @@ export class ClusterAutoscaler {
     clearInterval(this.timer)
   }
 
+  /** Plans at the next second instead of the policy interval (a VM was cordoned: move its replicas now). */
+  planSoon(): void {
+    this.lastEvaluationAt = Number.NEGATIVE_INFINITY
+  }
+
   /** Forget the planner's history (after the policy changed). */
   resetHistory(): void {
     this.planState = undefined
@@ -79,6 +87,7 @@ export class ClusterAutoscaler {
         unplaced = this.planReplicas(settings, now)
       }
       this.applyStep(now)
+      this.deps.departures?.step(now)
       if (due) await this.planVms(settings, now, unplaced)
     } catch (error) {
       log.error('cluster autoscaler failed', error)
@@ -93,8 +102,9 @@ export class ClusterAutoscaler {
       id: record.name,
       name: record.name,
       ready: record.agent !== null,
-      // A VM on its way out of the rotation takes no new replica until it is drained.
-      capacity: record.draining ? 0 : record.capacity,
+      // A VM on its way out of the rotation takes no new replica until it is drained; one the user stops
+      // or removes (cordoned) takes none at all, so its replicas are placed elsewhere.
+      capacity: record.draining || record.leaving ? 0 : record.capacity,
       currentTarget: record.target,
       replicas: [...record.containers.values()]
         .filter((c) => c.state === 'ready' || c.state === 'starting')
