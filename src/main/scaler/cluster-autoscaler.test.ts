@@ -195,6 +195,7 @@ function cluster(
     settings,
     userStop,
     vmEvents,
+    powered,
   }
 }
 
@@ -434,5 +435,29 @@ describe('ClusterAutoscaler: a VM the user stops is cordoned, drained, then stop
     c.leave('lab-2')
     expect(c.userStop('lab-2')).toBeUndefined()
     expect(c.store.vm('lab-2')?.leaving).toBeNull()
+  })
+
+  it('keeps the replica of the only VM until a stopped VM it starts has it ready', async () => {
+    const c = cluster([{ name: 'lab-1', target: 1, ready: 1 }], { replicas: 1, canStop: true })
+    c.powered.set('lab-2', 'stopped')
+    await c.tick()
+    c.userStop('lab-1')
+    for (let s = 0; s < 3; s++) await c.tick()
+    // The fake provider's start does not power lab-2 on, so it is asked again each evaluation.
+    const commands = () => c.log.filter((l) => l !== 'start lab-2')
+    expect(c.log).toContain('start lab-2')
+    expect(commands()).toEqual([])
+    expect(c.weight('lab-1')).toBe(1)
+    expect(c.placementNotes()).toContain('lab-1: 1 → 0 held until another VM is up to take its replica')
+    c.join({ name: 'lab-2', target: 0, ready: 0 })
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(commands()).toEqual(['setTarget lab-2 1 (front weight none)'])
+    c.report('lab-2', 1)
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(commands().slice(1)).toEqual(['out of rotation lab-1', 'setTarget lab-1 0 (front weight 0)'])
+    c.report('lab-1', 0)
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(c.log.filter((l) => l === 'stop lab-1')).toHaveLength(1)
+    expect(c.vmEvents()).toContain('lab-1: stopping after its 1 replica moved to lab-2')
   })
 })

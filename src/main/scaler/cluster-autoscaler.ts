@@ -51,6 +51,9 @@ export class ClusterAutoscaler {
   private lastTotal: number | undefined
   private lastEvaluationAt = Number.NEGATIVE_INFINITY
   private fleetBusy = false
+  /** Replicas the last plan could not place, and whether a provider can start or create a VM for them. */
+  private unplaced = 0
+  private fleetCanGrow = false
   private readonly now: () => number
 
   constructor(private readonly deps: AutoscalerDeps) {
@@ -85,6 +88,7 @@ export class ClusterAutoscaler {
       if (due) {
         this.lastEvaluationAt = now
         unplaced = this.planReplicas(settings, now)
+        this.unplaced = unplaced
       }
       this.applyStep(now)
       this.deps.departures?.step(now)
@@ -159,6 +163,7 @@ export class ClusterAutoscaler {
         now,
         drainTimeoutMs: this.deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
         holdTimeoutMs: this.deps.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS,
+        awaitedReplicas: this.fleetCanGrow ? this.unplaced : 0,
         vms: records.map((record) => ({
           id: record.name,
           name: record.name,
@@ -167,6 +172,7 @@ export class ClusterAutoscaler {
           sent: record.sentTarget,
           ready: readyContainers(record),
           inFlight: this.deps.inFlight(record.name),
+          cordoned: record.leaving !== null,
         })),
       },
       this.applyState,
@@ -211,6 +217,10 @@ export class ClusterAutoscaler {
     const known: { vm: ProviderVm; provider: VmProvider }[] = []
     for (const provider of providers) for (const vm of await provider.list()) known.push({ vm, provider })
     const byName = new Map(this.deps.store.vms().map((r) => [r.name, r]))
+    // With nowhere to start or create a VM, a cordoned VM's replicas are not waited for: it drains and goes.
+    this.fleetCanGrow =
+      providers.some((p) => p.capabilities.create) ||
+      known.some(({ vm, provider }) => provider.capabilities.startStop && vm.state === 'stopped')
     const fleet = planFleet(
       {
         now,
