@@ -143,8 +143,10 @@ const vmMove: Scenario = {
     note(`stopped ${vm.name}`)
     await vim.api(`/vms/${encodeURIComponent(vm.name)}/stop`, { method: 'POST' }, 60_000)
   },
+  // The stop answers at once and drains the VM first: settled once the replica moved and the VM stopped.
   settled: (snapshot) =>
-    snapshot.vms.filter((vm) => vm.containers.some((c) => c.state === 'ready')).length === 1,
+    snapshot.vms.filter((vm) => vm.containers.some((c) => c.state === 'ready')).length === 1 &&
+    snapshot.vms.some((vm) => vm.status === 'stopped'),
 }
 
 /** The container a scenario paused, to unpause in its clean-up. */

@@ -34,6 +34,7 @@ import { DeployService } from './provision/deploy-service'
 import { FrontProxy } from './proxy/front-proxy'
 import { followCluster } from './proxy/rotation'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
+import { VmDepartures } from './scaler/vm-departures'
 import { TrafficService } from './traffic/traffic-service'
 
 export interface CoreOptions extends Omit<VimOptions, 'uiPort' | 'dataDir' | 'allowedHosts'> {
@@ -249,7 +250,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const providerTimer = setInterval(() => void refreshProviders().catch(() => {}), 1000)
     stoppers.push(() => clearInterval(providerTimer))
 
+    const departures = new VmDepartures({
+      store,
+      events,
+      connected: (name) => membership.session(name) !== undefined,
+      onCordon: () => autoscaler.planSoon(),
+    })
     const autoscaler = new ClusterAutoscaler({
+      departures,
       store,
       events,
       metrics,
@@ -285,6 +293,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       traffic,
       deploy: deployer,
       agentKeys,
+      departures,
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         proxy.setTrustedProxies(trustedProxies(next))

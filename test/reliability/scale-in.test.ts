@@ -153,11 +153,15 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
       method: 'PUT',
       body: JSON.stringify({ scaling: { policy: { minReplicas: 1, maxReplicas: 1 } } }),
     })
+    // The stop drains lab-1 first; it is stopped once its provider says so, not only once it is empty.
     await api(vim, '/vms/lab-1/stop', { method: 'POST' })
     await clusterWhere(
       vim,
-      'the replica on lab-2 alone',
-      (c) => containersOn(c, 'lab-2', 'ready') === 1 && containersOn(c, 'lab-1') === 0,
+      'the replica on lab-2 alone and lab-1 stopped',
+      (c) =>
+        containersOn(c, 'lab-2', 'ready') === 1 &&
+        containersOn(c, 'lab-1') === 0 &&
+        c.vms.find((v) => v.name === 'lab-1')?.status === 'stopped',
     )
     const loadStartedAt = Date.now()
     const traffic = load(`${proxyUrl}/healthz`, 90)

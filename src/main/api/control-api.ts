@@ -21,6 +21,7 @@ import type { ClusterSeries } from '../cluster/time-series'
 import type { AgentKeys } from '../hub/agent-keys'
 import type { VmProvider } from '../providers/provider'
 import type { FrontProxy } from '../proxy/front-proxy'
+import type { VmDepartures } from '../scaler/vm-departures'
 import type { TrafficService } from '../traffic/traffic-service'
 
 export interface ControlApiDeps {
@@ -37,6 +38,8 @@ export interface ControlApiDeps {
   deploy?: AgentDeployer
   /** The agent keys the hub trusts per VM name (see hub/agent-keys.ts). */
   agentKeys?: Pick<AgentKeys, 'forget' | 'get'>
+  /** Cordons and drains a VM before its stop or remove; without it, both run at once. */
+  departures?: Pick<VmDepartures, 'leave' | 'cancel'>
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
@@ -108,20 +111,30 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       await provider.start(id)
       return { ok: true }
     },
-    'vms:stop': async ({ id }) => {
+    'vms:stop': async ({ id, force }) => {
       const provider = await ownerOf(id)
       if (!provider.capabilities.startStop)
         throw new ApiError('conflict', `${id} cannot be stopped from here.`)
-      await provider.stop(id)
-      return { ok: true }
+      const go = () => provider.stop(id)
+      const waiting = force ? undefined : deps.departures?.leave(id, 'stop', now(), go)
+      if (waiting) return { ok: true, pending: true, message: waiting }
+      deps.departures?.cancel(id)
+      await go()
+      return { ok: true, pending: false, message: `${id} stopped` }
     },
-    'vms:remove': async ({ id }) => {
+    'vms:remove': async ({ id, force }) => {
       vmInfo(id)
       const provider = await ownerOf(id).catch(() => undefined)
-      if (provider?.remove) await provider.remove(id)
-      else if (provider?.capabilities.startStop) await provider.stop(id)
-      store.removeVm(id)
-      return { ok: true }
+      const go = async () => {
+        if (provider?.remove) await provider.remove(id)
+        else if (provider?.capabilities.startStop) await provider.stop(id)
+        store.removeVm(id)
+      }
+      const waiting = force ? undefined : deps.departures?.leave(id, 'remove', now(), go)
+      if (waiting) return { ok: true, pending: true, message: waiting }
+      deps.departures?.cancel(id)
+      await go()
+      return { ok: true, pending: false, message: `${id} removed` }
     },
     'vms:forgetHostKey': async ({ id }) => {
       vmInfo(id)

@@ -14,6 +14,7 @@ import type { SshLoginInfo } from '../../shared/domain/provision'
 import { compareNames } from '../../shared/names'
 import { UtilizationWindow } from '../../shared/policy/utilization-window'
 import type { ReportMessage } from '../../shared/protocol/messages'
+import { type Departure, departureReason } from '../../shared/scaler/plan-departure'
 
 export interface ContainerRecord extends ContainerInfo {
   /** When the VIM first saw it ready, on the VIM's clock (agents' clocks may differ). */
@@ -38,6 +39,8 @@ export interface VmRecord {
   sentTarget: number
   /** Out of the front rotation (weight 0) on its way to 0 replicas: in-flight requests finish. */
   draining: boolean
+  /** Stopped or removed by the user: cordoned (no new replica) until it is drained, then it goes. */
+  leaving: Departure | null
   agent: VmAgentInfo | null
   containers: Map<string, ContainerRecord>
   lastReportAt: number | undefined
@@ -211,6 +214,13 @@ export class ClusterStore {
     this.changed()
   }
 
+  setLeaving(name: string, leaving: Departure | null): void {
+    const record = this.records.get(name)
+    if (!record || record.leaving === leaving) return
+    record.leaving = leaving
+    this.changed()
+  }
+
   setAddress(name: string, address: string): void {
     const record = this.records.get(name)
     if (!record || record.address === address) return
@@ -238,6 +248,7 @@ export class ClusterStore {
       target: 0,
       sentTarget: 0,
       draining: false,
+      leaving: null,
       agent: null,
       containers: new Map(),
       lastReportAt: undefined,
@@ -264,6 +275,7 @@ export function forgettableVms(records: readonly VmRecord[], now: number, afterM
 /** What a person reads as the VM's state, from its agent first and its provider second. */
 export function vmStatus(record: VmRecord): VmStatus {
   if (record.agent) {
+    if (record.leaving) return 'draining'
     const containers = [...record.containers.values()]
     if (record.target === 0 && containers.length > 0) return 'draining'
     if (containers.some((c) => c.state === 'ready') || record.target === 0) return 'ready'
@@ -295,5 +307,8 @@ function toVmInfo(record: VmRecord): VmInfo {
     agent: record.agent,
     login: record.login,
     agentKey: null,
+    ...(record.leaving && {
+      leaving: { action: record.leaving.action, reason: departureReason(record.leaving) },
+    }),
   }
 }

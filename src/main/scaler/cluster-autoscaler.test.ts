@@ -9,6 +9,7 @@ import type { ProviderVm, VmProvider } from '../providers/provider'
 import { FrontProxy } from '../proxy/front-proxy'
 import { followCluster } from '../proxy/rotation'
 import { ClusterAutoscaler } from './cluster-autoscaler'
+import { VmDepartures } from './vm-departures'
 
 interface VmSpec {
   name: string
@@ -141,7 +142,23 @@ function cluster(
       intervalSeconds: options.intervalSeconds ?? 1,
     },
   }
+  const departures = new VmDepartures({
+    store,
+    events,
+    connected: (name) => sessions.has(name),
+    onCordon: () => autoscaler.planSoon(),
+    waitMs: 8_000,
+  })
+  /** The user's Stop: pending (cordoned) while the VM drains, or undefined when it stops at once. */
+  const userStop = (name: string) => departures.leave(name, 'stop', now, () => provider.stop(name))
+  const vmEvents = () =>
+    events
+      .list({})
+      .reverse()
+      .filter((e) => e.kind === 'vm')
+      .map((e) => e.message)
   const autoscaler = new ClusterAutoscaler({
+    departures,
     store,
     events,
     metrics: new VimMetrics(),
@@ -164,7 +181,22 @@ function cluster(
       .reverse()
       .filter((e) => e.kind === 'placement' || e.kind === 'error')
       .map((e) => e.message)
-  return { log, store, tick, report, join, leave, inFlight, failNext, weight, placementNotes, settings }
+  return {
+    log,
+    store,
+    tick,
+    report,
+    join,
+    leave,
+    inFlight,
+    failNext,
+    weight,
+    placementNotes,
+    settings,
+    userStop,
+    vmEvents,
+    powered,
+  }
 }
 
 describe('ClusterAutoscaler: plan → setTarget, drain marks and provider actions, in order', () => {
@@ -323,5 +355,109 @@ describe('ClusterAutoscaler: plan → setTarget, drain marks and provider action
     await c.tick()
     expect(c.log).toHaveLength(2)
     expect(failures()).toHaveLength(1)
+  })
+})
+
+describe('ClusterAutoscaler: a VM the user stops is cordoned, drained, then stopped', () => {
+  it('moves the only replica to another VM before it drains and stops the VM', async () => {
+    const c = cluster(
+      [
+        { name: 'lab-1', target: 1, ready: 1 },
+        { name: 'lab-2', target: 0, ready: 0 },
+      ],
+      { replicas: 1, intervalSeconds: 15 },
+    )
+    await c.tick()
+    expect(c.userStop('lab-1')).toMatch(/^lab-1: cordoned; it stops once its replicas run on other VMs/)
+    expect(c.store.snapshot(0).vms.find((vm) => vm.name === 'lab-1')).toMatchObject({
+      status: 'draining',
+      leaving: { action: 'stop' },
+    })
+    // Planned at the next second, not at the 15 s interval: the replacement first, lab-1 kept meanwhile.
+    await c.tick()
+    await c.tick()
+    expect(c.log).toEqual(['setTarget lab-2 1 (front weight none)'])
+    expect(c.weight('lab-1')).toBe(1)
+    c.report('lab-2', 1)
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(c.log.slice(1)).toEqual(['out of rotation lab-1', 'setTarget lab-1 0 (front weight 0)'])
+    // Its container drains: no stop meanwhile.
+    await c.tick()
+    expect(c.log).not.toContain('stop lab-1')
+    c.report('lab-1', 0)
+    await c.tick()
+    await c.tick()
+    expect(c.log.at(-1)).toBe('stop lab-1')
+    expect(c.log.filter((l) => l === 'stop lab-1')).toHaveLength(1)
+    expect(c.vmEvents()).toContain('lab-1: stopping after its 1 replica moved to lab-2')
+    expect(c.store.vm('lab-1')?.leaving).toBeNull()
+  })
+
+  it('with no other VM, drains and stops anyway, saying that requests will fail', async () => {
+    const c = cluster([{ name: 'lab-1', target: 1, ready: 1 }], { replicas: 1 })
+    await c.tick()
+    expect(c.userStop('lab-1')).toBeDefined()
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(c.log).toEqual(['out of rotation lab-1', 'setTarget lab-1 0 (front weight 0)'])
+    c.report('lab-1', 0)
+    await c.tick()
+    expect(c.log.at(-1)).toBe('stop lab-1')
+    expect(c.vmEvents()).toContain(
+      'lab-1: stopping after its 1 replica drained; no other VM is ready, so requests fail until one is',
+    )
+  })
+
+  it('stops after the bounded wait when its containers do not go, and says so', async () => {
+    const c = cluster(
+      [
+        { name: 'lab-1', target: 1, ready: 1 },
+        { name: 'lab-2', target: 1, ready: 1 },
+      ],
+      { replicas: 2 },
+    )
+    await c.tick()
+    c.userStop('lab-1')
+    for (let s = 0; s < 7; s++) await c.tick()
+    expect(c.log).not.toContain('stop lab-1')
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(c.log.at(-1)).toBe('stop lab-1')
+    expect(c.vmEvents().some((m) => /^lab-1: stopping after waiting 8 s for it to drain/.test(m))).toBe(true)
+  })
+
+  it('stops a VM whose agent is not connected at once (nothing to drain)', async () => {
+    const c = cluster(
+      [
+        { name: 'lab-1', target: 1, ready: 1 },
+        { name: 'lab-2', target: 1, ready: 1 },
+      ],
+      { replicas: 2 },
+    )
+    c.leave('lab-2')
+    expect(c.userStop('lab-2')).toBeUndefined()
+    expect(c.store.vm('lab-2')?.leaving).toBeNull()
+  })
+
+  it('keeps the replica of the only VM until a stopped VM it starts has it ready', async () => {
+    const c = cluster([{ name: 'lab-1', target: 1, ready: 1 }], { replicas: 1, canStop: true })
+    c.powered.set('lab-2', 'stopped')
+    await c.tick()
+    c.userStop('lab-1')
+    for (let s = 0; s < 3; s++) await c.tick()
+    // The fake provider's start does not power lab-2 on, so it is asked again each evaluation.
+    const commands = () => c.log.filter((l) => l !== 'start lab-2')
+    expect(c.log).toContain('start lab-2')
+    expect(commands()).toEqual([])
+    expect(c.weight('lab-1')).toBe(1)
+    expect(c.placementNotes()).toContain('lab-1: 1 → 0 held until another VM is up to take its replica')
+    c.join({ name: 'lab-2', target: 0, ready: 0 })
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(commands()).toEqual(['setTarget lab-2 1 (front weight none)'])
+    c.report('lab-2', 1)
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(commands().slice(1)).toEqual(['out of rotation lab-1', 'setTarget lab-1 0 (front weight 0)'])
+    c.report('lab-1', 0)
+    for (let s = 0; s < 2; s++) await c.tick()
+    expect(c.log.filter((l) => l === 'stop lab-1')).toHaveLength(1)
+    expect(c.vmEvents()).toContain('lab-1: stopping after its 1 replica moved to lab-2')
   })
 })

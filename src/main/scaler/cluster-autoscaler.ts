@@ -19,6 +19,7 @@ import type { AgentSession } from '../hub/agent-hub'
 import { log } from '../log'
 import type { VimMetrics } from '../metrics/prometheus'
 import type { ProviderVm, VmProvider } from '../providers/provider'
+import type { VmDepartures } from './vm-departures'
 
 export interface AutoscalerDeps {
   store: ClusterStore
@@ -34,6 +35,8 @@ export interface AutoscalerDeps {
   drainTimeoutMs?: number
   /** How long a decrease may wait for its replacement to become ready. */
   holdTimeoutMs?: number
+  /** Stops and removes the user asked for, run once the VM has drained (see vm-departures.ts). */
+  departures?: Pick<VmDepartures, 'step'>
 }
 
 export class ClusterAutoscaler {
@@ -48,6 +51,9 @@ export class ClusterAutoscaler {
   private lastTotal: number | undefined
   private lastEvaluationAt = Number.NEGATIVE_INFINITY
   private fleetBusy = false
+  /** Replicas the last plan could not place, and whether a provider can start or create a VM for them. */
+  private unplaced = 0
+  private fleetCanGrow = false
   private readonly now: () => number
 
   constructor(private readonly deps: AutoscalerDeps) {
@@ -60,6 +66,11 @@ export class ClusterAutoscaler {
 
   stop(): void {
     clearInterval(this.timer)
+  }
+
+  /** Plans at the next second instead of the policy interval (a VM was cordoned: move its replicas now). */
+  planSoon(): void {
+    this.lastEvaluationAt = Number.NEGATIVE_INFINITY
   }
 
   /** Forget the planner's history (after the policy changed). */
@@ -77,8 +88,10 @@ export class ClusterAutoscaler {
       if (due) {
         this.lastEvaluationAt = now
         unplaced = this.planReplicas(settings, now)
+        this.unplaced = unplaced
       }
       this.applyStep(now)
+      this.deps.departures?.step(now)
       if (due) await this.planVms(settings, now, unplaced)
     } catch (error) {
       log.error('cluster autoscaler failed', error)
@@ -93,8 +106,9 @@ export class ClusterAutoscaler {
       id: record.name,
       name: record.name,
       ready: record.agent !== null,
-      // A VM on its way out of the rotation takes no new replica until it is drained.
-      capacity: record.draining ? 0 : record.capacity,
+      // A VM on its way out of the rotation takes no new replica until it is drained; one the user stops
+      // or removes (cordoned) takes none at all, so its replicas are placed elsewhere.
+      capacity: record.draining || record.leaving ? 0 : record.capacity,
       currentTarget: record.target,
       replicas: [...record.containers.values()]
         .filter((c) => c.state === 'ready' || c.state === 'starting')
@@ -149,6 +163,7 @@ export class ClusterAutoscaler {
         now,
         drainTimeoutMs: this.deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
         holdTimeoutMs: this.deps.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS,
+        awaitedReplicas: this.fleetCanGrow ? this.unplaced : 0,
         vms: records.map((record) => ({
           id: record.name,
           name: record.name,
@@ -157,6 +172,7 @@ export class ClusterAutoscaler {
           sent: record.sentTarget,
           ready: readyContainers(record),
           inFlight: this.deps.inFlight(record.name),
+          cordoned: record.leaving !== null,
         })),
       },
       this.applyState,
@@ -201,6 +217,10 @@ export class ClusterAutoscaler {
     const known: { vm: ProviderVm; provider: VmProvider }[] = []
     for (const provider of providers) for (const vm of await provider.list()) known.push({ vm, provider })
     const byName = new Map(this.deps.store.vms().map((r) => [r.name, r]))
+    // With nowhere to start or create a VM, a cordoned VM's replicas are not waited for: it drains and goes.
+    this.fleetCanGrow =
+      providers.some((p) => p.capabilities.create) ||
+      known.some(({ vm, provider }) => provider.capabilities.startStop && vm.state === 'stopped')
     const fleet = planFleet(
       {
         now,

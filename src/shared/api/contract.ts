@@ -39,6 +39,18 @@ export const Health = z.object({
 export type Health = z.infer<typeof Health>
 
 const VmRef = z.object({ id: z.string().min(1, 'id is required') }).strict()
+/**
+ * Stop or remove a VM. By default a VM whose agent is connected is cordoned first: its replicas move to
+ * other VMs, it drains, then it stops (the answer comes at once with `pending: true`). `force: true`
+ * stops it at once, dropping what it serves.
+ */
+export const VmLeaveInput = VmRef.extend({ force: z.boolean().optional() }).strict()
+export const VmLeaveOutput = z.object({
+  ok: z.literal(true),
+  /** True when the VM drains first; the VM shows status 'draining' and `leaving` until it goes. */
+  pending: z.boolean().optional(),
+  message: z.string().optional(),
+})
 
 export const AddVmInput = z
   .discriminatedUnion('provider', [
@@ -90,14 +102,14 @@ export const apiCalls = {
   'vms:stop': {
     method: 'POST',
     path: '/vms/:id/stop',
-    input: VmRef,
-    output: z.object({ ok: z.literal(true) }),
+    input: VmLeaveInput,
+    output: VmLeaveOutput,
   },
   'vms:remove': {
     method: 'DELETE',
     path: '/vms/:id',
-    input: VmRef,
-    output: z.object({ ok: z.literal(true) }),
+    input: VmLeaveInput,
+    output: VmLeaveOutput,
   },
   'vms:forgetHostKey': {
     method: 'POST',

@@ -69,6 +69,8 @@ export const VmInfo = z.object({
   login: SshLoginInfo.nullable().default(null),
   /** The agent key pinned for this VM name; null when none is (the next agent to join is trusted). */
   agentKey: VmAgentKeyInfo.nullable().default(null),
+  /** Set while a stop or remove the user asked for waits for the VM's replicas to move and drain. */
+  leaving: z.object({ action: z.enum(['stop', 'remove']), reason: z.string() }).optional(),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 

@@ -78,4 +78,25 @@ describe('applyTargets', () => {
     expect(back.draining).toEqual([])
     expect(back.commands).toEqual([])
   })
+
+  const drainNote = 'lab-1: 1 → 0 held until the front has no request in flight to it (out of the rotation)'
+  it.each<[string, Partial<ApplyInput>, Partial<ApplyVm>, string]>([
+    [
+      'a cordoned VM keeps its replica while a VM is started for it',
+      { awaitedReplicas: 1 },
+      { cordoned: true },
+      'lab-1: 1 → 0 held until another VM is up to take its replica',
+    ],
+    [
+      'a cordoned VM with nowhere for its replica drains at once',
+      { awaitedReplicas: 0 },
+      { cordoned: true },
+      drainNote,
+    ],
+    ['an awaited VM holds only a cordoned VM', { awaitedReplicas: 1 }, {}, drainNote],
+  ])('%s', (_name, change, fields, note) => {
+    const plan = applyTargets({ ...input([vm('lab-1', { target: 0, ...fields })]), ...change })
+    expect(plan.notes.map((n) => n.message)).toEqual([note])
+    expect(plan.draining).toEqual(note === drainNote ? ['lab-1'] : [])
+  })
 })

@@ -17,6 +17,8 @@ export interface ApplyVm {
   ready: number
   /** Requests the front proxy has in flight to the VM. */
   inFlight: number
+  /** The user stops or removes it (the planner gave it capacity 0): its replicas go only once placed elsewhere. */
+  cordoned?: boolean
 }
 
 export interface ApplyInput {
@@ -29,6 +31,11 @@ export interface ApplyInput {
    * so a replacement that never comes up (a broken VM) does not pin the cluster above its plan for good.
    */
   holdTimeoutMs: number
+  /**
+   * Replicas the plan could not place that a VM being started or created will take. A cordoned VM keeps
+   * its replicas until that VM has them ready (else the plan's 0 for it would break before it makes).
+   */
+  awaitedReplicas?: number
 }
 
 /** Plain JSON, like the planner's state. */
@@ -68,9 +75,12 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
 const serving = (vm: ApplyVm) => Math.min(whole(vm.ready), whole(vm.target))
 
 /** Why a decrease on `vm` must wait, or undefined when it removes no ready replica or the plan is covered. */
-function holdReason(vm: ApplyVm, connected: readonly ApplyVm[]): string | undefined {
+function holdReason(vm: ApplyVm, connected: readonly ApplyVm[], awaited: number): string | undefined {
   // The agent drains starting replicas first: a decrease within those takes nothing that serves.
   if (whole(vm.ready) <= whole(vm.target)) return undefined
+  if (vm.cordoned && awaited > 0) {
+    return `${vm.name}: ${whole(vm.sent)} → ${whole(vm.target)} held until another VM is up to take its ${awaited === 1 ? 'replica' : 'replicas'}`
+  }
   const planned = connected.reduce((sum, v) => sum + whole(v.target), 0)
   const readyAfter = connected.reduce((sum, v) => sum + serving(v), 0)
   if (readyAfter >= planned) return undefined
@@ -117,7 +127,7 @@ export function applyTargets(input: ApplyInput, previous?: ApplyState): ApplyPla
     }
 
     const heldSince = previous?.held[vm.id]?.sinceMs ?? now
-    const waiting = holdReason(vm, connected)
+    const waiting = holdReason(vm, connected, whole(input.awaitedReplicas ?? 0))
     if (waiting && now - heldSince < input.holdTimeoutMs) {
       hold(vm, waiting)
       continue

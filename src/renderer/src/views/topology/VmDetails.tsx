@@ -37,6 +37,7 @@ export function VmDetails({ vm }: { vm: VmInfo }) {
         <dt>Status</dt>
         <dd>
           <StatusBadge status={vm.status} />
+          {vm.leaving && <div className="muted">{vm.leaving.reason}</div>}
         </dd>
         <dt>Provider</dt>
         <dd>

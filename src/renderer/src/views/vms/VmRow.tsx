@@ -66,6 +66,7 @@ export function VmRow({ vm, onOpenAgentPanel }: VmRowProps) {
       </td>
       <td>
         <span className={`badge status-${vm.status}`}>{vm.status}</span>
+        {vm.leaving && <div className="muted">{vm.leaving.reason}</div>}
       </td>
       <td className="numeric">
         <span aria-hidden="true">

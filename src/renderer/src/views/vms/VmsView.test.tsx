@@ -71,6 +71,20 @@ describe('the VMs page', () => {
     expect(row('lab-2').getByText('stopped')).toBeTruthy()
   })
 
+  it('shows a VM the user stopped as draining, with the reason, while its replicas move', () => {
+    const client = new FakeApiClient().on('hub:get', () => HUB)
+    renderWithApp(<VmsView />, { client })
+    const reason = "stopping at the user's request: its replicas move to other VMs, then it drains"
+    act(() =>
+      client.emit({
+        name: 'cluster:snapshot',
+        data: snapshot([vm({ name: 'lab-1', status: 'draining', leaving: { action: 'stop', reason } })]),
+      }),
+    )
+    expect(row('lab-1').getByText('draining')).toBeTruthy()
+    expect(row('lab-1').getByText(reason)).toBeTruthy()
+  })
+
   it('stops a VM with vms:stop', async () => {
     const { client } = setUp()
     client.on('vms:stop', () => ({ ok: true }))
