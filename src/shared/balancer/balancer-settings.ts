@@ -1,6 +1,7 @@
 // The balancer's knobs, shared by both proxies and validated by the policy editor and the control API.
 import { z } from 'zod'
 import { aboveLimit, SETTING_LIMITS, settingsObject } from '../domain/setting-fields'
+import { DEFAULT_HEALTH_SETTINGS, HealthSettings } from './health-settings'
 
 const milliseconds = (name: string) =>
   z
@@ -59,6 +60,8 @@ export const BalancerSettings = settingsObject({
     .min(1, 'hashRingVirtualNodes must be at least 1')
     .max(1_000, aboveLimit('hashRingVirtualNodes', 1_000))
     .default(160),
+  /** Active health checks of the backends (see health-settings.ts). */
+  health: HealthSettings.default(DEFAULT_HEALTH_SETTINGS),
 })
 export type BalancerSettings = z.infer<typeof BalancerSettings>
 export type BalancerSettingsInput = z.input<typeof BalancerSettings>
