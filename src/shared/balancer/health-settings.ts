@@ -31,6 +31,19 @@ export const HealthSettings = settingsObject({
   unhealthyThreshold: probeCount('unhealthyThreshold').default(2),
   /** Passed probes in a row that bring an unhealthy backend back (it then warms up as after an ejection). */
   healthyThreshold: probeCount('healthyThreshold').default(2),
+  /**
+   * The agent replaces a container unhealthy for this long (the replacement first, then the sick one).
+   * The front proxy does not use it: a VM is not replaced for failing its check.
+   */
+  replaceAfterMs: z
+    .number()
+    .int('replaceAfterMs must be a whole number of milliseconds')
+    .nonnegative('replaceAfterMs must be 0 ms or more')
+    .max(
+      SETTING_LIMITS.milliseconds,
+      aboveLimit('replaceAfterMs', SETTING_LIMITS.milliseconds, 'ms (an hour)'),
+    )
+    .default(30_000),
 })
 export type HealthSettings = z.infer<typeof HealthSettings>
 export type HealthSettingsInput = z.input<typeof HealthSettings>

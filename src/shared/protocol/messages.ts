@@ -113,7 +113,13 @@ export const ContainerReport = z.object({
   /** Latency percentiles over the last interval; null when it served no request in that interval. */
   latencyMsP50: z.number().nonnegative().nullable(),
   latencyMsP95: z.number().nonnegative().nullable(),
+  /** Ready and passing its health checks: false while starting, draining, or failing its /healthz. */
   healthy: z.boolean(),
+  /**
+   * Why a ready container fails its health checks ("GET /healthz timed out after 1 s"); absent when it
+   * passes. Optional, so that a VIM from before it ignores the field and an agent from before omits it.
+   */
+  unhealthyReason: Text.optional(),
   startedAt: EpochMs,
   /** When it first passed its health check; absent while it warms up. */
   readyAt: EpochMs.optional(),
