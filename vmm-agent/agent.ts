@@ -157,7 +157,7 @@ export class Agent {
 
   private healthChanged(id: string, healthy: boolean, reason: string | undefined): void {
     const replica = this.replicas.get(id)
-    if (!replica || replica.state !== 'ready') return
+    if (replica?.state !== 'ready') return
     const name = replica.handle.name
     if (!healthy) {
       const why = reason ?? 'failed its health check'

@@ -10,42 +10,44 @@ const probeCount = (name: string) =>
     .min(1, `${name} must be at least 1`)
     .max(SETTING_LIMITS.consecutiveFailures, aboveLimit(name, SETTING_LIMITS.consecutiveFailures))
 
-export const HealthSettings = settingsObject({
+const milliseconds = (name: string, min: number) =>
+  z
+    .number()
+    .int(`${name} must be a whole number of milliseconds`)
+    .min(min, `${name} must be at least ${min} ms`)
+    .max(SETTING_LIMITS.milliseconds, aboveLimit(name, SETTING_LIMITS.milliseconds, 'ms (an hour)'))
+
+/** The fields without their defaults, so that a patch names only what it changes. */
+const fields = {
   /** Probes stop altogether when false; backends then leave only through passive ejection. */
-  enabled: z.boolean().default(true),
+  enabled: z.boolean(),
   /** Time between two probes of one backend. */
-  intervalMs: z
-    .number()
-    .int('intervalMs must be a whole number of milliseconds')
-    .min(100, 'intervalMs must be at least 100 ms')
-    .max(SETTING_LIMITS.milliseconds, aboveLimit('intervalMs', SETTING_LIMITS.milliseconds, 'ms (an hour)'))
-    .default(2_000),
+  intervalMs: milliseconds('intervalMs', 100),
   /** A probe without a response head within this long fails: a hung process answers nothing at all. */
-  timeoutMs: z
-    .number()
-    .int('timeoutMs must be a whole number of milliseconds')
-    .min(50, 'timeoutMs must be at least 50 ms')
-    .max(SETTING_LIMITS.milliseconds, aboveLimit('timeoutMs', SETTING_LIMITS.milliseconds, 'ms (an hour)'))
-    .default(1_000),
+  timeoutMs: milliseconds('timeoutMs', 50),
   /** Failed probes in a row that declare a backend unhealthy (with the defaults: out within 3 intervals). */
-  unhealthyThreshold: probeCount('unhealthyThreshold').default(2),
+  unhealthyThreshold: probeCount('unhealthyThreshold'),
   /** Passed probes in a row that bring an unhealthy backend back (it then warms up as after an ejection). */
-  healthyThreshold: probeCount('healthyThreshold').default(2),
+  healthyThreshold: probeCount('healthyThreshold'),
   /**
    * The agent replaces a container unhealthy for this long (the replacement first, then the sick one).
    * The front proxy does not use it: a VM is not replaced for failing its check.
    */
-  replaceAfterMs: z
-    .number()
-    .int('replaceAfterMs must be a whole number of milliseconds')
-    .nonnegative('replaceAfterMs must be 0 ms or more')
-    .max(
-      SETTING_LIMITS.milliseconds,
-      aboveLimit('replaceAfterMs', SETTING_LIMITS.milliseconds, 'ms (an hour)'),
-    )
-    .default(30_000),
+  replaceAfterMs: milliseconds('replaceAfterMs', 0),
+}
+
+export const HealthSettings = settingsObject({
+  enabled: fields.enabled.default(true),
+  intervalMs: fields.intervalMs.default(2_000),
+  timeoutMs: fields.timeoutMs.default(1_000),
+  unhealthyThreshold: fields.unhealthyThreshold.default(2),
+  healthyThreshold: fields.healthyThreshold.default(2),
+  replaceAfterMs: fields.replaceAfterMs.default(30_000),
 })
 export type HealthSettings = z.infer<typeof HealthSettings>
 export type HealthSettingsInput = z.input<typeof HealthSettings>
 
 export const DEFAULT_HEALTH_SETTINGS: HealthSettings = HealthSettings.parse({})
+
+/** Some of the fields, e.g. in the policy editor's patch of the VIM's settings; the rest stays. */
+export const HealthSettingsPatch = settingsObject(fields).partial()

@@ -1,6 +1,7 @@
 // What a user sets and the VIM keeps across restarts (settings.json in the data directory).
 import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
+import { DEFAULT_HEALTH_SETTINGS, HealthSettings, HealthSettingsPatch } from '../balancer/health-settings'
 import { LAB_PREFIX_PATTERN } from '../names'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
 import { DEFAULT_MEMBERSHIP_SETTINGS, MembershipSettings } from './membership'
@@ -29,7 +30,9 @@ export const VimSettings = settingsObject({
   proxy: settingsObject({
     /** Peers whose X-Forwarded-* and Forwarded headers the front proxy keeps; everyone else's are replaced. */
     trustedProxies: z.array(TrustedProxy).max(64).default([]),
-  }).default({ trustedProxies: [] }),
+    /** How the front proxy probes each VM's agent at /_agent/healthz; an unhealthy VM gets no new requests. */
+    health: HealthSettings.default(DEFAULT_HEALTH_SETTINGS),
+  }).default({ trustedProxies: [], health: DEFAULT_HEALTH_SETTINGS }),
 })
 export type VimSettings = z.infer<typeof VimSettings>
 
@@ -43,7 +46,10 @@ export const VimSettingsPatch = settingsObject({
   balancer: BalancerAlgorithm.optional(),
   lab: settingsObject({ keepContainers: z.boolean(), namePrefix: LabNamePrefix }).partial().optional(),
   membership: z.record(z.string(), z.unknown()).optional(),
-  proxy: settingsObject({ trustedProxies: z.array(TrustedProxy).max(64) })
+  proxy: settingsObject({
+    trustedProxies: z.array(TrustedProxy).max(64),
+    health: HealthSettingsPatch,
+  })
     .partial()
     .optional(),
 })

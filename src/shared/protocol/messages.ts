@@ -99,10 +99,17 @@ export const HelloMessage = z.object({
 })
 export type HelloMessage = z.infer<typeof HelloMessage>
 
+/**
+ * The lifecycle states an agent reports. An agent says a container fails its health checks with
+ * `healthy: false` and `unhealthyReason`, never with the VIM's own `unhealthy` state, so that a VIM from
+ * before health checks still reads every report.
+ */
+export const ReportedContainerState = ContainerState.exclude(['unhealthy'])
+
 export const ContainerReport = z.object({
   id: Id,
   name: Name,
-  state: ContainerState,
+  state: ReportedContainerState,
   /** CPU use as a percentage of this container's own CPU limit (100 = its whole allotment). */
   cpuPercent: Percent,
   memoryBytes: Bytes,
