@@ -136,6 +136,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       algorithm: settings().balancer,
       trustedProxies: trustedProxies(settings()),
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
+      health: settings().proxy.health,
+      onHealthChange: (vm, health) => {
+        store.setVmHealth(vm, health && !health.healthy ? (health.reason ?? 'fails its health check') : null)
+        if (!health) return
+        const message = health.healthy
+          ? `${vm} is healthy again and takes new requests`
+          : `${vm} is unhealthy: ${health.reason}; it gets no new requests`
+        events.append({ kind: 'proxy', vmId: vm, message })
+      },
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
     ownPorts.add(proxyPort)
@@ -283,6 +292,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         proxy.setTrustedProxies(trustedProxies(next))
+        proxy.setHealthSettings(next.proxy.health)
         autoscaler.resetHistory()
         membership.refreshAddresses()
         for (const session of membership.sessions()) {

@@ -4,10 +4,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { BackendPool, type BalancerAlgorithm } from '../../shared/balancer'
-import { isAgentPath } from '../../shared/proxy/agent-paths'
+import {
+  BackendPool,
+  type BalancerAlgorithm,
+  DEFAULT_HEALTH_SETTINGS,
+  type HealthSettings,
+} from '../../shared/balancer'
+import { AGENT_HEALTH_PATH, isAgentPath } from '../../shared/proxy/agent-paths'
 import { type BackendAddress, createBalancedProxy, sendJsonError } from '../../shared/proxy/balanced-proxy'
 import { TrustedProxies } from '../../shared/proxy/forwarding'
+import { HealthChecker } from '../../shared/proxy/health-checker'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
 export interface FrontBackend {
@@ -28,6 +34,10 @@ export interface FrontProxyOptions {
   trustedProxies?: TrustedProxies
   /** Called once per answered request, for the metrics. */
   onResponse?: (vmId: string | undefined, status: number, seconds: number) => void
+  /** How each VM's agent is probed at /_agent/healthz. */
+  health?: HealthSettings
+  /** A VM turned unhealthy (reason) or healthy (no reason), or left rotation and is no longer checked (null). */
+  onHealthChange?: (vmId: string, health: { healthy: boolean; reason?: string } | null) => void
 }
 
 export class FrontProxy {
@@ -37,9 +47,20 @@ export class FrontProxy {
   private server: Server | undefined
   private readonly proxy
   private trustedProxies: TrustedProxies
+  /** Probes every VM in rotation; an unhealthy VM stays in the pool but gets no new requests. */
+  private readonly health: HealthChecker
 
   constructor(private readonly options: FrontProxyOptions) {
     this.pool = new BackendPool({ settings: { algorithm: options.algorithm ?? 'least-outstanding' } })
+    this.health = new HealthChecker({
+      path: AGENT_HEALTH_PATH,
+      settings: options.health ?? DEFAULT_HEALTH_SETTINGS,
+      targets: () => [...this.addresses].map(([id, address]) => ({ id, ...address })),
+      onChange: (id, healthy, reason) => {
+        this.pool.setHealth(id, healthy, reason)
+        options.onHealthChange?.(id, { healthy, ...(reason !== undefined && { reason }) })
+      },
+    })
     this.trustedProxies = options.trustedProxies ?? TrustedProxies.none()
     this.proxy = createBalancedProxy({
       pool: this.pool,
@@ -62,6 +83,7 @@ export class FrontProxy {
         this.addresses.delete(id)
         this.pool.removeBackend(id)
         this.meter.forget(id)
+        if (this.health.forget(id)?.healthy === false) this.options.onHealthChange?.(id, null)
       }
     }
     for (const backend of inRotation) {
@@ -72,6 +94,10 @@ export class FrontProxy {
 
   setAlgorithm(algorithm: BalancerAlgorithm): void {
     this.pool.applySettings({ ...this.pool.settings, algorithm })
+  }
+
+  setHealthSettings(settings: HealthSettings): void {
+    this.health.applySettings(settings)
   }
 
   setTrustedProxies(trusted: TrustedProxies): void {
@@ -95,6 +121,7 @@ export class FrontProxy {
     )
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
     this.server = server
+    this.health.start()
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(this.options.port, this.options.host, () => {
@@ -130,6 +157,7 @@ export class FrontProxy {
 
   async close(): Promise<void> {
     const server = this.server
+    this.health.stop()
     this.proxy.close()
     if (!server) return
     server.closeAllConnections()

@@ -27,7 +27,6 @@ export interface HealthCheckerOptions {
 }
 
 interface Watched {
-  address: string
   record: HealthRecord
   probing: boolean
 }
@@ -69,6 +68,13 @@ export class HealthChecker {
     if (this.running && intervalChanged) this.schedule()
   }
 
+  /** Stops watching a backend that left (silently); returns what the checks last said of it. */
+  forget(id: string): HealthRecord | undefined {
+    const record = this.watched.get(id)?.record
+    this.watched.delete(id)
+    return record
+  }
+
   /** What the checks say of a backend now; undefined when it is not (or no longer) watched. */
   health(id: string): HealthRecord | undefined {
     return this.watched.get(id)?.record
@@ -86,11 +92,10 @@ export class HealthChecker {
     const seen = new Set<string>()
     for (const target of this.options.targets()) {
       seen.add(target.id)
-      const address = `${target.host}:${target.port}`
+      // A backend that moved keeps its verdict until probes at its new address change it.
       let watched = this.watched.get(target.id)
-      // A backend at a new address is a new backend: what the old one did says nothing about it.
-      if (!watched || watched.address !== address) {
-        watched = { address, record: INITIAL_HEALTH, probing: false }
+      if (!watched) {
+        watched = { record: INITIAL_HEALTH, probing: false }
         this.watched.set(target.id, watched)
       }
       if (!watched.probing) void this.check(target, watched)
@@ -102,7 +107,7 @@ export class HealthChecker {
     watched.probing = true
     const result = await this.probe(target, this.options.path, this.settings.timeoutMs)
     watched.probing = false
-    // The backend may have left, moved or been switched off while the probe ran.
+    // The backend may have left or checks been switched off while the probe ran.
     if (!this.running || !this.settings.enabled || this.watched.get(target.id) !== watched) return
     const before = watched.record
     watched.record = nextHealth(before, result, this.settings)
