@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type AgentProcess, startAgent, waitFor } from '../support/agent-process'
 import { containersOf, docker, removeContainersOf, shouldRunDocker } from '../support/docker'
+import { openLoopGet } from '../support/open-loop-get'
 
 const vmName = `health-${randomBytes(3).toString('hex')}`
 const INTERVAL_MS = 1_000
@@ -13,66 +14,9 @@ const health = { intervalMs: INTERVAL_MS, timeoutMs: 500, replaceAfterMs: 6_000 
 const CLIENT_BOUND_MS = 3 * INTERVAL_MS + 1_000
 const RATE_PER_S = 20
 
-interface Outcome {
-  sentAt: number
-  ms: number
-  status: number | 'timeout' | 'error'
-  servedBy: string | null
-}
-
-/** Sends GET / at a fixed rate, whatever the answers (open loop), until stop(); logs every outcome. */
-function openLoop(url: string) {
-  const outcomes: Outcome[] = []
-  const pending = new Set<Promise<void>>()
-  const started = Date.now()
-  let sent = 0
-  let stopped = false
-  const send = async () => {
-    const sentAt = Date.now()
-    try {
-      const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(CLIENT_BOUND_MS) })
-      await response.arrayBuffer()
-      outcomes.push({
-        sentAt,
-        ms: Date.now() - sentAt,
-        status: response.status,
-        servedBy: response.headers.get('x-served-by'),
-      })
-    } catch (error) {
-      const timeout = (error as Error).name === 'TimeoutError'
-      outcomes.push({
-        sentAt,
-        ms: Date.now() - sentAt,
-        status: timeout ? 'timeout' : 'error',
-        servedBy: null,
-      })
-    }
-  }
-  const tick = () => {
-    if (stopped) return
-    // Each request is due at its own time, computed up front, so a slow answer delays nothing.
-    const due = started + (sent * 1000) / RATE_PER_S
-    if (Date.now() >= due) {
-      sent++
-      const request = send()
-      pending.add(request)
-      void request.finally(() => pending.delete(request))
-    }
-    setTimeout(tick, Math.max(0, started + (sent * 1000) / RATE_PER_S - Date.now()))
-  }
-  tick()
-  return {
-    outcomes,
-    stop: async () => {
-      stopped = true
-      await Promise.all([...pending])
-    },
-  }
-}
-
 describe.runIf(shouldRunDocker())('active health checks with Docker', () => {
   let agent: AgentProcess | undefined
-  let load: ReturnType<typeof openLoop> | undefined
+  let load: ReturnType<typeof openLoopGet> | undefined
 
   afterAll(async () => {
     await load?.stop()
@@ -109,7 +53,7 @@ describe.runIf(shouldRunDocker())('active health checks with Docker', () => {
     if (!victim || !survivor) throw new Error('two containers expected')
     expect((await fetch(`${running.lbUrl}/_agent/healthz`)).status).toBe(200)
 
-    load = openLoop(running.lbUrl)
+    load = openLoopGet(running.lbUrl, RATE_PER_S, CLIENT_BOUND_MS)
     await new Promise((resolve) => setTimeout(resolve, 3_000)) // load before the fault
     const pausedAt = Date.now()
     await docker.getContainer(victim.id).pause()
