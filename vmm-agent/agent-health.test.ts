@@ -7,7 +7,9 @@ import type { ProbeResult } from '../src/shared/balancer'
 import { DEFAULT_POLICY } from '../src/shared/policy'
 import { Agent, type AgentEvent } from './agent'
 import { parseAgentArgs } from './config'
+import { startLocalLoadBalancer } from './proxy/local-lb'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle } from './runtime/runtime'
+import { agentStatus } from './status'
 
 class FakeRuntime implements ContainerRuntime {
   readonly kind = 'process' as const
@@ -146,5 +148,26 @@ describe('Agent health checks', () => {
     answers.set(b, { ok: false, reason: 'GET /healthz answered 500' })
     await until('none serving', () => agent.servingReplicas() === 0)
     expect(agent.pool.pick()).toBeUndefined()
+  })
+
+  it('answers GET /_agent/healthz on its load balancer: 200 while a container serves, 503 when none does', async () => {
+    const { agent, answers, a, b } = await startAgent(60_000)
+    const lb = await startLocalLoadBalancer(agent, () => agentStatus(agent, 'standalone'), '127.0.0.1', 0)
+    try {
+      const healthz = async () => {
+        const response = await fetch(`http://127.0.0.1:${lb.port}/_agent/healthz`)
+        return { status: response.status, body: await response.json() }
+      }
+      expect(await healthz()).toEqual({ status: 200, body: { healthy: true, servingContainers: 2 } })
+      answers.set(a, timedOut)
+      answers.set(b, timedOut)
+      await until('none serving', () => agent.servingReplicas() === 0)
+      expect(await healthz()).toEqual({ status: 503, body: { healthy: false, servingContainers: 0 } })
+      // Its status page says why each container is out.
+      const status = agentStatus(agent, 'standalone')
+      expect(status.replicas.map((r) => r.unhealthyReason)).toEqual([timedOut.reason, timedOut.reason])
+    } finally {
+      await lb.close(100)
+    }
   })
 })
