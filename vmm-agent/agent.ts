@@ -9,6 +9,13 @@ import { HealthChecker, type HealthProbe } from '../src/shared/proxy/health-chec
 import { RequestMeter } from '../src/shared/proxy/request-meter'
 import type { AgentConfig } from './config'
 import { evaluationDue, windowGraceMs } from './loop-timing'
+import {
+  dueForReplacement,
+  recoveredMessage,
+  replacementReason,
+  type Unhealthy,
+  unhealthyMessage,
+} from './replica-health'
 import { planReplicas, type ReplicaState } from './replica-plan'
 import { waitForHealthy } from './runtime/health'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle } from './runtime/runtime'
@@ -31,8 +38,7 @@ export interface Replica {
   stats: ReplicaStats
   /** Recent CPU samples, for the policy's averaging window. */
   cpuWindow: UtilizationWindow
-  /** Set while the active health checks find it unhealthy: why, and since when (the agent's clock). */
-  unhealthy?: { reason: string; since: number }
+  unhealthy?: Unhealthy
 }
 
 export interface AgentEvent {
@@ -158,22 +164,17 @@ export class Agent {
   private healthChanged(id: string, healthy: boolean, reason: string | undefined): void {
     const replica = this.replicas.get(id)
     if (replica?.state !== 'ready') return
-    const name = replica.handle.name
     if (!healthy) {
       const why = reason ?? 'failed its health check'
       replica.unhealthy = { reason: why, since: this.now() }
       this.pool.setHealth(id, false, why)
-      const graceS = Math.round(this.config.balancer.health.replaceAfterMs / 1000)
-      this.emit(
-        'warning',
-        `${name} is unhealthy: ${why}; no new requests, replaced if still so after ${graceS} s`,
-        id,
-      )
+      const message = unhealthyMessage(replica.handle.name, why, this.config.balancer.health.replaceAfterMs)
+      this.emit('warning', message, id)
     } else {
-      const downS = replica.unhealthy ? Math.round((this.now() - replica.unhealthy.since) / 1000) : 0
+      const message = recoveredMessage(replica.handle.name, replica.unhealthy, this.now())
       delete replica.unhealthy
       this.pool.setHealth(id, true)
-      this.emit('container-ready', `${name} is healthy again after ${downS} s and takes traffic`, id)
+      this.emit('container-ready', message, id)
     }
     this.reconcile()
   }
@@ -269,15 +270,12 @@ export class Agent {
       inFlight: backends.get(r.handle.id)?.inFlight ?? 0,
       startedAt: r.handle.startedAt,
       healthy: r.unhealthy === undefined,
-      replace: r.unhealthy !== undefined && now - r.unhealthy.since >= graceMs,
+      replace: dueForReplacement(r.unhealthy, now, graceMs),
     }))
     const plan = planReplicas(views, this.pendingStarts, this.target, this.config.capacity)
     for (const id of plan.drain) {
       const sick = this.replicas.get(id)?.unhealthy
-      void this.drain(
-        id,
-        sick ? `unhealthy for ${Math.round((now - sick.since) / 1000)} s: ${sick.reason}` : undefined,
-      )
+      void this.drain(id, sick ? replacementReason(sick, now) : undefined)
     }
     if (plan.start > 0 && this.now() >= this.startsPausedUntil) {
       for (let i = 0; i < plan.start; i++) void this.startReplica()

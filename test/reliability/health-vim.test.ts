@@ -9,13 +9,7 @@ import type { ClusterSnapshot, VmInfo } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
 import type { VimSettings } from '../../src/shared/domain/settings'
 import { waitFor } from '../support/agent-process'
-import {
-  containersOf,
-  docker,
-  removeClusterImages,
-  removeContainersOf,
-  shouldRunDocker,
-} from '../support/docker'
+import { docker, removeClusterImages, removeContainersOf, shouldRunDocker } from '../support/docker'
 import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
 import { openLoopGet } from '../support/open-loop-get'
 
