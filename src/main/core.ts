@@ -33,6 +33,7 @@ import { VirtualBoxMembers } from './providers/virtualbox/virtualbox-members'
 import { DeployService } from './provision/deploy-service'
 import { FrontProxy } from './proxy/front-proxy'
 import { followCluster } from './proxy/rotation'
+import { recordVmHealth } from './proxy/vm-health'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
 import { TrafficService } from './traffic/traffic-service'
 
@@ -137,14 +138,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       trustedProxies: trustedProxies(settings()),
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
       health: settings().proxy.health,
-      onHealthChange: (vm, health) => {
-        store.setVmHealth(vm, health && !health.healthy ? (health.reason ?? 'fails its health check') : null)
-        if (!health) return
-        const message = health.healthy
-          ? `${vm} is healthy again and takes new requests`
-          : `${vm} is unhealthy: ${health.reason}; it gets no new requests`
-        events.append({ kind: 'proxy', vmId: vm, message })
-      },
+      onHealthChange: recordVmHealth(store, events),
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
     ownPorts.add(proxyPort)
