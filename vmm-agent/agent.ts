@@ -11,9 +11,17 @@ import {
 } from '../src/shared/policy'
 import { UtilizationWindow } from '../src/shared/policy/utilization-window'
 import type { AgentEventKind } from '../src/shared/protocol/messages'
+import { HealthChecker, type HealthProbe } from '../src/shared/proxy/health-checker'
 import { RequestMeter } from '../src/shared/proxy/request-meter'
 import type { AgentConfig } from './config'
 import { evaluationDue, windowGraceMs } from './loop-timing'
+import {
+  dueForReplacement,
+  recoveredMessage,
+  replacementReason,
+  type Unhealthy,
+  unhealthyMessage,
+} from './replica-health'
 import { planReplicas, type ReplicaState } from './replica-plan'
 import { waitForHealthy } from './runtime/health'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle } from './runtime/runtime'
@@ -36,6 +44,7 @@ export interface Replica {
   stats: ReplicaStats
   /** Recent CPU samples, for the policy's averaging window. */
   cpuWindow: UtilizationWindow
+  unhealthy?: Unhealthy
 }
 
 export interface AgentEvent {
@@ -55,6 +64,8 @@ export interface AgentDeps {
   healthTimeoutMs?: number
   /** How long a draining replica may finish its in-flight requests. */
   drainTimeoutMs?: number
+  /** Replaces the HTTP health probe of ready replicas (tests). */
+  probe?: HealthProbe
 }
 
 const START_FAILURE_PAUSE_MS = 10_000
@@ -63,6 +74,8 @@ export class Agent {
   readonly id = randomUUID()
   readonly pool: BackendPool
   readonly meter: RequestMeter
+  /** Probes the ready replicas' /healthz; only ready replicas are watched (starting ones have their own wait). */
+  readonly health: HealthChecker
   readonly replicas = new Map<string, Replica>()
   private readonly listeners = new Set<(event: AgentEvent) => void>()
   private readonly now: () => number
@@ -89,6 +102,13 @@ export class Agent {
     this.pool = new BackendPool({ now: this.now, settings: deps.config.balancer })
     this.meter = new RequestMeter(this.now)
     this.target = Math.max(deps.config.minReplicas, 0)
+    this.health = new HealthChecker({
+      path: '/healthz',
+      settings: deps.config.balancer.health,
+      targets: () => this.readyHandles(),
+      onChange: (id, healthy, reason) => this.healthChanged(id, healthy, reason),
+      ...(deps.probe ? { probe: deps.probe } : {}),
+    })
   }
 
   get config(): AgentConfig {
@@ -140,6 +160,37 @@ export class Agent {
     this.target = Math.min(this.config.capacity, Math.max(this.target, this.replicas.size))
     this.reconcile()
     this.timer = setInterval(() => void this.tick(), this.loopMs)
+    this.health.start()
+  }
+
+  /** Ready replicas that the health checks find healthy: what the VM can serve with right now. */
+  servingReplicas(): number {
+    let count = 0
+    for (const replica of this.replicas.values())
+      if (replica.state === 'ready' && !replica.unhealthy) count += 1
+    return count
+  }
+
+  private *readyHandles() {
+    for (const replica of this.replicas.values()) if (replica.state === 'ready') yield replica.handle
+  }
+
+  private healthChanged(id: string, healthy: boolean, reason: string | undefined): void {
+    const replica = this.replicas.get(id)
+    if (replica?.state !== 'ready') return
+    if (!healthy) {
+      const why = reason ?? 'failed its health check'
+      replica.unhealthy = { reason: why, since: this.now() }
+      this.pool.setHealth(id, false, why)
+      const message = unhealthyMessage(replica.handle.name, why, this.config.balancer.health.replaceAfterMs)
+      this.emit('warning', message, id)
+    } else {
+      const message = recoveredMessage(replica.handle.name, replica.unhealthy, this.now())
+      delete replica.unhealthy
+      this.pool.setHealth(id, true)
+      this.emit('container-ready', message, id)
+    }
+    this.reconcile()
   }
 
   private get loopMs(): number {
@@ -201,7 +252,7 @@ export class Agent {
         const utilization = r.cpuWindow.utilization(now, windowMs)
         return {
           id: r.handle.id,
-          ready: r.state === 'ready',
+          ready: r.state === 'ready' && !r.unhealthy,
           ...(r.readyAt !== undefined ? { readySinceMs: r.readyAt } : {}),
           ...(utilization !== undefined ? { utilization } : {}),
         }
@@ -229,14 +280,21 @@ export class Agent {
   reconcile(): void {
     if (this.stopped) return
     const backends = this.backendStats()
+    const now = this.now()
+    const graceMs = this.config.balancer.health.replaceAfterMs
     const views = [...this.replicas.values()].map((r) => ({
       id: r.handle.id,
       state: r.state,
       inFlight: backends.get(r.handle.id)?.inFlight ?? 0,
       startedAt: r.handle.startedAt,
+      healthy: r.unhealthy === undefined,
+      replace: dueForReplacement(r.unhealthy, now, graceMs),
     }))
     const plan = planReplicas(views, this.pendingStarts, this.target, this.config.capacity)
-    for (const id of plan.drain) void this.drain(id)
+    for (const id of plan.drain) {
+      const sick = this.replicas.get(id)?.unhealthy
+      void this.drain(id, sick ? replacementReason(sick, now) : undefined)
+    }
     if (plan.start > 0 && this.now() >= this.startsPausedUntil) {
       for (let i = 0; i < plan.start; i++) void this.startReplica()
     }
@@ -312,18 +370,21 @@ export class Agent {
     this.emit('error', message)
   }
 
-  /** Stops sending new requests, waits for in-flight ones (bounded), then removes the replica. */
-  async drain(id: string): Promise<void> {
+  /**
+   * Stops sending new requests, waits for in-flight ones (bounded), then removes the replica. An
+   * unhealthy replica is not waited for: what it still holds is retried elsewhere by the proxy.
+   */
+  async drain(id: string, why = 'scaled down'): Promise<void> {
     const replica = this.replicas.get(id)
     if (!replica || replica.state === 'draining') return
-    const wasReady = replica.state === 'ready'
+    const serving = replica.state === 'ready' && !replica.unhealthy
     replica.state = 'draining'
-    if (wasReady) {
+    if (serving) {
       this.pool.setBackend({ id, weight: 0 })
       const deadline = this.now() + (this.deps.drainTimeoutMs ?? 30_000)
       while (this.inFlight(id) > 0 && this.now() < deadline && !this.stopped) await delay(100)
     }
-    await this.removeReplica(id, 'scaled down')
+    await this.removeReplica(id, why)
   }
 
   private async removeReplica(id: string, why: string): Promise<void> {
@@ -365,6 +426,7 @@ export class Agent {
   beginShutdown(): void {
     this.stopped = true
     clearInterval(this.timer)
+    this.health.stop()
   }
 
   /** Stops the loop; removes the replicas only when asked (otherwise a restarted agent adopts them). */

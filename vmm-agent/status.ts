@@ -16,6 +16,8 @@ export interface ReplicaStatus {
   latencyMsP95: number | null
   startedAt: number
   readyAt: number | null
+  /** Why the active health checks find it unhealthy; null while healthy (or not yet checked). */
+  unhealthyReason: string | null
 }
 
 export interface AgentStatus {
@@ -68,6 +70,7 @@ export function agentStatus(agent: Agent, link: string): AgentStatus {
           latencyMsP95: served ? traffic.latencyMsP95 : null,
           startedAt: replica.handle.startedAt,
           readyAt: replica.readyAt ?? null,
+          unhealthyReason: replica.unhealthy?.reason ?? null,
         }
       }),
   }

@@ -116,7 +116,8 @@ export function buildReport(status: AgentStatus, seq: number, at: number) {
     requestRate: replica.requestRate,
     latencyMsP50: replica.latencyMsP50,
     latencyMsP95: replica.latencyMsP95,
-    healthy: replica.state === 'ready',
+    healthy: replica.state === 'ready' && replica.unhealthyReason === null,
+    ...(replica.unhealthyReason !== null ? { unhealthyReason: replica.unhealthyReason } : {}),
     startedAt: replica.startedAt,
     ...(replica.readyAt !== null ? { readyAt: replica.readyAt } : {}),
   }))
@@ -129,7 +130,7 @@ export function buildReport(status: AgentStatus, seq: number, at: number) {
       cpuPercent: Math.min(100, (cpuCores / availableParallelism()) * 100),
       memoryBytes: containers.reduce((sum, c) => sum + c.memoryBytes, 0),
       replicas: containers.length,
-      readyReplicas: containers.filter((c) => c.state === 'ready').length,
+      readyReplicas: containers.filter((c) => c.state === 'ready' && c.healthy).length,
     },
     containers,
     recommendation: status.recommendation ?? { replicas: status.target, reason: 'no measurement yet' },

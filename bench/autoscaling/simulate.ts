@@ -182,6 +182,9 @@ export function simulate(input: SimulationInput): RunRecord {
         state: r.draining ? 'draining' : r.serving ? 'ready' : 'starting',
         inFlight: r.queue.outstanding,
         startedAt: r.life.createdAt,
+        // The simulated replicas never fail a health check.
+        healthy: true,
+        replace: false,
       })),
       0,
       target,

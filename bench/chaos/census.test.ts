@@ -17,6 +17,7 @@ const vm = (name: string, target: number, containers: [string, ContainerState][]
     inFlight: 0,
     requestRate: 0,
     latencyMsP95: null,
+    unhealthyReason: null,
   })),
   target,
   cpuPercent: 0,
@@ -24,6 +25,7 @@ const vm = (name: string, target: number, containers: [string, ContainerState][]
   agent: null,
   login: null,
   agentKey: null,
+  unhealthyReason: null,
 })
 const snapshot = (...vms: ReturnType<typeof vm>[]): ClusterSnapshot => ({ at: 0, vms, proxyUrl: null })
 const inDocker = (id: string, state = 'running', vmName = 'lab-1'): DockerContainer => ({

@@ -33,6 +33,7 @@ import { VirtualBoxMembers } from './providers/virtualbox/virtualbox-members'
 import { DeployService } from './provision/deploy-service'
 import { FrontProxy } from './proxy/front-proxy'
 import { followCluster } from './proxy/rotation'
+import { recordVmHealth } from './proxy/vm-health'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
 import { VmDepartures } from './scaler/vm-departures'
 import { TrafficService } from './traffic/traffic-service'
@@ -138,6 +139,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       trustedProxies: trustedProxies(settings()),
       limits: settings().proxy,
       onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
+      health: settings().proxy.health,
+      onHealthChange: recordVmHealth(store, events),
     })
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
     ownPorts.add(proxyPort)
@@ -298,6 +301,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         proxy.setAlgorithm(next.balancer)
         proxy.setTrustedProxies(trustedProxies(next))
         proxy.setLimits(next.proxy)
+        proxy.setHealthSettings(next.proxy.health)
         autoscaler.resetHistory()
         membership.refreshAddresses()
         for (const session of membership.sessions()) {

@@ -1,8 +1,8 @@
 // The agent's load balancer on --lb-port: spreads requests over this VM's ready replicas with the
 // shared balancer, and answers GET /_agent/status on the same port to those allowed to read it.
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AGENT_STATUS_PATH } from '../../src/shared/proxy/agent-paths'
+import { AGENT_HEALTH_PATH, AGENT_STATUS_PATH } from '../../src/shared/proxy/agent-paths'
 import { createBalancedProxy, sendJsonError } from '../../src/shared/proxy/balanced-proxy'
 import type { TrustedProxies } from '../../src/shared/proxy/forwarding'
 import type { Agent } from '../agent'
@@ -56,6 +56,7 @@ export async function startLocalLoadBalancer(
         res.end(body)
         return
       }
+      if (req.url === AGENT_HEALTH_PATH && req.method === 'GET') return answerHealth(res, agent)
       proxy.web(req, res)
     },
   )
@@ -80,4 +81,15 @@ export async function startLocalLoadBalancer(
       proxy.close()
     },
   }
+}
+
+/** Open to anyone who reaches the port: it tells no more than whether requests would be served. */
+function answerHealth(res: ServerResponse, agent: Agent): void {
+  const serving = agent.servingReplicas()
+  const body = JSON.stringify({ healthy: serving > 0, servingContainers: serving })
+  res.writeHead(serving > 0 ? 200 : 503, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  })
+  res.end(body)
 }

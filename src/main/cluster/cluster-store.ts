@@ -48,6 +48,8 @@ export interface VmRecord {
   login: SshLoginInfo | null
   /** When a provider last listed it or its agent last spoke (the VIM's clock). */
   lastSeenAt: number
+  /** Why the front proxy's health check of its agent fails; null while it passes. */
+  unhealthyReason: string | null
 }
 
 export interface AgentArrival {
@@ -149,6 +151,7 @@ export class ClusterStore {
     record.containers.clear()
     record.lastReportAt = undefined
     record.lastSeenAt = this.now()
+    record.unhealthyReason = null
     this.records.set(arrival.name, record)
     this.changed()
   }
@@ -165,15 +168,18 @@ export class ClusterStore {
       const previous = record.containers.get(c.id)
       const window = previous?.window ?? new UtilizationWindow()
       window.push(receivedAt, c.cpuPercent, this.metricWindowMs())
+      // A ready container failing its agent's health checks is shown, and counted, as unhealthy.
+      const unhealthy = c.state === 'ready' && !c.healthy
       record.containers.set(c.id, {
         id: c.id,
         name: c.name,
-        state: c.state,
+        state: unhealthy ? 'unhealthy' : c.state,
         cpuPercent: c.cpuPercent,
         memoryBytes: c.memoryBytes,
         inFlight: c.inFlight,
         requestRate: c.requestRate,
         latencyMsP95: c.latencyMsP95,
+        unhealthyReason: unhealthy ? (c.unhealthyReason ?? 'fails its health check') : null,
         readySinceMs: c.state === 'ready' ? (previous?.readySinceMs ?? receivedAt) : undefined,
         window,
       })
@@ -182,11 +188,20 @@ export class ClusterStore {
     this.changed()
   }
 
+  /** What the front proxy's health check says of a VM's agent: null when it passes, else why not. */
+  setVmHealth(name: string, unhealthyReason: string | null): void {
+    const record = this.records.get(name)
+    if (!record || record.unhealthyReason === unhealthyReason) return
+    record.unhealthyReason = unhealthyReason
+    this.changed()
+  }
+
   agentDisconnected(name: string): void {
     const record = this.records.get(name)
     if (!record) return
     record.agent = null
     record.draining = false
+    record.unhealthyReason = null
     record.containers.clear()
     record.lastSeenAt = this.now()
     this.changed()
@@ -254,6 +269,7 @@ export class ClusterStore {
       lastReportAt: undefined,
       login: null,
       lastSeenAt: this.now(),
+      unhealthyReason: null,
     }
   }
 
@@ -278,6 +294,7 @@ export function vmStatus(record: VmRecord): VmStatus {
     if (record.leaving) return 'draining'
     const containers = [...record.containers.values()]
     if (record.target === 0 && containers.length > 0) return 'draining'
+    if (record.unhealthyReason !== null) return 'unhealthy'
     if (containers.some((c) => c.state === 'ready') || record.target === 0) return 'ready'
     return 'provisioning'
   }
@@ -310,5 +327,6 @@ function toVmInfo(record: VmRecord): VmInfo {
     ...(record.leaving && {
       leaving: { action: record.leaving.action, reason: departureReason(record.leaving) },
     }),
+    unhealthyReason: record.agent ? record.unhealthyReason : null,
   }
 }

@@ -4,10 +4,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { BackendPool, type BalancerAlgorithm } from '../../shared/balancer'
-import { isAgentPath } from '../../shared/proxy/agent-paths'
+import {
+  BackendPool,
+  type BalancerAlgorithm,
+  DEFAULT_HEALTH_SETTINGS,
+  type HealthSettings,
+} from '../../shared/balancer'
+import { AGENT_HEALTH_PATH, isAgentPath } from '../../shared/proxy/agent-paths'
 import { type BackendAddress, createBalancedProxy, sendJsonError } from '../../shared/proxy/balanced-proxy'
 import { TrustedProxies } from '../../shared/proxy/forwarding'
+import { HealthChecker } from '../../shared/proxy/health-checker'
 import type { ProxyLimits } from '../../shared/proxy/proxy-limits'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
@@ -33,6 +39,10 @@ export interface FrontProxyOptions {
   limits?: ProxyLimits
   /** Called once per answered request, for the metrics. */
   onResponse?: (vmId: string | undefined, status: number, seconds: number) => void
+  /** How each VM's agent is probed at /_agent/healthz. */
+  health?: HealthSettings
+  /** A VM turned unhealthy (reason) or healthy (no reason), or left rotation and is no longer checked (null). */
+  onHealthChange?: (vmId: string, health: { healthy: boolean; reason?: string } | null) => void
 }
 
 export class FrontProxy {
@@ -42,12 +52,23 @@ export class FrontProxy {
   private server: Server | undefined
   private readonly proxy
   private trustedProxies: TrustedProxies
+  /** Probes every VM in rotation; an unhealthy VM stays in the pool but gets no new requests. */
+  private readonly health: HealthChecker
 
   constructor(private readonly options: FrontProxyOptions) {
     this.pool = new BackendPool({
       settings: {
         algorithm: options.algorithm ?? 'least-outstanding',
         ...(options.limits ? { timeouts: options.limits.timeouts, queue: options.limits.queue } : {}),
+      },
+    })
+    this.health = new HealthChecker({
+      path: AGENT_HEALTH_PATH,
+      settings: options.health ?? DEFAULT_HEALTH_SETTINGS,
+      targets: () => [...this.addresses].map(([id, address]) => ({ id, ...address })),
+      onChange: (id, healthy, reason) => {
+        this.pool.setHealth(id, healthy, reason)
+        options.onHealthChange?.(id, { healthy, ...(reason !== undefined && { reason }) })
       },
     })
     this.trustedProxies = options.trustedProxies ?? TrustedProxies.none()
@@ -75,6 +96,7 @@ export class FrontProxy {
         this.addresses.delete(id)
         this.pool.removeBackend(id)
         this.meter.forget(id)
+        if (this.health.forget(id)?.healthy === false) this.options.onHealthChange?.(id, null)
       }
     }
     for (const backend of inRotation) {
@@ -94,6 +116,10 @@ export class FrontProxy {
     // Only these two: the caller may hand over all of settings.proxy.
     this.pool.applySettings({ ...this.pool.settings, timeouts: limits.timeouts, queue: limits.queue })
     this.proxy.wake()
+  }
+
+  setHealthSettings(settings: HealthSettings): void {
+    this.health.applySettings(settings)
   }
 
   setTrustedProxies(trusted: TrustedProxies): void {
@@ -117,6 +143,7 @@ export class FrontProxy {
     )
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
     this.server = server
+    this.health.start()
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(this.options.port, this.options.host, () => {
@@ -152,6 +179,7 @@ export class FrontProxy {
 
   async close(): Promise<void> {
     const server = this.server
+    this.health.stop()
     this.proxy.close()
     if (!server) return
     server.closeAllConnections()

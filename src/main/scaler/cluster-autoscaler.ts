@@ -111,7 +111,8 @@ export class ClusterAutoscaler {
       capacity: record.draining || record.leaving ? 0 : record.capacity,
       currentTarget: record.target,
       replicas: [...record.containers.values()]
-        .filter((c) => c.state === 'ready' || c.state === 'starting')
+        // An unhealthy replica holds its slot (its agent replaces it) but, like a starting one, is not ready.
+        .filter((c) => c.state === 'ready' || c.state === 'starting' || c.state === 'unhealthy')
         .map((c) => {
           const utilization = c.window.utilization(now, windowMs)
           return {

@@ -125,6 +125,7 @@ describe('BackendPool membership and in-flight counts', () => {
         consecutiveFailures: 0,
         ejections: 0,
         ejectedUntil: null,
+        unhealthyReason: null,
       },
     ])
   })
@@ -339,5 +340,75 @@ describe('BackendPool algorithms', () => {
     expect(pool.settings.algorithm).toBe('round-robin')
     expect(stats(pool, 'a').state).toBe('ejected')
     expect(() => pool.applySettings({ consecutiveFailures: 0 })).toThrow()
+  })
+})
+
+describe('BackendPool health state (active checks)', () => {
+  it('sends no new request to an unhealthy backend and says why in the snapshot', () => {
+    const { pool } = fakePool(['a', 'b'])
+    pool.setHealth('a', false, 'GET /healthz timed out after 1 s')
+    expect(picks(pool, 50)).toEqual(new Set(['b']))
+    expect(stats(pool, 'a')).toMatchObject({
+      state: 'unhealthy',
+      effectiveWeight: 0,
+      unhealthyReason: 'GET /healthz timed out after 1 s',
+    })
+    expect(stats(pool, 'b').unhealthyReason).toBeNull()
+  })
+
+  it('takes out a lone backend too: a dead backend is dead, whatever maxEjectionPercent says', () => {
+    const { pool } = fakePool(['a'], { maxEjectionPercent: 0 })
+    pool.setHealth('a', false, 'GET /healthz: connection refused')
+    expect(pool.pick()).toBeUndefined()
+  })
+
+  it('comes back healthy with a fresh slow start', () => {
+    const { pool, advanceTo } = fakePool(['a', 'b'], { slowStartMs: 10_000, slowStartMinFraction: 0.1 })
+    advanceTo(60_000)
+    pool.setHealth('a', false, 'GET /healthz answered 500')
+    advanceTo(70_000)
+    pool.setHealth('a', true)
+    expect(stats(pool, 'a')).toMatchObject({ state: 'warming', unhealthyReason: null })
+    expect(stats(pool, 'a').effectiveWeight).toBeCloseTo(0.1)
+    advanceTo(80_000)
+    expect(stats(pool, 'a')).toMatchObject({ state: 'ready', effectiveWeight: 1 })
+  })
+
+  it('tells the down listeners once per fall, with the reason, and not after unsubscribing', () => {
+    const { pool } = fakePool(['a', 'b'])
+    const heard: string[] = []
+    const unsubscribe = pool.onBackendDown((id, reason) => heard.push(`${id}: ${reason}`))
+    pool.setHealth('a', false, 'GET /healthz timed out after 1 s')
+    pool.setHealth('a', false, 'GET /healthz timed out after 1 s')
+    pool.setHealth('a', true)
+    pool.setHealth('b', true)
+    expect(heard).toEqual(['a: GET /healthz timed out after 1 s'])
+    unsubscribe()
+    pool.setHealth('b', false, 'GET /healthz answered 503')
+    expect(heard).toHaveLength(1)
+  })
+
+  it('ignores backends it does not hold', () => {
+    const { pool } = fakePool(['a'])
+    expect(() => pool.setHealth('gone', false, 'x')).not.toThrow()
+    expect(pool.snapshot().map((b) => b.id)).toEqual(['a'])
+  })
+
+  it('does not count unhealthy backends as the one the ejection guard keeps in service', () => {
+    // With b unhealthy, a is the only backend left that can serve: failures must not eject it.
+    const { pool } = fakePool(['a', 'b'], { consecutiveFailures: 1 })
+    pool.setHealth('b', false, 'GET /healthz answered 500')
+    failTimes(pool, 'a', 3)
+    expect(stats(pool, 'a').state).not.toBe('ejected')
+    expect(pool.pick()).toBe('a')
+  })
+
+  it('brings an ejected backend back when the last healthy one falls', () => {
+    const { pool } = fakePool(['a', 'b', 'c'], { consecutiveFailures: 1, maxEjectionPercent: 50 })
+    failTimes(pool, 'a', 1)
+    expect(stats(pool, 'a').state).toBe('ejected')
+    pool.setHealth('b', false, 'GET /healthz answered 500')
+    pool.setHealth('c', false, 'GET /healthz answered 500')
+    expect(pool.pick()).toBe('a')
   })
 })

@@ -45,6 +45,8 @@ interface BackendRecord {
   ejectedUntil: number | undefined
   /** When the backend joined or last came back from ejection: the start of its slow start. */
   inServiceSince: number
+  /** Why active health checks declared it unhealthy; undefined while healthy. */
+  unhealthyReason: string | undefined
 }
 
 export class BackendPool {
@@ -55,6 +57,7 @@ export class BackendPool {
   private readonly rotation = createRotationState()
   /** Built over all members on first consistent-hash pick, dropped when membership changes. */
   private ring: HashRing | undefined
+  private readonly downListeners = new Set<(id: string, reason: string) => void>()
 
   constructor(options: BackendPoolOptions = {}) {
     this.now = options.now ?? Date.now
@@ -71,6 +74,12 @@ export class BackendPool {
     const next = BalancerSettings.parse(settings)
     if (next.hashRingVirtualNodes !== this.currentSettings.hashRingVirtualNodes) this.ring = undefined
     this.currentSettings = next
+  }
+
+  /** Called when a backend is declared dead, so that the proxy can retry the requests in flight on it. */
+  onBackendDown(listener: (id: string, reason: string) => void): () => void {
+    this.downListeners.add(listener)
+    return () => this.downListeners.delete(listener)
   }
 
   get size(): number {
@@ -102,6 +111,7 @@ export class BackendPool {
       ejectionStreak: 0,
       ejectedUntil: undefined,
       inServiceSince: this.now(),
+      unhealthyReason: undefined,
     })
     this.ring = undefined
   }
@@ -131,7 +141,7 @@ export class BackendPool {
     this.returnEjectedBackends(now)
     const candidates: Candidate[] = []
     for (const backend of this.backends.values()) {
-      if (backend.ejectedUntil !== undefined || options.exclude?.has(backend.id)) continue
+      if (!inService(backend) || options.exclude?.has(backend.id)) continue
       if (options.hasRoom && !options.hasRoom(backend.weight, backend.inFlight)) continue
       candidates.push({
         id: backend.id,
@@ -169,6 +179,29 @@ export class BackendPool {
   }
 
   /**
+   * Records what active health checks found. An unhealthy backend gets no new requests until it is
+   * declared healthy again, whatever maxEjectionPercent says (a backend that does not answer its health
+   * check cannot serve), and then warms up as after an ejection. The down listeners hear of each fall.
+   */
+  setHealth(id: string, healthy: boolean, reason?: string): void {
+    const backend = this.backends.get(id)
+    if (!backend) return
+    if (!healthy) {
+      const text = reason ?? 'failed its health check'
+      const fell = backend.unhealthyReason === undefined
+      backend.unhealthyReason = text
+      if (!fell) return
+      this.keepOneInService(this.now())
+      for (const listener of this.downListeners) listener(id, text)
+      return
+    }
+    if (backend.unhealthyReason === undefined) return
+    backend.unhealthyReason = undefined
+    // Back from a failed health check: a fresh slow start, and no ejection carried over from before.
+    this.returnToService(backend, this.now())
+  }
+
+  /**
    * Takes a backend out of service for a while, unless it is already out or the max-ejection guard
    * forbids it. Also for active health checks. Returns whether it was ejected.
    */
@@ -176,8 +209,9 @@ export class BackendPool {
     const now = this.now()
     this.returnEjectedBackends(now)
     const backend = this.backends.get(id)
-    if (!backend || backend.ejectedUntil !== undefined) return false
-    if (!mayEject(this.ejectedCount(), this.backends.size, this.currentSettings)) return false
+    if (!backend || backend.ejectedUntil !== undefined || backend.unhealthyReason !== undefined) return false
+    // The guard counts only healthy backends: the ones active checks took out cannot take the load.
+    if (!mayEject(this.ejectedCount(), this.healthyCount(), this.currentSettings)) return false
     // A backend that has served well for as long as the longest ejection starts its backoff afresh.
     if (now - backend.inServiceSince >= this.currentSettings.maxEjectionMs) backend.ejectionStreak = 0
     backend.ejectionStreak += 1
@@ -192,18 +226,20 @@ export class BackendPool {
     this.returnEjectedBackends(now)
     return [...this.backends.values()].map((backend) => {
       const ejected = backend.ejectedUntil !== undefined
+      const unhealthy = backend.unhealthyReason !== undefined
       const warming = isWarmingUp(now - backend.inServiceSince, this.currentSettings)
       return {
         id: backend.id,
-        state: ejected ? 'ejected' : warming ? 'warming' : 'ready',
+        state: unhealthy ? 'unhealthy' : ejected ? 'ejected' : warming ? 'warming' : 'ready',
         weight: backend.weight,
-        effectiveWeight: ejected ? 0 : this.effectiveWeightOf(backend, now),
+        effectiveWeight: ejected || unhealthy ? 0 : this.effectiveWeightOf(backend, now),
         inFlight: backend.inFlight,
         requests: backend.requests,
         failures: backend.failures,
         consecutiveFailures: backend.consecutiveFailures,
         ejections: backend.ejections,
         ejectedUntil: backend.ejectedUntil ?? null,
+        unhealthyReason: backend.unhealthyReason ?? null,
       }
     })
   }
@@ -214,7 +250,14 @@ export class BackendPool {
 
   private ejectedCount(): number {
     let count = 0
-    for (const backend of this.backends.values()) if (backend.ejectedUntil !== undefined) count += 1
+    for (const backend of this.backends.values())
+      if (backend.ejectedUntil !== undefined && backend.unhealthyReason === undefined) count += 1
+    return count
+  }
+
+  private healthyCount(): number {
+    let count = 0
+    for (const backend of this.backends.values()) if (backend.unhealthyReason === undefined) count += 1
     return count
   }
 
@@ -238,6 +281,7 @@ export class BackendPool {
   private keepOneInService(now: number): void {
     let soonest: BackendRecord | undefined
     for (const backend of this.backends.values()) {
+      if (backend.unhealthyReason !== undefined) continue
       if (backend.ejectedUntil === undefined) return
       if (!soonest || backend.ejectedUntil < soonest.ejectedUntil!) soonest = backend
     }
@@ -248,4 +292,9 @@ export class BackendPool {
     this.ring ??= buildHashRing(this.backends.keys(), this.currentSettings.hashRingVirtualNodes)
     return this.ring
   }
+}
+
+/** Whether a backend may get new requests: neither ejected nor declared unhealthy. */
+function inService(backend: BackendRecord): boolean {
+  return backend.ejectedUntil === undefined && backend.unhealthyReason === undefined
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { aboveLimit, SETTING_LIMITS, settingsObject } from '../domain/setting-fields'
 import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS, ProxyQueue, ProxyTimeouts } from '../proxy/proxy-limits'
+import { DEFAULT_HEALTH_SETTINGS, HealthSettings } from './health-settings'
 
 const milliseconds = (name: string) =>
   z
@@ -64,6 +65,8 @@ export const BalancerSettings = settingsObject({
   timeouts: ProxyTimeouts.default(DEFAULT_PROXY_TIMEOUTS),
   /** In-flight limit per backend and the FIFO queue beyond it. */
   queue: ProxyQueue.default(DEFAULT_PROXY_QUEUE),
+  /** Active health checks of the backends (see health-settings.ts). */
+  health: HealthSettings.default(DEFAULT_HEALTH_SETTINGS),
 })
 export type BalancerSettings = z.infer<typeof BalancerSettings>
 export type BalancerSettingsInput = z.input<typeof BalancerSettings>

@@ -15,6 +15,12 @@ export {
   DEFAULT_BALANCER_SETTINGS,
 } from './balancer-settings'
 export { buildHashRing, findOnRing, type HashRing, hash32 } from './hash-ring'
+export {
+  DEFAULT_HEALTH_SETTINGS,
+  HealthSettings,
+  type HealthSettingsInput,
+} from './health-settings'
+export { type HealthRecord, INITIAL_HEALTH, nextHealth, type ProbeResult } from './health-verdict'
 export { ejectionDurationMs, mayEject } from './outlier-detection'
 export { mulberry32 } from './seeded-random'
 export {

@@ -2,7 +2,8 @@
 import { z } from 'zod'
 import { SshLoginInfo } from './provision'
 
-export const VmStatus = z.enum(['provisioning', 'ready', 'draining', 'down', 'stopped'])
+/** `unhealthy`: its agent is connected but fails the front proxy's health check (see VmInfo.unhealthyReason). */
+export const VmStatus = z.enum(['provisioning', 'ready', 'unhealthy', 'draining', 'down', 'stopped'])
 export type VmStatus = z.infer<typeof VmStatus>
 
 export const ProviderKind = z.enum(['lab', 'ssh', 'virtualbox'])
@@ -12,7 +13,8 @@ export type ProviderKind = z.infer<typeof ProviderKind>
 export const ProviderVmState = z.enum(['stopped', 'starting', 'running', 'stopping', 'unknown'])
 export type ProviderVmState = z.infer<typeof ProviderVmState>
 
-export const ContainerState = z.enum(['starting', 'ready', 'draining', 'stopped', 'crashed'])
+/** `unhealthy`: ready once, now failing its agent's health checks (see ContainerInfo.unhealthyReason). */
+export const ContainerState = z.enum(['starting', 'ready', 'unhealthy', 'draining', 'stopped', 'crashed'])
 export type ContainerState = z.infer<typeof ContainerState>
 
 export const ContainerInfo = z.object({
@@ -26,6 +28,8 @@ export const ContainerInfo = z.object({
   /** Requests per second through the VM's load balancer. */
   requestRate: z.number().nonnegative().default(0),
   latencyMsP95: z.number().nonnegative().nullable().default(null),
+  /** Why its agent's health checks fail ("GET /healthz timed out after 1 s"); null unless unhealthy. */
+  unhealthyReason: z.string().nullable().default(null),
 })
 export type ContainerInfo = z.infer<typeof ContainerInfo>
 
@@ -71,6 +75,8 @@ export const VmInfo = z.object({
   agentKey: VmAgentKeyInfo.nullable().default(null),
   /** Set while a stop or remove the user asked for waits for the VM's replicas to move and drain. */
   leaving: z.object({ action: z.enum(['stop', 'remove']), reason: z.string() }).optional(),
+  /** Why the front proxy's health check of its agent fails (status `unhealthy`); null otherwise. */
+  unhealthyReason: z.string().nullable().default(null),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_HEALTH_SETTINGS } from '../balancer/health-settings'
 import { describeIssues } from '../issues'
 import { VimSettings, VimSettingsPatch } from './settings'
 
@@ -124,5 +125,33 @@ describe('VimSettings proxy.timeouts and proxy.queue', () => {
     expect(VimSettings.safeParse({ proxy: { timeouts: { headMs: 1 } } }).error?.issues[0]?.message).toBe(
       'unknown setting headMs',
     )
+  })
+})
+
+describe('VimSettings proxy.health', () => {
+  it('defaults to a probe every 2 s with a 1 s timeout, unhealthy after 2 failures, back after 2 passes', () => {
+    expect(VimSettings.parse({}).proxy.health).toMatchObject({
+      enabled: true,
+      intervalMs: 2_000,
+      timeoutMs: 1_000,
+      unhealthyThreshold: 2,
+      healthyThreshold: 2,
+    })
+  })
+
+  it('takes a patch of one field without bringing the others back to their defaults', () => {
+    const patch = VimSettingsPatch.parse({ proxy: { health: { intervalMs: 500 } } })
+    expect(patch.proxy?.health).toEqual({ intervalMs: 500 })
+  })
+
+  it.each([
+    [{ intervalMs: 10 }, 'intervalMs must be at least 100 ms'],
+    [{ timeoutMs: 1.5 }, 'timeoutMs must be a whole number of milliseconds'],
+    [{ unhealthyThreshold: 0 }, 'unhealthyThreshold must be at least 1'],
+    [{ interval: 500 }, 'unknown setting interval'],
+  ])('refuses %j and says why', (health, message) => {
+    expect(problems({ proxy: { health } })).toContain(message)
+    const patched = VimSettingsPatch.safeParse({ proxy: { health } })
+    expect(patched.success).toBe(false)
   })
 })

@@ -1,6 +1,7 @@
 // What a user sets and the VIM keeps across restarts (settings.json in the data directory).
 import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
+import { DEFAULT_HEALTH_SETTINGS, HealthSettings, HealthSettingsPatch } from '../balancer/health-settings'
 import { LAB_PREFIX_PATTERN } from '../names'
 import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS, ProxyQueue, ProxyTimeouts } from '../proxy/proxy-limits'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
@@ -34,10 +35,13 @@ export const VimSettings = settingsObject({
     timeouts: ProxyTimeouts.default(DEFAULT_PROXY_TIMEOUTS),
     /** The front proxy's in-flight limit per ready container of a VM, and its FIFO queue. */
     queue: ProxyQueue.default(DEFAULT_PROXY_QUEUE),
+    /** How the front proxy probes each VM's agent at /_agent/healthz; an unhealthy VM gets no new requests. */
+    health: HealthSettings.default(DEFAULT_HEALTH_SETTINGS),
   }).default({
     trustedProxies: [],
     timeouts: DEFAULT_PROXY_TIMEOUTS,
     queue: DEFAULT_PROXY_QUEUE,
+    health: DEFAULT_HEALTH_SETTINGS,
   }),
 })
 export type VimSettings = z.infer<typeof VimSettings>
@@ -57,6 +61,7 @@ export const VimSettingsPatch = settingsObject({
     // Merged into the current values, then checked whole (as `scaling` is).
     timeouts: z.record(z.string(), z.unknown()),
     queue: z.record(z.string(), z.unknown()),
+    health: HealthSettingsPatch,
   })
     .partial()
     .optional(),

@@ -99,10 +99,17 @@ export const HelloMessage = z.object({
 })
 export type HelloMessage = z.infer<typeof HelloMessage>
 
+/**
+ * The lifecycle states an agent reports. An agent says a container fails its health checks with
+ * `healthy: false` and `unhealthyReason`, never with the VIM's own `unhealthy` state, so that a VIM from
+ * before health checks still reads every report.
+ */
+export const ReportedContainerState = ContainerState.exclude(['unhealthy'])
+
 export const ContainerReport = z.object({
   id: Id,
   name: Name,
-  state: ContainerState,
+  state: ReportedContainerState,
   /** CPU use as a percentage of this container's own CPU limit (100 = its whole allotment). */
   cpuPercent: Percent,
   memoryBytes: Bytes,
@@ -113,7 +120,13 @@ export const ContainerReport = z.object({
   /** Latency percentiles over the last interval; null when it served no request in that interval. */
   latencyMsP50: z.number().nonnegative().nullable(),
   latencyMsP95: z.number().nonnegative().nullable(),
+  /** Ready and passing its health checks: false while starting, draining, or failing its /healthz. */
   healthy: z.boolean(),
+  /**
+   * Why a ready container fails its health checks ("GET /healthz timed out after 1 s"); absent when it
+   * passes. Optional, so that a VIM from before it ignores the field and an agent from before omits it.
+   */
+  unhealthyReason: Text.optional(),
   startedAt: EpochMs,
   /** When it first passed its health check; absent while it warms up. */
   readyAt: EpochMs.optional(),

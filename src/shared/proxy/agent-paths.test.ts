@@ -1,6 +1,6 @@
 // Every spelling of /_agent/ a lenient backend might read as the agent's own pages.
 import { describe, expect, it } from 'vitest'
-import { isAgentPath } from './agent-paths'
+import { AGENT_HEALTH_PATH, isAgentPath } from './agent-paths'
 
 describe('isAgentPath', () => {
   it.each([
@@ -39,5 +39,9 @@ describe('isAgentPath', () => {
     '/%zz',
   ])('%s is not', (target) => {
     expect(isAgentPath(target)).toBe(false)
+  })
+
+  it('covers the health page the front proxy probes, so the public cannot read it through the front', () => {
+    expect(isAgentPath(AGENT_HEALTH_PATH)).toBe(true)
   })
 })

@@ -2,6 +2,8 @@
 // and the VIM, never for the public: the front proxy refuses every spelling of that prefix.
 
 export const AGENT_STATUS_PATH = '/_agent/status'
+/** 200 while the VM has a ready, healthy container, else 503: what the VIM's front proxy probes. */
+export const AGENT_HEALTH_PATH = '/_agent/healthz'
 
 const PREFIX = '/_agent'
 /** Enough rounds to undo any encoding a backend might still undo once more (%255F → %5F → _). */

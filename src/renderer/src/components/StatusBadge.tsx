@@ -2,6 +2,17 @@
 import './status-badge.css'
 import type { ContainerState, VmStatus } from '../../../shared/domain/cluster'
 
-export function StatusBadge({ status }: { status: VmStatus | ContainerState }) {
-  return <span className={`status-badge is-${status}`}>{status}</span>
+/** `reason` (why it is unhealthy) shows as the badge's tooltip. */
+export function StatusBadge({
+  status,
+  reason,
+}: {
+  status: VmStatus | ContainerState
+  reason?: string | null
+}) {
+  return (
+    <span className={`status-badge is-${status}`} title={reason ?? undefined}>
+      {status}
+    </span>
+  )
 }

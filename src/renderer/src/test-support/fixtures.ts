@@ -12,6 +12,7 @@ export function container(overrides: Partial<ContainerInfo> & { name: string }):
     inFlight: 0,
     requestRate: 0,
     latencyMsP95: null,
+    unhealthyReason: null,
     ...overrides,
   }
 }
@@ -28,6 +29,7 @@ export function vm(overrides: Partial<VmInfo> & { name: string }): VmInfo {
     requestRate: 0,
     agent: { version: '0.1.0', runtime: 'docker', mode: 'following', connectedAt: 0, recommendation: null },
     login: null,
+    unhealthyReason: null,
     agentKey: null,
     ...overrides,
   }

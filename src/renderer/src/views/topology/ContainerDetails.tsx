@@ -30,7 +30,8 @@ export function ContainerDetails({ vm, container }: { vm: VmInfo; container: Con
       <dl className="details-facts">
         <dt>State</dt>
         <dd>
-          <StatusBadge status={container.state} />
+          <StatusBadge status={container.state} reason={container.unhealthyReason} />
+          {container.unhealthyReason && ` ${container.unhealthyReason}`}
         </dd>
         <dt>On</dt>
         <dd>{vm.name}</dd>

@@ -13,12 +13,19 @@ export const ContainerNode = memo(function ContainerNode({ data }: NodeProps<Con
         <span className="topology-node-name" title={data.name}>
           {data.name}
         </span>
-        <StatusBadge status={data.state} />
+        <StatusBadge status={data.state} reason={data.unhealthyReason} />
       </header>
       <UsageBar label="CPU" percent={data.cpuPercent} valueText={`${data.cpuPercent} %`} />
-      <p className="topology-node-line muted">
-        {data.memoryMiB} MiB · {data.requestRate} req/s
-      </p>
+      {/* The node has room for one line under the bar: why it is unhealthy matters more then. */}
+      {data.unhealthyReason ? (
+        <p className="topology-node-line unhealthy-reason" title={data.unhealthyReason}>
+          {data.unhealthyReason}
+        </p>
+      ) : (
+        <p className="topology-node-line muted">
+          {data.memoryMiB} MiB · {data.requestRate} req/s
+        </p>
+      )}
     </div>
   )
 })

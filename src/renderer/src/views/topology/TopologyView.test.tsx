@@ -88,6 +88,29 @@ describe('TopologyView', () => {
     expect(web.querySelector('.container-node.level-warn')).toBeTruthy()
   })
 
+  it('shows unhealthy VMs and containers with the reason, as text and as the badge tooltip', async () => {
+    const vmReason = 'GET /_agent/healthz timed out after 1 s'
+    const containerReason = 'GET /healthz timed out after 1 s'
+    await showTopology(
+      snapshot([
+        vm({
+          name: 'lab-1',
+          status: 'unhealthy',
+          unhealthyReason: vmReason,
+          containers: [
+            container({ name: 'acs-web-1', state: 'unhealthy', unhealthyReason: containerReason }),
+          ],
+        }),
+      ]),
+    )
+    const lab1 = node(`VM lab-1, unhealthy: ${vmReason}`)
+    expect(within(lab1).getByText(vmReason)).toBeTruthy()
+    expect(within(lab1).getByText('unhealthy').getAttribute('title')).toBe(vmReason)
+    const web = node(`Container acs-web-1 on lab-1, unhealthy: ${containerReason}`)
+    expect(within(web).getByText(containerReason)).toBeTruthy()
+    expect(within(web).getByText('unhealthy').getAttribute('title')).toBe(containerReason)
+  })
+
   it('follows new snapshots: nodes appear, change and disappear', async () => {
     const { client } = await showTopology(twoVms)
     const next = structuredClone(twoVms)

@@ -36,7 +36,8 @@ export function VmDetails({ vm }: { vm: VmInfo }) {
       <dl className="details-facts">
         <dt>Status</dt>
         <dd>
-          <StatusBadge status={vm.status} />
+          <StatusBadge status={vm.status} reason={vm.unhealthyReason} />
+          {vm.unhealthyReason && ` ${vm.unhealthyReason}`}
           {vm.leaving && <div className="muted">{vm.leaving.reason}</div>}
         </dd>
         <dt>Provider</dt>

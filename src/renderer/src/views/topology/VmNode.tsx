@@ -13,7 +13,7 @@ export const VmNode = memo(function VmNode({ data }: NodeProps<VmFlowNode>) {
         <strong className="topology-node-name" title={data.name}>
           {data.name}
         </strong>
-        <StatusBadge status={data.status} />
+        <StatusBadge status={data.status} reason={data.unhealthyReason} />
       </header>
       <UsageBar label="CPU" percent={data.cpuPercent} valueText={`${data.cpuPercent} %`} />
       <UsageBar
@@ -25,14 +25,21 @@ export const VmNode = memo(function VmNode({ data }: NodeProps<VmFlowNode>) {
       <p className="topology-node-line" title={replicasTitle(data)}>
         {data.replicas} running · target {data.target} · max {data.capacity}
       </p>
-      <p className="topology-node-line">
-        {data.runtime === 'process' && (
-          <span className="no-isolation" title="Plain processes: CPU and memory limits are not enforced">
-            no isolation
-          </span>
-        )}
-        <span className="muted">{agentText(data)}</span>
-      </p>
+      {/* The node's size is fixed: why it is unhealthy takes the agent line's place. */}
+      {data.unhealthyReason ? (
+        <p className="topology-node-line unhealthy-reason" title={data.unhealthyReason}>
+          {data.unhealthyReason}
+        </p>
+      ) : (
+        <p className="topology-node-line">
+          {data.runtime === 'process' && (
+            <span className="no-isolation" title="Plain processes: CPU and memory limits are not enforced">
+              no isolation
+            </span>
+          )}
+          <span className="muted">{agentText(data)}</span>
+        </p>
+      )}
     </div>
   )
 })

@@ -39,6 +39,7 @@ export function syntheticCluster(vms: number, containersPerVm: number, tick = 0)
         inFlight: busy ? 2 : 0,
         requestRate: busy ? 5 + (tick % 7) : 0,
         latencyMsP95: busy ? 12 : null,
+        unhealthyReason: null,
       })
     }
     list.push({
@@ -54,6 +55,7 @@ export function syntheticCluster(vms: number, containersPerVm: number, tick = 0)
       agent: { version: '0.1.0', runtime: 'docker', mode: 'following', connectedAt: 0, recommendation: null },
       login: null,
       agentKey: null,
+      unhealthyReason: null,
     })
   }
   return { at: 1_700_000_000_000 + tick * 1000, vms: list, proxyUrl: 'http://127.0.0.1:18080' }

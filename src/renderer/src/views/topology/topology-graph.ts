@@ -46,6 +46,8 @@ export type VmNodeData = {
   capacity: number
   runtime: 'docker' | 'process' | null
   mode: 'following' | 'standalone' | null
+  /** Why the front proxy's health check of its agent fails; null while it passes. */
+  unhealthyReason: string | null
 }
 
 export type ContainerNodeData = {
@@ -56,6 +58,8 @@ export type ContainerNodeData = {
   cpuPercent: number
   memoryMiB: number
   requestRate: number
+  /** Why its agent's health checks fail; null while they pass. */
+  unhealthyReason: string | null
 }
 
 export type VimFlowNode = Node<VimNodeData, 'vim'>
@@ -191,7 +195,7 @@ function vmNode(vm: VmInfo, position: XY, selected: boolean): VmFlowNode {
     position,
     ...sized(VM_SIZE),
     selected,
-    ariaLabel: `VM ${vm.name}, ${vm.status}`,
+    ariaLabel: `VM ${vm.name}, ${vm.status}${vm.unhealthyReason ? `: ${vm.unhealthyReason}` : ''}`,
     data: {
       vmId: vm.name,
       name: vm.name,
@@ -206,6 +210,7 @@ function vmNode(vm: VmInfo, position: XY, selected: boolean): VmFlowNode {
       capacity: vm.capacity.containers,
       runtime: vm.agent?.runtime ?? null,
       mode: vm.agent?.mode ?? null,
+      unhealthyReason: vm.unhealthyReason,
     },
   }
 }
@@ -227,7 +232,7 @@ function containerNode(
     position,
     ...sized(CONTAINER_SIZE),
     selected,
-    ariaLabel: `Container ${container.name} on ${vmId}, ${container.state}`,
+    ariaLabel: `Container ${container.name} on ${vmId}, ${container.state}${container.unhealthyReason ? `: ${container.unhealthyReason}` : ''}`,
     data: {
       vmId,
       containerId: container.id,
@@ -236,6 +241,7 @@ function containerNode(
       cpuPercent: Math.round(container.cpuPercent),
       memoryMiB: toMiB(container.memoryBytes),
       requestRate: roundRate(container.requestRate),
+      unhealthyReason: container.unhealthyReason,
     },
   }
 }

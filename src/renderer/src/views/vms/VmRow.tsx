@@ -65,7 +65,9 @@ export function VmRow({ vm, onOpenAgentPanel }: VmRowProps) {
         <AgentKey vm={vm} />
       </td>
       <td>
-        <span className={`badge status-${vm.status}`}>{vm.status}</span>
+        <span className={`badge status-${vm.status}`} title={vm.unhealthyReason ?? undefined}>
+          {vm.status}
+        </span>
         {vm.leaving && <div className="muted">{vm.leaving.reason}</div>}
       </td>
       <td className="numeric">
