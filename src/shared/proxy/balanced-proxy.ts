@@ -151,8 +151,11 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
             release(failureOutcome(failure))
             const answer = failureAnswer(failure, describe(id), timeouts)
             const answerIt = () => sendJsonError(res, answer.status, answer.message)
-            if (mayRetry(failure, shape)) retryOr(answerIt)
-            else answerIt()
+            // Safe to send again but nothing else here can take it: the agent says so, and the front
+            // proxy sends it to another VM (a container killed mid-request must not cost the request).
+            if (!mayRetry(failure, shape)) answerIt()
+            else if (options.markUnserved) retryOr(() => unserved(res, 'no-backend', answer.message))
+            else retryOr(answerIt)
           },
           unserved: (response, relay) => {
             // "No container saw it": not the VM's failure, so it must not count towards its ejection.
