@@ -183,7 +183,16 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
       // The killed agent could not clean up; its successor adopted its container instead of starting another.
       expect((await containersOf('lab-2', cluster)).map((c) => c.Id).sort()).toEqual(containersBefore)
     }
-    expect([...(await servedBy(proxyUrl, 20)).keys()].sort()).toEqual(['lab-1', 'lab-2'])
+    // Back in rotation: it warms up (slow start), so it takes a share of the traffic within a few seconds.
+    const serving = await waitFor(
+      'lab-2 serving again',
+      async () => {
+        const vms = [...(await servedBy(proxyUrl, 20)).keys()].sort()
+        return vms.includes('lab-2') ? vms : undefined
+      },
+      20_000,
+    )
+    expect(serving).toEqual(['lab-1', 'lab-2'])
   })
 
   it('answers the control API: validation, time series, metrics, and lab VMs added and removed', async () => {
@@ -224,8 +233,16 @@ describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
       },
       60_000,
     )
+    // A remove drains the VM first (its replicas move, then it leaves), so it is gone shortly after.
     await api(vim, '/vms/lab-3', { method: 'DELETE' })
-    const after = await api<ClusterSnapshot>(vim, '/cluster')
+    const after = await waitFor(
+      'lab-3 removed',
+      async () => {
+        const s = await api<ClusterSnapshot>(vim, '/cluster')
+        return s.vms.some((vm) => vm.name === 'lab-3') ? undefined : s
+      },
+      90_000,
+    )
     expect(after.vms.map((vm) => vm.name)).toEqual(['lab-1', 'lab-2'])
   })
 
