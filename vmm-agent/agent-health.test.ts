@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ProbeResult } from '../src/shared/balancer'
 import { DEFAULT_POLICY } from '../src/shared/policy'
+import { until } from '../test/support/poll'
 import { Agent, type AgentEvent } from './agent'
 import { parseAgentArgs } from './config'
 import { startLocalLoadBalancer } from './proxy/local-lb'
@@ -84,14 +85,6 @@ async function startAgent(replaceAfterMs: number) {
   await until('two ready replicas', () => agent.servingReplicas() === 2)
   const [a, b] = [...agent.replicas.keys()] as [string, string]
   return { agent, runtime, answers, events, a, b }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 const timedOut: ProbeResult = { ok: false, reason: 'GET /healthz timed out after 50 ms' }

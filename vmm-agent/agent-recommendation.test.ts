@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { until } from '../test/support/poll'
 import { Agent, type AgentEvent } from './agent'
 import { parseAgentArgs } from './config'
 import { FakeRuntime, FakeStats } from './testing/fake-runtime'
@@ -16,14 +17,6 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port
 })
 afterAll(() => new Promise((resolve) => server.close(resolve)))
-
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** An agent on a clock the test turns, with `replicas` ready ones, following a VIM target of as many. */
 async function followingAgent(replicas: number) {

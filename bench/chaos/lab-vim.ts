@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
+import { waitFor } from '../../test/support/poll'
 import { connectDocker } from '../../vmm-agent/runtime/docker-connection'
 import { LABEL_CLUSTER } from '../../vmm-agent/runtime/docker-runtime'
 import { freeLoopbackPort } from '../../vmm-agent/runtime/free-port'
@@ -19,32 +20,6 @@ export interface LabVimOptions {
   settings: unknown
   vms?: number
   startTimeoutMs?: number
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `check` until it returns a value, for at most `timeoutMs`; throws with `what` otherwise. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what}: not within ${timeoutMs / 1000} s${last ? ` (${(last as Error).message})` : ''}`,
-      )
-    await sleep(intervalMs)
-  }
 }
 
 /** VIM processes still running, so that an interrupted run still stops them. */

@@ -14,20 +14,10 @@ import {
   shouldRunDocker,
 } from '../support/docker'
 import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import { vimApi as api, containersOn } from '../support/lab-vim'
 
 const TOKEN = 'crash-cleanup-token'
 const run = shouldRunDocker()
-
-async function api<T>(vim: HeadlessProcess, path: string): Promise<T> {
-  const response = await fetch(`${vim.baseUrl}/api/v1${path}`, {
-    headers: { Authorization: `Bearer ${TOKEN}` },
-  })
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-  return (await response.json()) as T
-}
-
-const readyOn = (snapshot: ClusterSnapshot, vm: string) =>
-  snapshot.vms.find((v) => v.name === vm)?.containers.filter((c) => c.state === 'ready').length ?? 0
 
 /** The pid of a VM's agent, from its own status page. */
 async function agentPid(vim: HeadlessProcess, vm: string): Promise<number> {
@@ -62,11 +52,32 @@ describe.runIf(run)('crash clean-up of a Docker lab of 2', () => {
       async () => {
         const s = await api<ClusterSnapshot>(vim, '/cluster')
         const up = (vm: string) => s.vms.find((v) => v.name === vm)?.status === 'ready'
-        const serving = (vm: string) => !oneEach || readyOn(s, vm) === 1
+        const serving = (vm: string) => !oneEach || containersOn(s, vm, 'ready') === 1
         return [vm1, vm2].every((vm) => up(vm) && serving(vm)) ? s : undefined
       },
       90_000,
     )
+
+  /**
+   * SIGKILLs one lab agent, then sends `signal` to the VIM's whole process group (as Ctrl-C does to the
+   * foreground group): no container of the cluster and no agent may be left.
+   */
+  async function killAgentThenStop(victim: string, signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+    const agents = [await agentPid(vim, vm1), await agentPid(vim, vm2)]
+    process.kill(agents[victim === vm1 ? 0 : 1] as number, 'SIGKILL')
+    const exited = new Promise((resolve) => vim.child.once('exit', resolve))
+    process.kill(-(vim.child.pid as number), signal)
+    await exited
+    await waitFor(
+      'no container of the cluster and no agent left',
+      async () => {
+        const left = await containersOf(undefined, cluster)
+        return left.length === 0 && !agents.some(alive) ? true : undefined
+      },
+      60_000,
+    )
+    expect(vim.output()).toMatch(new RegExp(`${signal}: shutting down`))
+  }
 
   beforeAll(async () => {
     vim = await startHeadless([...args, ...ports], env)
@@ -89,7 +100,8 @@ describe.runIf(run)('crash clean-up of a Docker lab of 2', () => {
       `${vm2} back under a new agent`,
       async () => {
         const s = await api<ClusterSnapshot>(vim, '/cluster')
-        if (s.vms.find((v) => v.name === vm2)?.status !== 'ready' || readyOn(s, vm2) !== 1) return undefined
+        if (s.vms.find((v) => v.name === vm2)?.status !== 'ready' || containersOn(s, vm2, 'ready') !== 1)
+          return undefined
         return (await agentPid(vim, vm2)) !== pid ? true : undefined
       },
       60_000,
@@ -111,21 +123,7 @@ describe.runIf(run)('crash clean-up of a Docker lab of 2', () => {
   it('leaves no container of the cluster after an agent SIGKILL followed at once by Ctrl-C', async () => {
     await bothReady(false)
     expect((await containersOf(vm1, cluster)).length).toBeGreaterThan(0)
-    const agents = [await agentPid(vim, vm1), await agentPid(vim, vm2)]
-    process.kill(agents[0] as number, 'SIGKILL')
-    // Ctrl-C reaches the whole foreground process group: npm and the VIM.
-    const exited = new Promise((resolve) => vim.child.once('exit', resolve))
-    process.kill(-(vim.child.pid as number), 'SIGINT')
-    await exited
-    await waitFor(
-      'no container of the cluster and no agent left',
-      async () => {
-        const left = await containersOf(undefined, cluster)
-        return left.length === 0 && !agents.some(alive) ? true : undefined
-      },
-      60_000,
-    )
-    expect(vim.output()).toMatch(/SIGINT: shutting down/)
+    await killAgentThenStop(vm1, 'SIGINT')
   }, 180_000)
 
   it('removes at the next start a container a crashed run left for a VM the lab does not have', async () => {
@@ -160,19 +158,6 @@ describe.runIf(run)('crash clean-up of a Docker lab of 2', () => {
   }, 120_000)
 
   it('leaves no container either when `npm start` gets SIGTERM just after an agent SIGKILL', async () => {
-    const agents = [await agentPid(vim, vm1), await agentPid(vim, vm2)]
-    process.kill(agents[1] as number, 'SIGKILL')
-    const exited = new Promise((resolve) => vim.child.once('exit', resolve))
-    process.kill(-(vim.child.pid as number), 'SIGTERM')
-    await exited
-    await waitFor(
-      'no container of the cluster and no agent left',
-      async () => {
-        const left = await containersOf(undefined, cluster)
-        return left.length === 0 && !agents.some(alive) ? true : undefined
-      },
-      60_000,
-    )
-    expect(vim.output()).toMatch(/SIGTERM: shutting down/)
+    await killAgentThenStop(vm2, 'SIGTERM')
   }, 120_000)
 })

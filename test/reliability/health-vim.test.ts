@@ -2,58 +2,30 @@
 // with `docker pause` under an open-loop load through the front proxy. The API and the event log say which
 // container is unhealthy and why, and that it is back after `docker unpause`; the front keeps serving.
 // (The 20 GET/s bound of the reliability suite is in health.test.ts, against the agent alone.)
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { failureKind } from '../../bench/chaos/load-summary'
+import { OpenLoopLoad } from '../../bench/chaos/open-loop'
 import type { ClusterSnapshot, VmInfo } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
 import type { VimSettings } from '../../src/shared/domain/settings'
 import { waitFor } from '../support/agent-process'
-import { docker, removeClusterImages, removeContainersOf, shouldRunDocker } from '../support/docker'
-import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
-import { openLoopGet } from '../support/open-loop-get'
+import { docker, shouldRunDocker } from '../support/docker'
+import type { HeadlessProcess } from '../support/headless-process'
+import { vimApi as api, type LabVim, startLabVim } from '../support/lab-vim'
 
 const TOKEN = 'health-vim-test-token'
 // The agents' container checks keep their defaults: a probe every 2 s, 1 s timeout, 2 failures.
 const AGENT_INTERVAL_MS = 2_000
 const settings = { scaling: { policy: { minReplicas: 2, maxReplicas: 2 } } }
 
-async function api<T>(vim: HeadlessProcess, path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${vim.baseUrl}/api/v1${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...init.headers },
-  })
-  const body = await response.json()
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`)
-  return body as T
-}
-
 describe.runIf(shouldRunDocker())('health checks seen through the VIM (lab of 1 VM, Docker)', () => {
+  let lab: LabVim
   let vim: HeadlessProcess
-  let cluster: string
   const paused: string[] = []
 
   beforeAll(async () => {
-    const env = testEnv({ ACS_TOKEN: TOKEN })
-    writeFileSync(join(env.ACS_DATA_DIR, 'settings.json'), JSON.stringify(settings))
-    cluster = clusterIdOf(env.ACS_DATA_DIR)
-    vim = await startHeadless(
-      [
-        '--lab',
-        '1',
-        '--lab-prefix',
-        'lab',
-        '--runtime',
-        'docker',
-        '--ui-port',
-        '0',
-        '--proxy-port',
-        '0',
-        '--hub-port',
-        '0',
-      ],
-      env,
-    )
+    lab = await startLabVim(1, settings, TOKEN)
+    vim = lab.vim
   })
   afterAll(async () => {
     // Unpause what this test froze (a paused container does not stop cleanly), then remove the lab's.
@@ -62,9 +34,7 @@ describe.runIf(shouldRunDocker())('health checks seen through the VIM (lab of 1 
         .getContainer(id)
         .unpause()
         .catch(() => {})
-    await vim?.stop()
-    await removeContainersOf(undefined, cluster)
-    await removeClusterImages(cluster)
+    await lab?.stop()
   })
 
   it('shows a paused container unhealthy with the reason in the API and the events, and back after unpause', async () => {
@@ -83,7 +53,12 @@ describe.runIf(shouldRunDocker())('health checks seen through the VIM (lab of 1 
 
     // 5 GET/s of 20 ms CPU each keep the one container left (0.25 CPU) at 40 %: a saturated container
     // answers its /healthz late too, and this test is about the frozen one.
-    const load = openLoopGet(proxyUrl, 5, 3 * AGENT_INTERVAL_MS + 1_000)
+    const load = new OpenLoopLoad({
+      url: `${proxyUrl}/`,
+      rate: 5,
+      maxSeconds: 120,
+      timeoutMs: 3 * AGENT_INTERVAL_MS + 1_000,
+    })
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     const pausedAt = Date.now()
     await docker.getContainer(victim.id).pause()
@@ -120,7 +95,7 @@ describe.runIf(shouldRunDocker())('health checks seen through the VIM (lab of 1 
       },
       20_000,
     )
-    await load.stop()
+    const outcomes = await load.stop()
 
     const events = await api<ClusterEvent[]>(vim, '/events')
     const unhealthy = events.find((e) => e.message.includes(`${victim.name} is unhealthy: ${reason}`))
@@ -129,11 +104,11 @@ describe.runIf(shouldRunDocker())('health checks seen through the VIM (lab of 1 
     expect(back && unhealthy && back.id > unhealthy.id).toBe(true)
 
     const outOfRotationBy = pausedAt + 3 * AGENT_INTERVAL_MS
-    const failed = load.outcomes.filter((o) => o.status !== 200)
-    const summary = `${load.outcomes.length} requests, failed: ${failed.map((o) => `${o.status} at +${o.sentAt - pausedAt} ms`).join(', ') || 'none'}`
+    const failed = outcomes.filter((o) => o.status !== 200)
+    const summary = `${outcomes.length} requests, failed: ${failed.map((o) => `${failureKind(o)} at +${Math.round(o.intendedAt - pausedAt)} ms`).join(', ') || 'none'}`
     console.log(`health through the VIM: ${summary}`)
     // Everything sent once the frozen container is out of rotation succeeds.
-    for (const o of failed) expect(o.sentAt, summary).toBeLessThanOrEqual(outOfRotationBy)
+    for (const o of failed) expect(o.intendedAt, summary).toBeLessThanOrEqual(outOfRotationBy)
   })
 
   it('applies proxy.health settings live through PUT /api/v1/policy and refuses bad ones by name', async () => {

@@ -5,18 +5,22 @@
 // The load asks for the workload's /healthz, which the front proxy and the agent forward to a container
 // like any request but which costs no CPU: GET / burns 20 ms, so one 0.25 CPU container serves about
 // 12 req/s of it, and a single replica at 25 req/s would time out from overload, not from the scale-in.
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { failureDigest, summarizeLoad } from '../../bench/chaos/load-summary'
 import { OpenLoopLoad, type RequestRecord } from '../../bench/chaos/open-loop'
-import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
-import { waitFor } from '../support/agent-process'
-import { dockerAvailable, removeClusterImages, removeContainersOf } from '../support/docker'
-import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import type { HeadlessProcess } from '../support/headless-process'
+import {
+  vimApi as api,
+  clusterWhere,
+  containersOn,
+  eventLog,
+  expectNoFailure,
+  keepLoading,
+  type LabVim,
+  labRuntime as runtime,
+  startLabVim,
+} from '../support/lab-vim'
 
-const runtime = dockerAvailable ? 'docker' : 'process'
 const TOKEN = 'scale-in-test-token'
 const RATE = 25
 // Two replicas, one per VM; no VM is stopped for being idle during the test.
@@ -28,83 +32,17 @@ const settings = {
   },
 }
 
-async function api<T>(vim: HeadlessProcess, path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${vim.baseUrl}/api/v1${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...init.headers },
-  })
-  const body = await response.json()
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`)
-  return body as T
-}
-
-const containersOn = (s: ClusterSnapshot, vm: string, state?: string) =>
-  s.vms.find((v) => v.name === vm)?.containers.filter((c) => state === undefined || c.state === state)
-    .length ?? 0
-
-/** Waits for a cluster state, read through the API as a user would. */
-const clusterWhere = (
-  vim: HeadlessProcess,
-  what: string,
-  check: (s: ClusterSnapshot) => boolean,
-  ms = 60_000,
-) =>
-  waitFor(
-    what,
-    async () => {
-      const s = await api<ClusterSnapshot>(vim, '/cluster')
-      return check(s) ? s : undefined
-    },
-    ms,
-  )
-
-/** Lets the load run on for `ms` after a change, so requests sent around it are counted too. */
-const keepLoading = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Every failure by kind; the message adds what failed, from whom and when (ms since the load began), and the cluster's log. */
-function expectNoFailure(records: readonly RequestRecord[], loadStartedAt: number, log: string) {
-  expect(records.length).toBeGreaterThan(RATE * 5)
-  const summary = summarizeLoad(records)
-  expect(summary.failedByKind, `${failureDigest(records, loadStartedAt).join('\n')}\n${log}`).toEqual({})
-}
-
 const load = (url: string, maxSeconds: number) =>
   new OpenLoopLoad({ url, rate: RATE, maxSeconds, timeoutMs: 10_000 })
 
-/** The event log since `sinceMs`, oldest first, each line stamped with ms since the load started. */
-async function eventLog(vim: HeadlessProcess, loadStartedAt: number): Promise<string> {
-  const events = await api<ClusterEvent[]>(vim, '/events?limit=300')
-  return events
-    .filter((e) => e.at >= loadStartedAt - 5000)
-    .reverse()
-    .map((e) => `${e.at - loadStartedAt} ms ${e.kind} ${e.message}`)
-    .join('\n')
-}
-
 describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`, () => {
+  let lab: LabVim
   let vim: HeadlessProcess
-  let cluster: string
   let proxyUrl: string
 
   beforeAll(async () => {
-    const env = testEnv({ ACS_TOKEN: TOKEN })
-    writeFileSync(join(env.ACS_DATA_DIR, 'settings.json'), JSON.stringify(settings))
-    cluster = clusterIdOf(env.ACS_DATA_DIR)
-    vim = await startHeadless(
-      [
-        '--lab',
-        '2',
-        '--lab-prefix',
-        'lab',
-        '--runtime',
-        runtime,
-        '--ui-port',
-        '0',
-        '--proxy-port',
-        '0',
-      ].concat(['--hub-port', '0']),
-      env,
-    )
+    lab = await startLabVim(2, settings, TOKEN)
+    vim = lab.vim
     const s = await clusterWhere(vim, 'both VMs with a ready container', (c) =>
       ['lab-1', 'lab-2'].every((vm) => containersOn(c, vm, 'ready') === 1),
     )
@@ -112,11 +50,7 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
   }, 90_000)
 
   afterAll(async () => {
-    await vim?.stop()
-    if (dockerAvailable) {
-      await removeContainersOf(undefined, cluster)
-      await removeClusterImages(cluster)
-    }
+    await lab?.stop()
   })
 
   it('scales lab-2 in to 0 without a failed request: out of the rotation first, then drained', async () => {
@@ -134,7 +68,7 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
     } finally {
       records = await traffic.stop()
     }
-    expectNoFailure(records, loadStartedAt, await eventLog(vim, loadStartedAt))
+    expectNoFailure(records, RATE, loadStartedAt, await eventLog(vim, loadStartedAt))
     const served = new Set(records.map((r) => r.servedBy?.split('/')[0]))
     expect([...served].sort()).toEqual(['lab-1', 'lab-2'])
 
@@ -182,7 +116,7 @@ describe(`make before break under ${RATE} req/s (lab of 2, ${runtime} runtime)`,
     } finally {
       records = await traffic.stop()
     }
-    expectNoFailure(records, loadStartedAt, await eventLog(vim, loadStartedAt))
+    expectNoFailure(records, RATE, loadStartedAt, await eventLog(vim, loadStartedAt))
     const served = new Set(records.map((r) => r.servedBy?.split('/')[0]))
     expect([...served].sort()).toEqual(['lab-1', 'lab-2'])
 

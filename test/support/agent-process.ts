@@ -84,26 +84,7 @@ export async function startAgent(
   }
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs` with `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last})` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
+export { waitFor } from './poll'
 
 export const readyCount = (status: AgentStatus) => status.replicas.filter((r) => r.state === 'ready').length
 

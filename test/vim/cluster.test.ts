@@ -1,6 +1,6 @@
 // The whole cluster as a user runs it: `npm run serve -- --lab 2`, traffic through the front proxy,
 // scaling across VMs with reasons in the event log, an agent killed and brought back, and a VIM restart.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,16 +8,10 @@ import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
 import { certificateFingerprint } from '../../src/shared/protocol/auth'
 import { type AgentProcess, holdSessions, startAgent, waitFor } from '../support/agent-process'
-import { containersOf, dockerAvailable, removeClusterImages, removeContainersOf } from '../support/docker'
-import {
-  clusterIdOf,
-  freePort,
-  type HeadlessProcess,
-  startHeadless,
-  testEnv,
-} from '../support/headless-process'
+import { containersOf, dockerAvailable } from '../support/docker'
+import { freePort, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import { vimApi as api, type LabVim, labRuntime as runtime, startLabVim } from '../support/lab-vim'
 
-const runtime = dockerAvailable ? 'docker' : 'process'
 const TOKEN = 'cluster-test-token'
 // The user's settings for this lab: keep one container per VM, and give capacity back after 10 s of calm
 // (instead of 90 s) so that the test sees it.
@@ -30,16 +24,6 @@ const settings = {
       scaleDown: { stabilizationSeconds: 10, periodSeconds: 2 },
     },
   },
-}
-
-async function api<T>(vim: HeadlessProcess, path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${vim.baseUrl}/api/v1${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...init.headers },
-  })
-  const body = await response.json()
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`)
-  return body as T
 }
 
 const readyOn = (snapshot: ClusterSnapshot, vm: string) =>
@@ -59,38 +43,18 @@ async function servedBy(url: string, requests: number): Promise<Map<string, numb
 }
 
 describe(`the VIM with a local lab of 2 VMs (${runtime} runtime)`, () => {
+  let lab: LabVim
   let vim: HeadlessProcess
   let proxyUrl: string
   let cluster: string
 
   beforeAll(async () => {
-    const env = testEnv({ ACS_TOKEN: TOKEN })
-    writeFileSync(join(env.ACS_DATA_DIR, 'settings.json'), JSON.stringify(settings))
-    cluster = clusterIdOf(env.ACS_DATA_DIR)
-    vim = await startHeadless(
-      [
-        '--lab',
-        '2',
-        '--lab-prefix',
-        'lab',
-        '--runtime',
-        runtime,
-        '--ui-port',
-        '0',
-        '--proxy-port',
-        '0',
-        '--hub-port',
-        '0',
-      ],
-      env,
-    )
+    lab = await startLabVim(2, settings, TOKEN)
+    vim = lab.vim
+    cluster = lab.cluster
   })
   afterAll(async () => {
-    await vim?.stop()
-    if (dockerAvailable) {
-      await removeContainersOf(undefined, cluster)
-      await removeClusterImages(cluster)
-    }
+    await lab?.stop()
   })
 
   it('brings up two ready VMs with one container each, and the front proxy reaches both', async () => {

@@ -3,6 +3,7 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { until } from '../../../test/support/poll'
 import { HealthSettings } from '../../shared/balancer'
 import { FrontProxy } from './front-proxy'
 
@@ -32,14 +33,6 @@ async function agentLb(vmName: string) {
     set: (next: typeof health) => {
       health = next
     },
-  }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 

@@ -84,15 +84,13 @@ export class ClusterAutoscaler {
     const now = this.now()
     const due = now - this.lastEvaluationAt >= settings.policy.intervalSeconds * 1000 - 50
     try {
-      let unplaced = 0
       if (due) {
         this.lastEvaluationAt = now
-        unplaced = this.planReplicas(settings, now)
-        this.unplaced = unplaced
+        this.unplaced = this.planReplicas(settings, now)
       }
       this.applyStep(now)
       this.deps.departures?.step(now)
-      if (due) await this.planVms(settings, now, unplaced)
+      if (due) await this.planVms(settings, now, this.unplaced)
     } catch (error) {
       log.error('cluster autoscaler failed', error)
       this.deps.events.append({ kind: 'error', message: `Cluster autoscaler: ${(error as Error).message}` })

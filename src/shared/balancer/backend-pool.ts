@@ -164,6 +164,14 @@ export class BackendPool {
     return chosen.id
   }
 
+  /** Whether a backend outside `exclude` could take a request once it has room: in service, weight above 0. */
+  canServe(exclude?: ReadonlySet<string>): boolean {
+    this.returnEjectedBackends(this.now())
+    for (const backend of this.backends.values())
+      if (inService(backend) && backend.weight > 0 && !exclude?.has(backend.id)) return true
+    return false
+  }
+
   /** Records how a picked request ended; enough failures in a row eject the backend. */
   release(id: string, outcome: RequestOutcome): void {
     const backend = this.backends.get(id)

@@ -93,6 +93,7 @@ describe('unknown settings', () => {
 describe('VimSettings proxy.trustedProxies', () => {
   it('defaults to nobody trusted', () => {
     expect(VimSettings.parse({}).proxy.trustedProxies).toEqual([])
+    expect(VimSettings.parse({}).proxy.health).toEqual(DEFAULT_HEALTH_SETTINGS)
   })
 
   it('takes IPv4 and IPv6 addresses and CIDR blocks', () => {

@@ -9,10 +9,10 @@ import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
 import { createProxyServer } from 'http-proxy-3'
 import type { BackendPool, RequestOutcome } from '../balancer'
+import { secondsText } from '../duration-text'
 import { AdmissionQueue, slotsFor, type Waiter } from './admission-queue'
 import { clientAddress, TrustedProxies, withForwarding } from './forwarding'
 import { isWebSocketUpgrade, upstreamRequestHeaders, withoutHopByHop } from './hop-by-hop'
-import { secondsText } from './proxy-limits'
 import type { RequestMeter } from './request-meter'
 import { failureAnswer, failureOutcome, MAX_ATTEMPTS, mayRetry, type RequestShape } from './retry-rules'
 import { RETRY_AFTER_SECONDS, UNSERVED_HEADER, type UnservedReason } from './unserved'
@@ -98,11 +98,6 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     return client
   }
 
-  /** Whether a backend could take the request if it had room: else waiting is pointless. */
-  function anyCandidate(exclude: ReadonlySet<string>): boolean {
-    return pool.snapshot().some((b) => b.state !== 'ejected' && b.effectiveWeight > 0 && !exclude.has(b.id))
-  }
-
   function unserved(res: ServerResponse, reason: UnservedReason, message: string): void {
     sendJsonError(res, 503, message, options.markUnserved ? { [UNSERVED_HEADER]: reason } : {})
   }
@@ -111,6 +106,9 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     const hashKey = prepareUpstream(req)
     const shape: RequestShape = { method: req.method ?? 'GET', bodyless: !hasBody(req) }
     const tried = new Set<string>()
+    /** Another backend for a retry, within the attempt limit; undefined when none has room. */
+    const nextBackend = () =>
+      tried.size < MAX_ATTEMPTS ? pool.pick(hashKey, { exclude: tried, hasRoom }) : undefined
 
     /** One try on `id`, already counted in flight by the pool. */
     const attempt = (id: string) => {
@@ -127,7 +125,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
         queue.drain()
       }
       const retryOr = (answer: () => void) => {
-        const next = tried.size < MAX_ATTEMPTS ? pool.pick(hashKey, { exclude: tried, hasRoom }) : undefined
+        const next = nextBackend()
         if (next === undefined) return answer()
         attempt(next)
       }
@@ -159,9 +157,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
           },
           unserved: (response, relay) => {
             // "No container saw it": not the VM's failure, so it must not count towards its ejection.
-            const retry = mayRetry({ kind: 'unserved' }, shape)
-            const next =
-              retry && tried.size < MAX_ATTEMPTS ? pool.pick(hashKey, { exclude: tried, hasRoom }) : undefined
+            const next = mayRetry({ kind: 'unserved' }, shape) ? nextBackend() : undefined
             if (next === undefined) {
               // Passed on as it came (without the marker); released when it ends.
               passedOnUnserved = true
@@ -204,7 +200,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     res.once('close', leftWhileQueued)
     if (queue.length === 0 && waiter.tryStart()) return
     // Waiting only helps when some backend could take it once it has room.
-    const turnedAway = !anyCandidate(tried) ? 'no-backend' : queue.enqueue(waiter) ? undefined : 'queue-full'
+    const turnedAway = !pool.canServe(tried) ? 'no-backend' : queue.enqueue(waiter) ? undefined : 'queue-full'
     if (turnedAway === undefined) return
     res.off('close', leftWhileQueued)
     if (turnedAway === 'no-backend') unserved(res, 'no-backend', options.noBackendMessage())

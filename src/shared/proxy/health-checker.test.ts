@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { until } from '../../../test/support/poll'
 import { HealthSettings } from '../balancer/health-settings'
 import { HealthChecker, type HealthTarget, probeHealth } from './health-checker'
 
@@ -41,15 +42,6 @@ async function backend() {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now()
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what} not seen within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return Date.now() - started
 }
 
 const cleanups: (() => unknown)[] = []

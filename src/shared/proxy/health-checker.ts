@@ -4,6 +4,7 @@
 import { request } from 'node:http'
 import type { HealthSettings } from '../balancer/health-settings'
 import { type HealthRecord, INITIAL_HEALTH, nextHealth, type ProbeResult } from '../balancer/health-verdict'
+import { durationText } from '../duration-text'
 
 export interface HealthTarget {
   readonly id: string
@@ -147,7 +148,7 @@ export function probeHealth(target: HealthTarget, path: string, timeoutMs: numbe
       },
     )
     const timer = setTimeout(() => {
-      settle({ ok: false, reason: `GET ${path} timed out after ${duration(timeoutMs)}` })
+      settle({ ok: false, reason: `GET ${path} timed out after ${durationText(timeoutMs)}` })
       req.destroy()
     }, timeoutMs)
     req.on('error', (error: NodeJS.ErrnoException) =>
@@ -169,9 +170,4 @@ const ERROR_TEXT: Record<string, string> = {
 
 function failure(error: NodeJS.ErrnoException): string {
   return (error.code && ERROR_TEXT[error.code]) ?? error.message
-}
-
-/** "1 s", "1.5 s", "300 ms": how a person says a timeout. */
-export function duration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`
 }

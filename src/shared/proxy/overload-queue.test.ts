@@ -3,9 +3,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { until } from '../../../test/support/poll'
 import { BackendPool } from '../balancer'
 import { type BackendAddress, type BalancedProxy, createBalancedProxy } from './balanced-proxy'
-import { closeAll, httpBackend, rawRequest, until } from './test-support/loopback-backends'
+import { closeAll, httpBackend, rawRequest } from './test-support/loopback-backends'
 import { UNSERVED_HEADER } from './unserved'
 
 const proxies: Server[] = []
@@ -60,11 +61,11 @@ describe('overload queue', () => {
     const { url, proxy } = await proxyOver({ 'acs-1': backend }, { maxInFlightPerWeight: 1, maxQueued: 2 })
     const answers: Promise<string>[] = []
     answers.push(fetch(`${url}/1`).then((r) => r.text()))
-    await until(() => backend.held.length === 1, 3000, 'the first request reaching the backend')
+    await until('the first request reaching the backend', () => backend.held.length === 1, 3000)
     answers.push(fetch(`${url}/2`).then((r) => r.text()))
-    await until(() => proxy.queued() === 1, 3000, 'the second request queued')
+    await until('the second request queued', () => proxy.queued() === 1, 3000)
     answers.push(fetch(`${url}/3`).then((r) => r.text()))
-    await until(() => proxy.queued() === 2, 3000, 'the third request queued')
+    await until('the third request queued', () => proxy.queued() === 2, 3000)
 
     const started = performance.now()
     const fourth = await fetch(`${url}/4`)
@@ -75,7 +76,7 @@ describe('overload queue', () => {
     expect(((await fourth.json()) as { error: { code: string } }).error.code).toBe('unavailable')
 
     for (let served = 1; served <= 3; served++) {
-      await until(() => backend.held.length === 1, 3000, `request ${served} at the backend`)
+      await until(`request ${served} at the backend`, () => backend.held.length === 1, 3000)
       backend.releaseOne()
     }
     expect(await Promise.all(answers)).toEqual(['acs-1 done', 'acs-1 done', 'acs-1 done'])
@@ -89,33 +90,33 @@ describe('overload queue', () => {
       { maxInFlightPerWeight: 1, maxQueued: 1 },
     )
     const first = fetch(`${url}/first`).then((r) => r.text())
-    await until(() => backend.held.length === 1)
+    await until('a request held at the backend', () => backend.held.length === 1, 3000)
     const leaving = rawRequest(port, '/leaving')
-    await until(() => proxy.queued() === 1, 3000, 'the leaving request queued')
+    await until('the leaving request queued', () => proxy.queued() === 1, 3000)
     leaving.destroy()
-    await until(() => proxy.queued() === 0, 3000, 'the queued place freed')
+    await until('the queued place freed', () => proxy.queued() === 0, 3000)
 
     // The freed place takes the next request instead of a 503, and the gone one never reaches the backend.
     const next = fetch(`${url}/next`).then((r) => r.text())
-    await until(() => proxy.queued() === 1, 3000, 'the next request queued')
+    await until('the next request queued', () => proxy.queued() === 1, 3000)
     backend.releaseOne()
-    await until(() => backend.held.length === 1)
+    await until('a request held at the backend', () => backend.held.length === 1, 3000)
     backend.releaseOne()
     expect(await Promise.all([first, next])).toEqual(['acs-1 done', 'acs-1 done'])
     expect(backend.seen).toEqual(['/first', '/next'])
-    await until(() => inFlight() === 0, 3000, 'no request in flight')
+    await until('no request in flight', () => inFlight() === 0, 3000)
 
     // A client that leaves mid-response gives its slot back too.
     const midway = rawRequest(port, '/midway')
-    await until(() => backend.held.length === 1)
+    await until('a request held at the backend', () => backend.held.length === 1, 3000)
     backend.held[0]?.write('partial')
     await new Promise((resolve) => midway.once('data', resolve))
     midway.destroy()
-    await until(() => inFlight() === 0, 3000, 'the slot of the client that left')
+    await until('the slot of the client that left', () => inFlight() === 0, 3000)
     backend.held.splice(0)
     // The backend gets the next request (the slot was free), not a 503 from the proxy.
     void fetch(`${url}/after`).catch(() => {})
-    await until(() => backend.seen.at(-1) === '/after', 3000, 'the next request reaching the backend')
+    await until('the next request reaching the backend', () => backend.seen.at(-1) === '/after', 3000)
   })
 
   it('answers 503 to a request that waited longer than the longest wait', async () => {
@@ -125,7 +126,7 @@ describe('overload queue', () => {
       { maxInFlightPerWeight: 1, maxQueued: 4, maxWaitMs: 200 },
     )
     void fetch(`${url}/busy`).catch(() => {})
-    await until(() => backend.held.length === 1)
+    await until('a request held at the backend', () => backend.held.length === 1, 3000)
     const started = performance.now()
     const waited = await fetch(`${url}/waits`)
     expect(waited.status).toBe(503)
@@ -142,13 +143,13 @@ describe('overload queue', () => {
       { maxInFlightPerWeight: 1, maxQueued: 2 },
     )
     const answers = [fetch(`${url}/1`), fetch(`${url}/2`)].map((p) => p.then((r) => r.text()))
-    await until(() => busy.held.length === 2, 3000, 'two requests on the weight-2 backend')
+    await until('two requests on the weight-2 backend', () => busy.held.length === 2, 3000)
     answers.push(fetch(`${url}/3`).then((r) => r.text()))
-    await until(() => proxy.queued() === 1)
+    await until('a request queued', () => proxy.queued() === 1, 3000)
     proxy.wake()
     expect(draining.seen).toEqual([])
     busy.releaseOne()
-    await until(() => busy.held.length === 2, 3000, 'the queued request on the freed slot')
+    await until('the queued request on the freed slot', () => busy.held.length === 2, 3000)
     busy.releaseOne()
     busy.releaseOne()
     expect(await Promise.all(answers)).toEqual(['acs-busy done', 'acs-busy done', 'acs-busy done'])

@@ -58,9 +58,3 @@ export interface ProxyLimits {
 
 export const DEFAULT_PROXY_TIMEOUTS: ProxyTimeouts = ProxyTimeouts.parse({})
 export const DEFAULT_PROXY_QUEUE: ProxyQueue = ProxyQueue.parse({})
-
-/** Whole seconds for messages ("did not answer within 30 s"); a sub-second value keeps one decimal. */
-export function secondsText(ms: number): string {
-  const seconds = ms / 1000
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`
-}

@@ -1,6 +1,7 @@
 // When a failed try may go to another backend, and what the client hears when it may not. Pure.
 import type { RequestOutcome } from '../balancer'
-import { type ProxyTimeouts, secondsText } from './proxy-limits'
+import { secondsText } from '../duration-text'
+import type { ProxyTimeouts } from './proxy-limits'
 import type { UpstreamFailure } from './upstream-exchange'
 
 /** Tries per request: the first and at most two more on other backends. */

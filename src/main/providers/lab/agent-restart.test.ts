@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AGENT_RESTART_POLICY, formatDelay, NO_CRASHES, planAgentRestart } from './agent-restart'
+import { AGENT_RESTART_POLICY, NO_CRASHES, planAgentRestart } from './agent-restart'
 
 describe('planAgentRestart', () => {
   it('waits 1 s, 2 s, 4 s … for an agent that keeps crashing, capped at 30 s', () => {
@@ -25,9 +25,5 @@ describe('planAgentRestart', () => {
 
   it('stays finite however many crashes came before', () => {
     expect(planAgentRestart({ crashesInARow: 5000 }, 0).delayMs).toBe(AGENT_RESTART_POLICY.maxDelayMs)
-  })
-
-  it('formats waits for the event log', () => {
-    expect([formatDelay(1000), formatDelay(2500), formatDelay(30_000)]).toEqual(['1 s', '2.5 s', '30 s'])
   })
 })

@@ -40,8 +40,3 @@ export function planAgentRestart(
   const delayMs = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.min(crashes, 30))
   return { delayMs, history: { crashesInARow: crashes + 1 } }
 }
-
-/** "1 s", "2.5 s": how a wait reads in the event log. */
-export function formatDelay(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`
-}

@@ -1,13 +1,14 @@
 // The local lab, the app's embedded default provider: its "VMs" are vmm-agent child processes on this
 // machine (lab-1 … lab-N), each with its own capacity, load balancer port and containers.
+
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { connectDocker } from '../../../../vmm-agent/runtime/docker-connection'
+import { secondsText } from '../../../shared/duration-text'
 import type { ProviderCapabilities, ProviderVm, VmProvider } from '../provider'
 import { labAgentCommand } from './agent-command'
 import {
   AGENT_RESTART_POLICY,
-  formatDelay,
   NO_CRASHES,
   planAgentRestart,
   type RestartHistory,
@@ -205,7 +206,7 @@ export class LabProvider implements VmProvider {
     let next = 'the lab is closing, so it stays stopped'
     if (restart) {
       const { delayMs } = this.scheduleRestart(name, exit.upForMs)
-      next = `restarting it in ${formatDelay(delayMs)}`
+      next = `restarting it in ${secondsText(delayMs)}`
     }
     const reason = `${name}'s agent exited (${how})${said}; ${next}`
     this.log({ text: reason, vm: name, source: 'provider', level: 'error' })
@@ -239,7 +240,7 @@ export class LabProvider implements VmProvider {
       if (this.closed || !this.vms.has(name)) return
       const { delayMs } = this.scheduleRestart(name, 0)
       this.log({
-        text: `${name}: its agent could not be restarted: ${(error as Error).message}; trying again in ${formatDelay(delayMs)}`,
+        text: `${name}: its agent could not be restarted: ${(error as Error).message}; trying again in ${secondsText(delayMs)}`,
         vm: name,
         source: 'provider',
         level: 'error',

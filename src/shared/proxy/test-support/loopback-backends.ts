@@ -108,15 +108,6 @@ export function rawRequest(port: number, path: string): Socket {
   return socket
 }
 
-/** Polls `check` until it holds or `ms` passed. */
-export async function until(check: () => boolean, ms = 3000, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 export async function closeAll(): Promise<void> {
   for (const socket of sockets) socket.destroy()
   sockets.clear()
