@@ -3,10 +3,9 @@
 // reason, and replaced (the replacement ready before the frozen one is removed). Every request is logged.
 import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { failureKind } from '../../bench/chaos/load-summary'
-import { OpenLoopLoad } from '../../bench/chaos/open-loop'
 import { type AgentProcess, startAgent, waitFor } from '../support/agent-process'
 import { containersOf, docker, removeContainersOf, shouldRunDocker } from '../support/docker'
+import { openLoopGet } from '../support/open-loop-get'
 
 const vmName = `health-${randomBytes(3).toString('hex')}`
 const INTERVAL_MS = 1_000
@@ -17,7 +16,7 @@ const RATE_PER_S = 20
 
 describe.runIf(shouldRunDocker())('active health checks with Docker', () => {
   let agent: AgentProcess | undefined
-  let load: OpenLoopLoad | undefined
+  let load: ReturnType<typeof openLoopGet> | undefined
 
   afterAll(async () => {
     await load?.stop()
@@ -54,13 +53,7 @@ describe.runIf(shouldRunDocker())('active health checks with Docker', () => {
     if (!victim || !survivor) throw new Error('two containers expected')
     expect((await fetch(`${running.lbUrl}/_agent/healthz`)).status).toBe(200)
 
-    // GET / on a schedule; stop() ends it, maxSeconds only bounds a run that fails before it.
-    load = new OpenLoopLoad({
-      url: `${running.lbUrl}/`,
-      rate: RATE_PER_S,
-      maxSeconds: 120,
-      timeoutMs: CLIENT_BOUND_MS,
-    })
+    load = openLoopGet(running.lbUrl, RATE_PER_S, CLIENT_BOUND_MS)
     await new Promise((resolve) => setTimeout(resolve, 3_000)) // load before the fault
     const pausedAt = Date.now()
     await docker.getContainer(victim.id).pause()
@@ -89,7 +82,7 @@ describe.runIf(shouldRunDocker())('active health checks with Docker', () => {
       health.replaceAfterMs + 60_000,
     )
     await new Promise((resolve) => setTimeout(resolve, 2_000)) // load after the replacement
-    const outcomes = await load.stop()
+    await load.stop()
 
     // The agent's log, in order: unhealthy, then the replacement ready, then the frozen one removed.
     const log = running.output()
@@ -101,24 +94,23 @@ describe.runIf(shouldRunDocker())('active health checks with Docker', () => {
     expect(removedAt).toBeGreaterThan(replacementReadyAt)
     expect((await containersOf(vmName)).some((c) => c.Id === victim.id)).toBe(false)
 
+    const outcomes = load.outcomes
     const failed = outcomes.filter((o) => o.status !== 200)
     const outOfRotationBy = pausedAt + 3 * INTERVAL_MS
-    const late = outcomes.filter((o) => o.intendedAt > outOfRotationBy)
+    const late = outcomes.filter((o) => o.sentAt > outOfRotationBy)
     const summary = `${outcomes.length} requests, ${failed.length} failed (${failed
-      .map((o) => `${failureKind(o)} at +${Math.round(o.intendedAt - pausedAt)} ms`)
-      .join(
-        ', ',
-      )}); detected after ${detectedAfterMs} ms; worst ${Math.round(Math.max(...outcomes.map((o) => o.latencyMs)))} ms`
+      .map((o) => `${o.status} at +${o.sentAt - pausedAt} ms`)
+      .join(', ')}); detected after ${detectedAfterMs} ms; worst ${Math.max(...outcomes.map((o) => o.ms))} ms`
     console.log(`health under load: ${summary}`)
     expect(outcomes.length).toBeGreaterThanOrEqual(RATE_PER_S * 8)
     // Nothing waits beyond the bound, and everything sent once the container is out of rotation succeeds.
-    expect(Math.max(...outcomes.map((o) => o.latencyMs))).toBeLessThanOrEqual(CLIENT_BOUND_MS + 200)
+    expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThanOrEqual(CLIENT_BOUND_MS + 200)
     expect(
       late.filter((o) => o.status !== 200),
       summary,
     ).toEqual([])
     // The only failures are requests that were already on their way to the frozen container.
-    for (const o of failed) expect(o.intendedAt, summary).toBeLessThanOrEqual(outOfRotationBy)
+    for (const o of failed) expect(o.sentAt, summary).toBeLessThanOrEqual(outOfRotationBy)
     expect(late.every((o) => o.servedBy !== `${vmName}/${victim.name}`)).toBe(true)
   })
 })
