@@ -34,13 +34,18 @@ export class AdmissionQueue {
     return this.entries.length
   }
 
+  /** Whether a request queued now would be turned away for lack of room. */
+  get full(): boolean {
+    return this.entries.length >= this.limits().maxQueued
+  }
+
   /**
    * Queues a request that could not start at once (or found others waiting ahead of it). Returns false
    * when the queue is full: the caller answers 503 at once.
    */
   enqueue(waiter: Waiter): boolean {
-    const { maxQueued, maxWaitMs } = this.limits()
-    if (this.entries.length >= maxQueued) return false
+    if (this.full) return false
+    const { maxWaitMs } = this.limits()
     const timer = setTimeout(() => {
       if (this.remove(waiter)) waiter.expire()
     }, maxWaitMs)

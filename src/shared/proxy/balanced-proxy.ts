@@ -109,6 +109,12 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     /** Another backend for a retry, within the attempt limit; undefined when none has room. */
     const nextBackend = () =>
       tried.size < MAX_ATTEMPTS ? pool.pick(hashKey, { exclude: tried, hasRoom }) : undefined
+    /** A retry that finds every other backend at its limit waits in the queue, as a new request would. */
+    const mayWaitForRoom = () => tried.size < MAX_ATTEMPTS && pool.canServe(tried) && !queue.full
+    const waitForRoom = () => {
+      res.once('close', leftWhileQueued)
+      queue.enqueue(waiter)
+    }
 
     /** One try on `id`, already counted in flight by the pool. */
     const attempt = (id: string) => {
@@ -126,8 +132,9 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
       }
       const retryOr = (answer: () => void) => {
         const next = nextBackend()
-        if (next === undefined) return answer()
-        attempt(next)
+        if (next !== undefined) attempt(next)
+        else if (mayWaitForRoom()) waitForRoom()
+        else answer()
       }
       if (!address) {
         release('connect-failed')
@@ -157,8 +164,9 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
           },
           unserved: (response, relay) => {
             // "No container saw it": not the VM's failure, so it must not count towards its ejection.
-            const next = mayRetry({ kind: 'unserved' }, shape) ? nextBackend() : undefined
-            if (next === undefined) {
+            const retry = mayRetry({ kind: 'unserved' }, shape)
+            const next = retry ? nextBackend() : undefined
+            if (next === undefined && !(retry && mayWaitForRoom())) {
               // Passed on as it came (without the marker); released when it ends.
               passedOnUnserved = true
               relay()
@@ -166,7 +174,8 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
             }
             response.resume()
             release('ok', false)
-            attempt(next)
+            if (next !== undefined) attempt(next)
+            else waitForRoom()
           },
           ended: (end, status) => {
             if (passedOnUnserved) return release('ok', false)

@@ -1,8 +1,9 @@
 // Bounded waits, safe retries and "not served here" answers of the shared forwarder, against real
 // loopback backends that never accept, never answer, stall mid-body, reset or answer slowly.
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { until } from '../../../test/support/poll'
 import { BackendPool } from '../balancer'
 import { type BackendAddress, type BalancedProxyOptions, createBalancedProxy } from './balanced-proxy'
 import {
@@ -180,6 +181,45 @@ describe('retries', () => {
     expect(response.headers.get('retry-after')).toBe('1')
     expect(response.headers.has(UNSERVED_HEADER)).toBe(false)
     expect(await response.text()).toMatch(/No container is ready/)
+  })
+
+  it('queues a retry of a marked 503 while the other backend is at its limit, instead of passing the 503 on', async () => {
+    const unserved = await httpBackend('lab-1', (_req, res) => {
+      res.writeHead(503, { [UNSERVED_HEADER]: 'no-backend', 'Retry-After': '1' })
+      res.end()
+    })
+    const held: ServerResponse[] = []
+    const busy = await httpBackend('lab-2', (_req, res) => {
+      held.push(res)
+    })
+    const queue = { maxInFlightPerWeight: 1, maxQueued: 4, maxWaitMs: 5_000 }
+    const pool = new BackendPool({ random: () => 0, settings: { timeouts, queue, slowStartMs: 0 } })
+    const ports: Record<string, number> = { 'lab-1': unserved.port, 'lab-2': busy.port }
+    for (const id of Object.keys(ports)) pool.setBackend({ id, weight: 1 })
+    const proxy = createBalancedProxy({
+      pool,
+      resolve: (id) => ({ host: '127.0.0.1', port: ports[id] as number }),
+      noBackendMessage: () => 'No VM is ready.',
+      retryUnserved: true,
+    })
+    const server = createServer((req, res) => proxy.web(req, res))
+    server.on('close', () => proxy.close())
+    proxies.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+    // The first request ends up held on lab-2, which then has no room; the second is turned away by lab-1.
+    const first = fetch(url)
+    await until('the first request held on lab-2', () => held.length === 1, 3000)
+    const second = fetch(url)
+    await until('the second request waiting for room', () => proxy.queued() === 1, 3000)
+    held[0]?.end('lab-2')
+    expect((await first).status).toBe(200)
+    await until('the second request on lab-2', () => held.length === 2, 3000)
+    held[1]?.end('lab-2')
+    const answer = await second
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('x-served-by')).toBe('lab-2')
   })
 
   it('marks its own 503 when nothing is ready, and strips a marker a backend sent', async () => {
