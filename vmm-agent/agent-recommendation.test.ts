@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { until } from '../test/support/poll'
+import { until } from '../src/shared/testing/poll'
 import { Agent, type AgentEvent } from './agent'
 import { parseAgentArgs } from './config'
 import { FakeRuntime, FakeStats } from './testing/fake-runtime'

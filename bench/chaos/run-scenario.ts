@@ -1,7 +1,7 @@
 // One scenario from start to clean-up: a fresh lab of 2 behind a real VIM, an open-loop GET load through its
 // front proxy, the fault, a wait for recovery (polled, bounded), then the request log and the containers read.
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
-import { waitFor } from '../../test/support/poll'
+import { waitFor } from '../../src/shared/testing/poll'
 import { type ContainerCount, countContainers, dockerContainersOf } from './census'
 import { LabVim } from './lab-vim'
 import {

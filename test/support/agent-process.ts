@@ -84,7 +84,7 @@ export async function startAgent(
   }
 }
 
-export { waitFor } from './poll'
+export { waitFor } from '../../src/shared/testing/poll'
 
 export const readyCount = (status: AgentStatus) => status.replicas.filter((r) => r.state === 'ready').length
 

@@ -7,9 +7,9 @@ import { failureDigest, summarizeLoad } from '../../bench/chaos/load-summary'
 import type { RequestRecord } from '../../bench/chaos/open-loop'
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import type { ClusterEvent } from '../../src/shared/domain/events'
+import { waitFor } from '../../src/shared/testing/poll'
 import { dockerAvailable, removeClusterImages, removeContainersOf } from './docker'
 import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from './headless-process'
-import { waitFor } from './poll'
 
 export const labRuntime = dockerAvailable ? 'docker' : 'process'
 

@@ -3,8 +3,8 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { until } from '../../../test/support/poll'
 import { HealthSettings } from '../../shared/balancer'
+import { until } from '../../shared/testing/poll'
 import { FrontProxy } from './front-proxy'
 
 const cleanups: (() => Promise<void>)[] = []

@@ -3,8 +3,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { until } from '../../../test/support/poll'
 import { BackendPool } from '../balancer'
+import { until } from '../testing/poll'
 import { type BackendAddress, type BalancedProxyOptions, createBalancedProxy } from './balanced-proxy'
 import {
   closeAll,

@@ -1,8 +1,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { until } from '../../../test/support/poll'
 import { HealthSettings } from '../balancer/health-settings'
+import { until } from '../testing/poll'
 import { HealthChecker, type HealthTarget, probeHealth } from './health-checker'
 
 type Mode = 'ok' | 'hang' | 'fail'
