@@ -1,7 +1,7 @@
-// `npm run bench [-- --quick]`: runs the benchmarks and writes docs/BENCHMARKS.md with the machine,
+// `npm run bench [-- --quick] [-- --only SECTION,…]`: runs the benchmarks and writes docs/BENCHMARKS.md with the machine,
 // the method and the raw numbers of this run.
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { measureSnapshotApply } from '../src/renderer/src/views/topology/snapshot-apply-bench'
@@ -82,35 +82,65 @@ async function rendererSection(quick: boolean): Promise<BenchSection> {
   }
 }
 
+/** Each section by the name `--only` takes, in the order of the document. */
+const SECTIONS: ReadonlyArray<{ name: string; run(quick: boolean, root: string): Promise<BenchSection> }> = [
+  { name: 'stats', run: (quick) => agentStatsSection(quick) },
+  { name: 'autoscaling', run: (quick) => autoscalingSection({ quick }) },
+  { name: 'real-run', run: (quick, root) => autoscalingRealRunSection({ quick, root }) },
+  { name: 'proxy', run: (quick) => proxySection({ quick }) },
+  { name: 'hub', run: (quick) => hubScaleSection({ quick }) },
+  { name: 'renderer', run: (quick) => rendererSection(quick) },
+]
+
+/** The sections already in `doc`, by title, so that `--only` replaces its own and keeps the others. */
+function sectionsIn(doc: string): Map<string, string> {
+  const found = new Map<string, string>()
+  for (const part of doc.split(/^## /m).slice(1)) {
+    const title = part.slice(0, part.indexOf('\n'))
+    found.set(title, `## ${part.trimEnd()}\n`)
+  }
+  return found
+}
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick')
-  const root = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : process.cwd()
-  const sections: BenchSection[] = []
-  process.stderr.write('bench: agent stats overhead…\n')
-  sections.push(await agentStatsSection(quick))
-  process.stderr.write('bench: autoscaling simulation…\n')
-  sections.push(await autoscalingSection({ quick }))
-  sections.push(await autoscalingRealRunSection({ quick, root }))
-  process.stderr.write('bench: proxies against nginx…\n')
-  sections.push(await proxySection({ quick }))
-  process.stderr.write('bench: hub at scale…\n')
-  sections.push(await hubScaleSection({ quick }))
-  process.stderr.write('bench: renderer (snapshot apply, frames per second in Chromium)…\n')
-  sections.push(await rendererSection(quick))
+  const argv = process.argv.slice(2)
+  const root = argv[0] && !argv[0].startsWith('--') ? argv[0] : process.cwd()
+  const quick = argv.includes('--quick')
+  const onlyAt = argv.indexOf('--only')
+  const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined
+  const unknown = [...(only ?? [])].filter((name) => !SECTIONS.some((s) => s.name === name))
+  if (only && (only.size === 0 || unknown.length > 0)) {
+    process.stderr.write(
+      `bench: --only takes section names separated by commas: ${SECTIONS.map((s) => s.name).join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}\n`,
+    )
+    process.exit(2)
+  }
+  const path = join(root, 'docs', 'BENCHMARKS.md')
+  const previous =
+    only && existsSync(path) ? sectionsIn(readFileSync(path, 'utf8')) : new Map<string, string>()
+  const parts: string[] = []
+  for (const section of SECTIONS) {
+    if (only && !only.has(section.name)) continue
+    process.stderr.write(`bench: ${section.name}…\n`)
+    const s = await section.run(quick, root)
+    previous.set(s.title, [`## ${s.title}`, '', s.method, '', s.table, ''].join('\n'))
+  }
+  previous.delete('Machine')
+  for (const text of previous.values()) parts.push(text)
 
   const doc = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench${quick ? ' -- --quick' : ''}\`. Every figure below comes from that one run; rerun it to`,
-    'reproduce them on your machine.',
+    `Written by \`npm run bench${quick ? ' -- --quick' : ''}\`${only ? ` (sections ${[...only].join(', ')} of this run; the others from an earlier one)` : ''}. Rerun it to`,
+    'reproduce the figures on your machine.',
     '',
     '## Machine',
     '',
     machine(),
     '',
-    ...sections.flatMap((s) => [`## ${s.title}`, '', s.method, '', s.table, '']),
+    ...parts,
   ].join('\n')
-  writeFileSync(join(root, 'docs', 'BENCHMARKS.md'), doc)
+  writeFileSync(path, doc)
   process.stdout.write(doc)
 }
 

@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick]`: the benchmark suite; it writes docs/BENCHMARKS.md.
+// `npm run bench [-- --quick] [-- --only SECTION,…]`: the benchmark suite; it writes docs/BENCHMARKS.md (with --only,
+// just those sections, keeping the others).
 
 import { root } from './ensure-build.mjs'
 import { runBundled } from './run-bundled.mjs'
