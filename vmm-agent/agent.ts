@@ -107,6 +107,8 @@ export class Agent {
       settings: deps.config.balancer.health,
       targets: () => this.readyHandles(),
       onChange: (id, healthy, reason) => this.healthChanged(id, healthy, reason),
+      answeredSince: (id, since) => this.pool.answeredSince(id, since),
+      now: this.now,
       ...(deps.probe ? { probe: deps.probe } : {}),
     })
   }

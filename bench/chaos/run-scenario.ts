@@ -1,6 +1,7 @@
 // One scenario from start to clean-up: a fresh lab of 2 behind a real VIM, an open-loop GET load through its
 // front proxy, the fault, a wait for recovery (polled, bounded), then the request log and the containers read.
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
+import type { ClusterEvent } from '../../src/shared/domain/events'
 import { waitFor } from '../../src/shared/testing/poll'
 import { type ContainerCount, countContainers, dockerContainersOf } from './census'
 import { LabVim } from './lab-vim'
@@ -136,6 +137,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     notes.push(...(scenario.findings?.(records) ?? []))
     const summary = summarizeLoad(records)
     const digest = failureDigest(records, faultAt)
+    if (summary.failed > 0) digest.push(...(await eventsAround(vim, records, faultAt)))
     log(`${scenario.name}: sent ${summary.sent}, failed ${describeFailures(summary.failedByKind)}`)
     for (const line of digest) log(`  ${line}`)
     result = {
@@ -163,4 +165,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (result) result.seconds = Math.round((Date.now() - startedAt) / 1000)
     log(`${scenario.name}: done in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`)
   }
+}
+
+/** The VIM's events from just before the fault to just after the last failure: what the cluster did meanwhile. */
+async function eventsAround(
+  vim: LabVim,
+  records: readonly RequestRecord[],
+  faultAt: number,
+): Promise<string[]> {
+  const until = (lastFailureEnd(records, faultAt) ?? faultAt) + 2000
+  const events = await vim.api<ClusterEvent[]>('/events?limit=300').catch(() => [])
+  const near = events.filter((e) => e.at >= faultAt - 2000 && e.at <= until).reverse()
+  return [
+    'events meanwhile (s after the fault):',
+    ...near.slice(-40).map((e) => `  ${((e.at - faultAt) / 1000).toFixed(2)} ${e.kind} ${e.message}`),
+  ]
 }

@@ -70,6 +70,7 @@ export class FrontProxy {
         this.pool.setHealth(id, healthy, reason)
         options.onHealthChange?.(id, { healthy, ...(reason !== undefined && { reason }) })
       },
+      answeredSince: (id, since) => this.pool.answeredSince(id, since),
     })
     this.trustedProxies = options.trustedProxies ?? TrustedProxies.none()
     this.proxy = createBalancedProxy({

@@ -62,6 +62,23 @@ describe('BackendPool membership and in-flight counts', () => {
     expect(stats(pool, 'a')).toMatchObject({ inFlight: 0, requests: 2, failures: 0 })
   })
 
+  it('knows when a backend last answered; a client that left or a failure is no answer', () => {
+    const { pool, advanceTo } = fakePool(['a', 'b'])
+    expect(pool.answeredSince('a', 0)).toBe(false)
+    advanceTo(1000)
+    request(pool, 'a', 'ok')
+    advanceTo(2000)
+    request(pool, 'a', 'abandoned')
+    request(pool, 'a', 'error')
+    request(pool, 'a', 'connect-failed')
+    expect(pool.answeredSince('a', 1000)).toBe(true)
+    expect(pool.answeredSince('a', 1001)).toBe(false)
+    expect(pool.answeredSince('b', 0)).toBe(false)
+    expect(pool.answeredSince('gone', 0)).toBe(false)
+    // A client that left neither counts as a failure nor forgives one.
+    expect(stats(pool, 'a')).toMatchObject({ inFlight: 0, failures: 2, consecutiveFailures: 2 })
+  })
+
   it('ignores releases for a backend removed meanwhile', () => {
     const { pool } = fakePool(['a', 'b'])
     const id = pool.pick()!

@@ -14,8 +14,11 @@ export interface BackendSpec {
   readonly weight: number
 }
 
-/** How a request sent to a backend ended. 'error' is a 5xx or a timeout. */
-export type RequestOutcome = 'ok' | 'error' | 'connect-failed'
+/**
+ * How a request sent to a backend ended. 'error' is a 5xx or a timeout; 'abandoned' is a client that left
+ * before the answer, which says nothing about the backend either way.
+ */
+export type RequestOutcome = 'ok' | 'error' | 'connect-failed' | 'abandoned'
 
 export interface BackendPoolOptions {
   /** Milliseconds; Date.now when omitted. */
@@ -47,6 +50,8 @@ interface BackendRecord {
   inServiceSince: number
   /** Why active health checks declared it unhealthy; undefined while healthy. */
   unhealthyReason: string | undefined
+  /** When it last answered a request; undefined before its first answer. */
+  answeredAt: number | undefined
 }
 
 export class BackendPool {
@@ -112,6 +117,7 @@ export class BackendPool {
       ejectedUntil: undefined,
       inServiceSince: this.now(),
       unhealthyReason: undefined,
+      answeredAt: undefined,
     })
     this.ring = undefined
   }
@@ -177,13 +183,21 @@ export class BackendPool {
     const backend = this.backends.get(id)
     if (!backend) return
     backend.inFlight = Math.max(0, backend.inFlight - 1)
+    if (outcome === 'abandoned') return
     if (outcome === 'ok') {
       backend.consecutiveFailures = 0
+      backend.answeredAt = this.now()
       return
     }
     backend.failures += 1
     backend.consecutiveFailures += 1
     if (backend.consecutiveFailures >= this.currentSettings.consecutiveFailures) this.ejectBackend(id)
+  }
+
+  /** Whether the backend answered a request at or after `since`: busy then, not hung. */
+  answeredSince(id: string, since: number): boolean {
+    const answeredAt = this.backends.get(id)?.answeredAt
+    return answeredAt !== undefined && answeredAt >= since
   }
 
   /**

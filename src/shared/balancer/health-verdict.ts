@@ -2,7 +2,9 @@
 // after m passes in a row. Pure, so that the thresholds are tested without sockets or clocks.
 import type { HealthSettings } from './health-settings'
 
-export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+export type ProbeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string; readonly timedOut?: boolean }
 
 export interface HealthRecord {
   readonly healthy: boolean

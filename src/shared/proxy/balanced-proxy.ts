@@ -81,6 +81,14 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   const describe = (id: string) => options.describe?.(id) ?? id
   const queue = new AdmissionQueue(() => pool.settings.queue)
   const hasRoom = (weight: number, inFlight: number) => inFlight < slotsFor(weight, pool.settings.queue)
+  /**
+   * Per backend, the tries still waiting for their head, each with what to do if health checks declare
+   * the backend down: a hung backend (a paused container) would otherwise hold them until the head timeout.
+   */
+  const waiting = new Map<string, Set<(reason: string) => void>>()
+  const stopWatchingDowns = pool.onBackendDown((id, reason) => {
+    for (const onDown of [...(waiting.get(id) ?? [])]) onDown(reason)
+  })
 
   /**
    * Replaces the request's headers with what goes upstream (end-to-end headers, truthful forwarding
@@ -123,9 +131,11 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
       const started = performance.now()
       let released = false
       let passedOnUnserved = false
+      let stopWaiting: (() => void) | undefined
       const release = (outcome: RequestOutcome, served = outcome === 'ok') => {
         if (released) return
         released = true
+        stopWaiting?.()
         pool.release(id, outcome)
         meter?.record(id, performance.now() - started, served)
         queue.drain()
@@ -141,7 +151,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
         return retryOr(() => unserved(res, 'no-backend', options.noBackendMessage()))
       }
       const timeouts = pool.settings.timeouts
-      exchange(
+      const control = exchange(
         {
           req,
           res,
@@ -179,12 +189,24 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
           },
           ended: (end, status) => {
             if (passedOnUnserved) return release('ok', false)
-            if (end === 'client-gone') return release('ok')
+            if (end === 'client-gone') return release('abandoned', true)
             release(end === 'complete' && status < 500 ? 'ok' : 'error')
           },
-          clientGone: () => release('ok'),
+          clientGone: () => release('abandoned', true),
         },
       )
+      // Given up on only where it is safe to send again and some other backend could take it.
+      const onDown = (reason: string) => {
+        if (mayRetry({ kind: 'backend-down', reason }, shape) && pool.canServe(tried))
+          control.abandon({ kind: 'backend-down', reason })
+      }
+      if (released) return
+      const onBackend = waiting.get(id) ?? new Set()
+      waiting.set(id, onBackend.add(onDown))
+      stopWaiting = () => {
+        onBackend.delete(onDown)
+        if (onBackend.size === 0 && waiting.get(id) === onBackend) waiting.delete(id)
+      }
     }
 
     const waiter: Waiter = {
@@ -275,6 +297,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     queued: () => queue.length,
     close: () => {
       queue.clear()
+      stopWatchingDowns()
       proxy.close()
       agent.destroy()
     },

@@ -153,6 +153,35 @@ describe('retries', () => {
     expect(live.seen).toEqual([])
   })
 
+  it('sends a GET waiting on a backend that health checks declare down to another one at once, but not a POST', async () => {
+    const hung = await silentBackend()
+    const live = await httpBackend('acs-live')
+    const { url, pool } = await proxyOver({ 'acs-hung': hung.port, 'acs-live': live.port })
+    // A head timeout far away, and the live backend out of rotation until both requests wait on the hung one.
+    pool.applySettings({ timeouts: { ...timeouts, responseHeadMs: 30_000 }, slowStartMs: 0 })
+    pool.setBackend({ id: 'acs-live', weight: 0 })
+    const abort = new AbortController()
+    const get = timed(fetch(url))
+    let postSettled = false
+    const post = fetch(url, { method: 'POST', body: 'order #1', signal: abort.signal })
+      .catch(() => undefined)
+      .finally(() => {
+        postSettled = true
+      })
+    await until('both requests wait on the hung backend', () => hung.connections() === 2, 2000)
+    pool.setBackend({ id: 'acs-live', weight: 1 })
+    pool.setHealth('acs-hung', false, 'GET /healthz timed out after 1 s')
+    const { response, ms } = await get
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-served-by')).toBe('acs-live')
+    expect(ms).toBeLessThan(5000)
+    // The POST may have been acted on: it keeps waiting for its own answer (or its head timeout).
+    expect(postSettled).toBe(false)
+    expect(live.seen).toEqual(['/'])
+    abort.abort()
+    await post
+  })
+
   it('retries a marked 503 on another backend, and the client never sees the marker', async () => {
     const unserved = await httpBackend('lab-1', (_req, res) => {
       res.writeHead(503, { [UNSERVED_HEADER]: 'no-backend', 'Retry-After': '1' })

@@ -64,6 +64,7 @@ describe('probeHealth against a real server', () => {
     expect(await probeHealth(server.target, '/healthz', 200)).toEqual({
       ok: false,
       reason: 'GET /healthz timed out after 200 ms',
+      timedOut: true,
     })
     expect(Date.now() - started).toBeLessThan(1000)
     // Each probe used its own connection and closed it: nothing is left for a hung process to hold.
@@ -122,6 +123,36 @@ describe('HealthChecker', () => {
     expect(changes[1]).toMatchObject({ healthy: true, reason: undefined })
     expect(server.probes - probesBefore).toBeGreaterThanOrEqual(2)
     expect(changes[1]!.at - backAt).toBeLessThanOrEqual(3 * settings.intervalMs + 200)
+  })
+
+  it('keeps a backend that answers other requests while its probes time out, but not one that answers nothing', async () => {
+    const server = await backend()
+    let answeredAt = 0
+    const changes: boolean[] = []
+    const checker = new HealthChecker({
+      path: '/healthz',
+      settings,
+      targets: () => [server.target],
+      onChange: (_id, healthy) => changes.push(healthy),
+      answeredSince: (_id, since) => answeredAt >= since,
+    })
+    checker.start()
+    cleanups.push(server.close, () => checker.stop())
+    server.set('hang')
+    // Busy: the proxy keeps getting answers (every 20 ms) while each probe waits out its 100 ms.
+    const answering = setInterval(() => {
+      answeredAt = Date.now()
+    }, 20)
+    const probes = server.probes
+    await until('four probes while busy', () => server.probes >= probes + 4, 3000)
+    expect(changes).toEqual([])
+    // Hung: no answers any more, so the same timed-out probes now count.
+    clearInterval(answering)
+    await until('unhealthy once nothing is answered', () => changes.length === 1, 2000)
+    expect(checker.health('c1')).toMatchObject({
+      healthy: false,
+      reason: 'GET /healthz timed out after 100 ms',
+    })
   })
 
   it('reports a 500 as the reason, and one flip per change (not one per failed probe)', async () => {

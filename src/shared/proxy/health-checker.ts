@@ -23,6 +23,14 @@ export interface HealthCheckerOptions {
   targets(): Iterable<HealthTarget>
   /** A backend flipped; `reason` says why it is unhealthy (undefined when it is healthy again). */
   onChange(id: string, healthy: boolean, reason: string | undefined): void
+  /**
+   * Whether the backend answered a proxied request at or after `since` (the pool knows). A probe that timed
+   * out while the backend was answering others found it busy, not hung: it counts neither way, so that the
+   * last replica under load is not taken out for being slow.
+   */
+  answeredSince?(id: string, since: number): boolean
+  /** The clock `answeredSince` is asked in; Date.now when omitted. */
+  now?(): number
   /** Replaces the HTTP probe (tests). */
   probe?: HealthProbe
 }
@@ -106,10 +114,12 @@ export class HealthChecker {
 
   private async check(target: HealthTarget, watched: Watched): Promise<void> {
     watched.probing = true
+    const sentAt = this.options.now?.() ?? Date.now()
     const result = await this.probe(target, this.options.path, this.settings.timeoutMs)
     watched.probing = false
     // The backend may have left or checks been switched off while the probe ran.
     if (!this.running || !this.settings.enabled || this.watched.get(target.id) !== watched) return
+    if (!result.ok && result.timedOut && this.options.answeredSince?.(target.id, sentAt)) return
     const before = watched.record
     watched.record = nextHealth(before, result, this.settings)
     if (watched.record.healthy !== before.healthy)
@@ -148,7 +158,7 @@ export function probeHealth(target: HealthTarget, path: string, timeoutMs: numbe
       },
     )
     const timer = setTimeout(() => {
-      settle({ ok: false, reason: `GET ${path} timed out after ${durationText(timeoutMs)}` })
+      settle({ ok: false, reason: `GET ${path} timed out after ${durationText(timeoutMs)}`, timedOut: true })
       req.destroy()
     }, timeoutMs)
     req.on('error', (error: NodeJS.ErrnoException) =>

@@ -20,6 +20,13 @@ describe('mayRetry', () => {
     ['reset before the head, bodyless DELETE', { kind: 'reset', code: 'ECONNRESET' }, deleteBodyless, false],
     ['reset before the head, POST with a body', { kind: 'reset', code: 'ECONNRESET' }, postWithBody, false],
     ['head timeout, GET', { kind: 'head-timeout' }, get, false],
+    ['declared down while waiting, GET', { kind: 'backend-down', reason: 'paused' }, get, true],
+    [
+      'declared down while waiting, POST with a body',
+      { kind: 'backend-down', reason: 'paused' },
+      postWithBody,
+      false,
+    ],
     ['unserved 503, bodyless DELETE', { kind: 'unserved' }, deleteBodyless, true],
     ['unserved 503, POST with a body', { kind: 'unserved' }, postWithBody, false],
   ])('%s → %s', (_name, result, request, expected) => {
@@ -45,5 +52,16 @@ describe('failureOutcome and failureAnswer', () => {
       message: 'lab-2 did not accept the connection within 5 s',
     })
     expect(failureAnswer({ kind: 'connect-failed', code: 'EHOSTUNREACH' }, 'lab-2', t).status).toBe(502)
+    expect(
+      failureAnswer(
+        { kind: 'backend-down', reason: 'GET /healthz timed out after 1 s' },
+        'lab-2/acs-lab-2-9c1d',
+        t,
+      ),
+    ).toEqual({
+      status: 502,
+      message:
+        'lab-2/acs-lab-2-9c1d failed its health checks before answering (GET /healthz timed out after 1 s)',
+    })
   })
 })

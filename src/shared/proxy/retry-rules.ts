@@ -20,9 +20,10 @@ export type TryResult = UpstreamFailure | { kind: 'unserved' }
 
 /**
  * Safe to send again elsewhere: a connection that never opened carried nothing (the body is piped only
- * after connect); a reset before the head may have reached the backend, so only an idempotent bodyless
- * request goes again; a head timeout never (the backend may still be working on it); an unserved 503
- * means no container saw it, but a body already went up, so only a bodyless request goes again.
+ * after connect); a reset before the head, or a backend that health checks declared down while the request
+ * waited, may have seen it, so only an idempotent bodyless request goes again; a head timeout never (the
+ * backend may still be working on it); an unserved 503 means no container saw it, but a body already went
+ * up, so only a bodyless request goes again.
  */
 export function mayRetry(result: TryResult, request: RequestShape): boolean {
   switch (result.kind) {
@@ -30,6 +31,7 @@ export function mayRetry(result: TryResult, request: RequestShape): boolean {
     case 'connect-timeout':
       return true
     case 'reset':
+    case 'backend-down':
       return request.bodyless && IDEMPOTENT_METHODS.has(request.method)
     case 'head-timeout':
       return false
@@ -74,6 +76,11 @@ export function failureAnswer(
       return {
         status: 504,
         message: `${backend} did not answer within ${secondsText(timeouts.responseHeadMs)}`,
+      }
+    case 'backend-down':
+      return {
+        status: 502,
+        message: `${backend} failed its health checks before answering (${failure.reason})`,
       }
   }
 }

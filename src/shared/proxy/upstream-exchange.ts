@@ -15,6 +15,8 @@ export type UpstreamFailure =
   /** The connection was closed or reset after it was accepted, before the response head. */
   | { kind: 'reset'; code: string }
   | { kind: 'head-timeout' }
+  /** Health checks declared the backend down while this request waited for its head; given up on here. */
+  | { kind: 'backend-down'; reason: string }
 
 /** How an exchange whose head went to the client ended. */
 export type RelayEnd = 'complete' | 'broken' | 'idle-timeout' | 'client-gone'
@@ -41,8 +43,14 @@ export interface ExchangeHandlers {
   clientGone(): void
 }
 
+/** A running exchange, seen from its caller. */
+export interface ExchangeControl {
+  /** Ends the try as `failure` if nothing was relayed yet (the head had not come); whether it did. */
+  abandon(failure: UpstreamFailure): boolean
+}
+
 /** Forwards `req` to the backend; exactly one of the handlers' terminal callbacks runs. */
-export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): void {
+export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): ExchangeControl {
   const { req, res, timeouts } = options
   let settled = false
   let timer: NodeJS.Timeout | undefined
@@ -165,6 +173,14 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
       end('client-gone')
       upstream.destroy()
     })
+  }
+
+  return {
+    abandon: (failure) => {
+      if (settled) return false
+      fail(failure)
+      return true
+    },
   }
 }
 
