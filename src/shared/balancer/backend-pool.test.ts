@@ -405,6 +405,16 @@ describe('BackendPool health state (active checks)', () => {
     expect(heard).toHaveLength(1)
   })
 
+  it('tells the down listeners of a backend that leaves with requests in flight, and only then', () => {
+    const { pool } = fakePool(['a', 'b'])
+    const heard: string[] = []
+    pool.onBackendDown((id, reason) => heard.push(`${id}: ${reason}`))
+    pool.removeBackend('b')
+    expect(pool.pick()).toBe('a')
+    pool.removeBackend('a')
+    expect(heard).toEqual(['a: it left the rotation'])
+  })
+
   it('ignores backends it does not hold', () => {
     const { pool } = fakePool(['a'])
     expect(() => pool.setHealth('gone', false, 'x')).not.toThrow()

@@ -81,7 +81,10 @@ export class BackendPool {
     this.currentSettings = next
   }
 
-  /** Called when a backend is declared dead, so that the proxy can retry the requests in flight on it. */
+  /**
+   * Called when a backend is declared dead, or leaves while requests are still in flight on it, so that
+   * the proxy can send those that are safe to repeat elsewhere instead of waiting on it.
+   */
   onBackendDown(listener: (id: string, reason: string) => void): () => void {
     this.downListeners.add(listener)
     return () => this.downListeners.delete(listener)
@@ -131,10 +134,13 @@ export class BackendPool {
 
   /** Removes a backend; releases still arriving for it are ignored. */
   removeBackend(id: string): boolean {
-    if (!this.backends.delete(id)) return false
+    const backend = this.backends.get(id)
+    if (!backend) return false
+    this.backends.delete(id)
     this.rotation.currentWeights.delete(id)
     this.ring = undefined
     this.keepOneInService(this.now())
+    if (backend.inFlight > 0) for (const listener of this.downListeners) listener(id, 'it left the rotation')
     return true
   }
 

@@ -60,8 +60,7 @@ describe('failureOutcome and failureAnswer', () => {
       ),
     ).toEqual({
       status: 502,
-      message:
-        'lab-2/acs-lab-2-9c1d failed its health checks before answering (GET /healthz timed out after 1 s)',
+      message: 'lab-2/acs-lab-2-9c1d went out of service before answering (GET /healthz timed out after 1 s)',
     })
   })
 })

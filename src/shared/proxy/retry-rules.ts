@@ -80,7 +80,7 @@ export function failureAnswer(
     case 'backend-down':
       return {
         status: 502,
-        message: `${backend} failed its health checks before answering (${failure.reason})`,
+        message: `${backend} went out of service before answering (${failure.reason})`,
       }
   }
 }
