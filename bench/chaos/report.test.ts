@@ -12,6 +12,7 @@ const result = (over: Partial<ScenarioResult>): ScenarioResult => ({
   count: { serving: 2, lost: 0, duplicated: 0, orphaned: 0, perVm: [] },
   notes: ["killed lab-1's container 0123456789ab"],
   digest: [],
+  events: [],
   zeroLoss: true,
   seconds: 21,
   records: [],

@@ -34,6 +34,8 @@ export interface ScenarioResult {
   notes: string[]
   /** The failed requests by kind and by the VM/container that answered, with when they were due. */
   digest: string[]
+  /** When any request failed: the VIM's events from just before the fault to just after the last failure. */
+  events: string[]
   zeroLoss: boolean
   /** Seconds from the lab's start to its clean-up. */
   seconds: number
@@ -137,9 +139,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     notes.push(...(scenario.findings?.(records) ?? []))
     const summary = summarizeLoad(records)
     const digest = failureDigest(records, faultAt)
-    if (summary.failed > 0) digest.push(...(await eventsAround(vim, records, faultAt)))
+    const events = summary.failed > 0 ? await eventsAround(vim, records, faultAt) : []
     log(`${scenario.name}: sent ${summary.sent}, failed ${describeFailures(summary.failedByKind)}`)
-    for (const line of digest) log(`  ${line}`)
+    for (const line of [...digest, ...events]) log(`  ${line}`)
     result = {
       scenario: scenario.name,
       rate: scenario.rate,
@@ -149,6 +151,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       count: end?.count ?? { serving: 0, lost: scenario.expected, duplicated: 0, orphaned: 0, perVm: [] },
       notes,
       digest,
+      events,
       zeroLoss: scenario.zeroLoss,
       seconds: 0,
       records,

@@ -13,6 +13,7 @@ const account = (result: ScenarioResult) =>
   [
     `${result.load.failed} of ${result.load.sent} failed (${describeFailures(result.load.failedByKind)})`,
     ...result.digest,
+    ...result.events,
     ...result.notes,
   ].join('\n')
 
