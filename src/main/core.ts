@@ -312,6 +312,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         events.append({ kind: 'settings', message: 'Scaling policy and balancer settings saved and applied' })
       },
     })
+    // Runs first on stop: the front takes no new request and answers those it took while the VMs still serve.
+    stoppers.push(() => proxy.stopAccepting())
     events.append({
       kind: 'vm',
       message: `VIM ${version} started: hub ${hubAddress.url}, front proxy ${proxyUrl}`,

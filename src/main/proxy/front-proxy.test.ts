@@ -4,6 +4,7 @@ import { type AddressInfo, connect, createServer as createTcpServer } from 'node
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS } from '../../shared/proxy/proxy-limits'
 import { UNSERVED_HEADER } from '../../shared/proxy/unserved'
+import { until } from '../../shared/testing/poll'
 import { FrontProxy } from './front-proxy'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -64,6 +65,36 @@ describe('FrontProxy', () => {
     responses.length = 0
     for (let i = 0; i < 10; i++) await fetch(url)
     expect(responses.every(([vm, status]) => vm === 'lab-1' && status === 200)).toBe(true)
+  })
+
+  it('on stopAccepting, refuses new connections and still answers the request it holds', async () => {
+    let answer: (() => void) | undefined
+    const held: Server = createServer((_req, res) => {
+      answer = () => res.end('answered')
+    })
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => {
+      held.closeAllConnections()
+      await new Promise((resolve) => held.close(resolve))
+    })
+    const { proxy, url } = await front()
+    const address = { host: '127.0.0.1', port: (held.address() as AddressInfo).port }
+    proxy.syncBackends([{ vmId: 'lab-1', address, readyContainers: 1 }])
+    const inFlight = fetch(url)
+    await until('the request reached the VM', () => answer !== undefined, 2000)
+    let stopped = false
+    const stopping = proxy.stopAccepting().then(() => {
+      stopped = true
+    })
+    await expect(fetch(url)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } })
+    expect(stopped).toBe(false)
+    answer?.()
+    const response = await inFlight
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('answered')
+    // Its connection closes after the answer: a keep-alive client cannot hold the shutdown open.
+    expect(response.headers.get('connection')).toBe('close')
+    await stopping
   })
 
   it('closes a connection whose client never finishes its headers', async () => {

@@ -50,6 +50,8 @@ export class FrontProxy {
   readonly meter = new RequestMeter()
   private readonly addresses = new Map<string, BackendAddress>()
   private server: Server | undefined
+  /** Requests taken and not yet answered, whose connections close after the answer once stopping. */
+  private readonly answering = new Set<ServerResponse>()
   private readonly proxy
   private trustedProxies: TrustedProxies
   /** Probes every VM in rotation; an unhealthy VM stays in the pool but gets no new requests. */
@@ -156,6 +158,10 @@ export class FrontProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.answering.add(res)
+    res.once('close', () => this.answering.delete(res))
+    // Stopping: answered, then the connection closes, so a keep-alive client does not hold the shutdown.
+    if (this.server && !this.server.listening) res.shouldKeepAlive = false
     const started = performance.now()
     const { onResponse } = this.options
     if (onResponse) {
@@ -176,6 +182,21 @@ export class FrontProxy {
       return
     }
     this.proxy.upgrade(req, socket, head)
+  }
+
+  /**
+   * Stops taking connections and waits, at most `graceMs`, for the requests already taken: a shutdown
+   * answers what it accepted before the VMs behind it go away. close() ends whatever is left.
+   */
+  async stopAccepting(graceMs = 10_000): Promise<void> {
+    const server = this.server
+    if (!server?.listening) return
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    for (const res of this.answering) if (!res.headersSent) res.shouldKeepAlive = false
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))])
+    clearTimeout(timer)
   }
 
   async close(): Promise<void> {
