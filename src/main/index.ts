@@ -6,6 +6,7 @@ import { CONTENT_SECURITY_POLICY } from './api/static-files'
 import { resolveApiToken } from './config/api-token'
 import { parseVimArgs } from './config/cli'
 import { prepareDataDir } from './config/data-dir'
+import { unpackedPath } from './config/packaged-path'
 import { type Core, startCore } from './core'
 import { registerIpcBridge, streamEventsTo } from './ipc-bridge'
 import { log } from './log'
@@ -69,11 +70,12 @@ async function main(): Promise<void> {
   const { uiPort, dataDir: _unused, allowedHosts, ...coreOptions } = parsed.options
   // The HTTP API's port is the VIM's own too: no agent may have public traffic sent there.
   let uiPortBound = uiPort
-  // Packaged or not, the agent bundle sits beside the app's out/ folder in dist/.
+  // Packaged or not, the agent bundle sits beside the app's out/ folder in dist/ (packaged: unpacked, since
+  // lab VMs run it as a separate process).
   const core = await startCore({
     ...coreOptions,
     dataDir,
-    agentBundle: join(import.meta.dirname, '../../dist/vmm-agent.mjs'),
+    agentBundle: unpackedPath(join(import.meta.dirname, '../../dist/vmm-agent.mjs')),
     secretBox: keychainSecretBox(),
     otherOwnPorts: () => [uiPortBound],
   })
