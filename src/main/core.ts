@@ -18,6 +18,7 @@ import { labNamePrefix, loadOrCreateClusterId } from './config/cluster-id'
 import { loadOrCreateJoinToken } from './config/join-token'
 import { interfaceAddresses } from './config/listen-address'
 import { enforcePrivateModes } from './config/private-file'
+import { exportCluster } from './export/cluster-export'
 import { AgentHub } from './hub/agent-hub'
 import { AgentKeys } from './hub/agent-keys'
 import { loadOrCreateHubCertificate } from './hub/certificate'
@@ -297,6 +298,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       deploy: deployer,
       agentKeys,
       departures,
+      exportKubernetes: () =>
+        exportCluster({
+          settings: settings(),
+          hellos: membership.sessions().map((session) => session.hello),
+          clusterId,
+          version,
+        }),
       onSettingsChanged: (next) => {
         proxy.setAlgorithm(next.balancer)
         proxy.setTrustedProxies(trustedProxies(next))

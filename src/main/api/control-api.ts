@@ -1,5 +1,11 @@
 // The one implementation of the control API; transports (IPC, HTTP) only carry its calls.
-import { type AddVmInput, ApiError, type ControlApi, type HubInfo } from '../../shared/api/contract'
+import {
+  type AddVmInput,
+  ApiError,
+  type ControlApi,
+  type HubInfo,
+  type KubernetesExport,
+} from '../../shared/api/contract'
 import type { VmInfo } from '../../shared/domain/cluster'
 import type {
   DeployProgress,
@@ -40,6 +46,8 @@ export interface ControlApiDeps {
   agentKeys?: Pick<AgentKeys, 'forget' | 'get'>
   /** Cordons and drains a VM before its stop or remove; without it, both run at once. */
   departures?: Pick<VmDepartures, 'leave' | 'cancel'>
+  /** The cluster as Kubernetes objects (export/cluster-export.ts). */
+  exportKubernetes?: () => KubernetesExport
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
@@ -168,6 +176,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       return need(deps.deploy, 'Agent deployment').state(id)
     },
     'policy:get': async () => need(deps.settings, 'The settings store').get(),
+    'export:kubernetes': async () => need(deps.exportKubernetes, 'The Kubernetes export')(),
     'policy:set': async (patch) => {
       const settings = need(deps.settings, 'The settings store')
       const result = await settings.update(patch as Parameters<typeof settings.update>[0])

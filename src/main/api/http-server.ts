@@ -4,7 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse, S
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer } from 'ws'
-import { API_PREFIX, type ApiErrorBody, type ControlApi, httpStatusOf } from '../../shared/api/contract'
+import {
+  API_PREFIX,
+  type ApiCallSpec,
+  type ApiErrorBody,
+  apiCalls,
+  type ControlApi,
+  httpStatusOf,
+} from '../../shared/api/contract'
 import { decodePathSegment, matchApiRoute } from '../../shared/api/routes'
 import { errorMessage } from '../../shared/issues'
 import { interfaceAddresses, isWildcardHost } from '../config/listen-address'
@@ -151,6 +158,11 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     const query = req.method === 'GET' ? Object.fromEntries(url.searchParams) : {}
     const input = typeof body === 'object' && body !== null ? { ...query, ...body, ...route.params } : body
     const result = await dispatchApiCall(options.api, route.channel, input)
+    const text = (apiCalls[route.channel] as ApiCallSpec).text
+    if (result.ok && text) {
+      res.writeHead(200, { 'Content-Type': text.contentType, 'Cache-Control': 'no-store' })
+      return void res.end((result.value as Record<string, string>)[text.field])
+    }
     if (result.ok) return sendJson(res, 200, result.value)
     sendError(res, httpStatusOf[result.error.code], result.error)
   }

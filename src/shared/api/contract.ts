@@ -27,6 +27,8 @@ export interface ApiCallSpec {
   readonly public?: boolean
   readonly input: z.ZodType
   readonly output: z.ZodType
+  /** Over HTTP, answered as this text field of the output with this content type, not as JSON. */
+  readonly text?: { readonly field: string; readonly contentType: string }
 }
 
 const NoInput = z.object({}).strict()
@@ -88,6 +90,10 @@ export const HubInfo = z.object({
 })
 export type HubInfo = z.infer<typeof HubInfo>
 
+/** The cluster's workload and policy as Kubernetes objects: multi-document YAML, and what could not be said. */
+export const KubernetesExport = z.object({ yaml: z.string(), notes: z.array(z.string()) })
+export type KubernetesExport = z.infer<typeof KubernetesExport>
+
 export const apiCalls = {
   'health:get': { method: 'GET', path: '/health', public: true, input: NoInput, output: Health },
   'cluster:get': { method: 'GET', path: '/cluster', input: NoInput, output: ClusterSnapshot },
@@ -146,6 +152,13 @@ export const apiCalls = {
   'traffic:status': { method: 'GET', path: '/traffic', input: NoInput, output: TrafficStatus },
   'traffic:start': { method: 'POST', path: '/traffic', input: TrafficStartInput, output: TrafficStatus },
   'traffic:stop': { method: 'POST', path: '/traffic/stop', input: NoInput, output: TrafficStatus },
+  'export:kubernetes': {
+    method: 'GET',
+    path: '/export/kubernetes',
+    input: NoInput,
+    output: KubernetesExport,
+    text: { field: 'yaml', contentType: 'application/yaml; charset=utf-8' },
+  },
 } as const satisfies Record<string, ApiCallSpec>
 
 export type ApiCallName = keyof typeof apiCalls
