@@ -1,5 +1,5 @@
 // The README's screenshots, taken by the e2e run: a 2-VM lab with a little bounded traffic, photographed
-// page by page (topology, charts, VMs, scaling, traffic, events) in light and dark at 1280×800, after
+// page by page (topology, charts, VMs, scaling, traffic, events, settings) in light and dark at 1280×800, after
 // checking that the theme really took. Into ACS_SCREENSHOTS_DIR (`npm run screenshots` points it at
 // docs/screenshots), else test-output/screenshots.
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -15,7 +15,7 @@ const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium
 
 const VIEWPORT = { width: 1280, height: 800 }
 const THEMES = ['light', 'dark'] as const
-const PAGES = ['topology', 'charts', 'vms', 'scaling', 'traffic', 'events'] as const
+const PAGES = ['topology', 'charts', 'vms', 'scaling', 'traffic', 'events', 'settings'] as const
 const outputDir = resolve(repoRoot, process.env.ACS_SCREENSHOTS_DIR || join('test-output', 'screenshots'))
 
 /** The width and height in a PNG's IHDR chunk; throws if the bytes are not a PNG. */
@@ -96,6 +96,11 @@ describe.runIf(run)('screenshots of every page, light and dark', () => {
       case 'events':
         await nav.getByRole('button', { name: 'Events' }).click()
         await page.getByRole('list', { name: 'Decision log' }).waitFor()
+        return
+      case 'settings':
+        await nav.getByRole('button', { name: 'Settings' }).click()
+        await page.getByRole('button', { name: 'Export to Kubernetes YAML' }).waitFor()
+        await expect.poll(() => page.locator('.cluster-info dd').first().textContent()).not.toBe('…')
         return
     }
   }

@@ -55,6 +55,14 @@ describe('GET /api/v1/export/kubernetes', () => {
     )
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toBe(served)
+    // What the UI asks for: the same YAML and the notes on what Kubernetes cannot say, as JSON.
+    const asJson = (await (
+      await fetch(`${vim.baseUrl}/api/v1/export/kubernetes`, {
+        headers: { Authorization: `Bearer ${vim.token}`, Accept: 'application/json' },
+      })
+    ).json()) as { yaml: string; notes: string[] }
+    expect(asJson.yaml).toBe(served)
+    expect(asJson.notes.join('\n')).toMatch(/podPidsLimit/)
     const wrong = await runToExit('npm', ['run', '-s', 'export', '--', 'helm'], process.env)
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toMatch(/the only target is 'kubernetes'/)

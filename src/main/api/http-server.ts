@@ -159,7 +159,8 @@ export async function startHttpApiServer(options: HttpApiOptions): Promise<HttpA
     const input = typeof body === 'object' && body !== null ? { ...query, ...body, ...route.params } : body
     const result = await dispatchApiCall(options.api, route.channel, input)
     const text = (apiCalls[route.channel] as ApiCallSpec).text
-    if (result.ok && text) {
+    // A text answer (YAML) unless the client asks for JSON, as the UI does: then the whole output.
+    if (result.ok && text && !(req.headers.accept ?? '').includes('application/json')) {
       res.writeHead(200, { 'Content-Type': text.contentType, 'Cache-Control': 'no-store' })
       return void res.end((result.value as Record<string, string>)[text.field])
     }

@@ -27,7 +27,7 @@ export interface ApiCallSpec {
   readonly public?: boolean
   readonly input: z.ZodType
   readonly output: z.ZodType
-  /** Over HTTP, answered as this text field of the output with this content type, not as JSON. */
+  /** Over HTTP, answered as this text field of the output with this content type, unless JSON is asked for. */
   readonly text?: { readonly field: string; readonly contentType: string }
 }
 

@@ -68,6 +68,7 @@ export function createHttpClient(location: Location): ApiClient {
         method: spec.method,
         headers: {
           Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
           ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
         },
         body: hasBody ? JSON.stringify(input ?? {}) : null,
