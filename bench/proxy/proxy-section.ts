@@ -29,7 +29,7 @@ export async function proxySection({ quick }: { quick: boolean }): Promise<Bench
     log: (line) => process.stderr.write(`${line}\n`),
   })
   return {
-    title: 'Data plane: proxies against nginx and HAProxy',
+    title: 'Data plane: proxies against nginx',
     method: proxyMethod(result, load),
     table: `${proxyTable(result)}\n\n${EMBEDDED_LIMITS}`,
   }
