@@ -17,6 +17,7 @@ import type { RequestMeter } from './request-meter'
 import { failureAnswer, failureOutcome, MAX_ATTEMPTS, mayRetry, type RequestShape } from './retry-rules'
 import { RETRY_AFTER_SECONDS, UNSERVED_HEADER, type UnservedReason } from './unserved'
 import { exchange, hasBody } from './upstream-exchange'
+import { UpstreamPools } from './upstream-pools'
 
 export interface BackendAddress {
   host: string
@@ -72,6 +73,8 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     maxFreeSockets: Number.POSITIVE_INFINITY,
     scheduling: 'lifo',
   })
+  // Requests without a body (nearly all) go through these pools; the agent carries the others.
+  const pools = new UpstreamPools()
   // WebSockets only: plain HTTP goes through exchange(). Forwarding headers are ours (withForwarding).
   const proxy = createProxyServer({ xfwd: false, agent })
   // Errors are handled per call; this keeps an unexpected one from becoming an uncaught exception.
@@ -158,6 +161,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
           host: address.host,
           port: address.port,
           agent,
+          pools,
           timeouts,
           interceptUnserved: !!options.retryUnserved,
         },
@@ -172,7 +176,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
             else if (options.markUnserved) retryOr(() => unserved(res, 'no-backend', answer.message))
             else retryOr(answerIt)
           },
-          unserved: (response, relay) => {
+          unserved: (discard, relay) => {
             // "No container saw it": not the VM's failure, so it must not count towards its ejection.
             const retry = mayRetry({ kind: 'unserved' }, shape)
             const next = retry ? nextBackend() : undefined
@@ -182,7 +186,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
               relay()
               return
             }
-            response.resume()
+            discard()
             release('ok', false)
             if (next !== undefined) attempt(next)
             else waitForRoom()
@@ -288,6 +292,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
       queue.clear()
       proxy.close()
       agent.destroy()
+      pools.close()
     },
   }
 }

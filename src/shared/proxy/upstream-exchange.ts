@@ -5,8 +5,10 @@
 import { type Agent, type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { isHopByHop, listedInConnection } from './hop-by-hop'
+import { pooledExchange } from './pooled-exchange'
 import type { ProxyTimeouts } from './proxy-limits'
 import { UNSERVED_HEADER } from './unserved'
+import type { UpstreamPools } from './upstream-pools'
 
 /** What went wrong before any byte of the response reached the client. */
 export type UpstreamFailure =
@@ -25,6 +27,8 @@ export interface UpstreamExchange {
   host: string
   port: number
   agent: Agent
+  /** The lean path's connections, for requests without a body; every request takes the Agent when omitted. */
+  pools?: UpstreamPools
   timeouts: ProxyTimeouts
   /** Hand a 503 carrying the unserved marker to `unserved` instead of relaying it. */
   interceptUnserved: boolean
@@ -33,8 +37,8 @@ export interface UpstreamExchange {
 export interface ExchangeHandlers {
   /** Nothing was relayed; the caller retries elsewhere or answers an error. */
   failed(failure: UpstreamFailure): void
-  /** A marked 503: the caller discards it (`response.resume()`) or relays it with `relay()`. */
-  unserved(response: IncomingMessage, relay: () => void): void
+  /** A marked 503: the caller, at once, either discards it (`discard()`) or relays it (`relay()`). */
+  unserved(discard: () => void, relay: () => void): void
   /** The response head went to the client (relayed), and then the exchange ended like this. */
   ended(end: RelayEnd, status: number): void
   /** The client left before anything was relayed. */
@@ -44,6 +48,7 @@ export interface ExchangeHandlers {
 /** Forwards `req` to the backend; exactly one of the handlers' terminal callbacks runs. */
 export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): void {
   const { req, res, timeouts } = options
+  if (options.pools && !hasBody(req) && pooledExchange(options, options.pools, handlers)) return
   let settled = false
   let timer: NodeJS.Timeout | undefined
   const clearTimer = () => {
@@ -115,12 +120,15 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
     ) {
       settle()
       res.off('close', onClientClose)
-      handlers.unserved(response, () => {
-        // The client may have left while the caller decided.
-        if (!res.destroyed) return relay()
-        response.resume()
-        handlers.ended('client-gone', 503)
-      })
+      handlers.unserved(
+        () => response.resume(),
+        () => {
+          // The client may have left while the caller decided.
+          if (!res.destroyed) return relay()
+          response.resume()
+          handlers.ended('client-gone', 503)
+        },
+      )
       return
     }
     relay()
