@@ -68,7 +68,7 @@ export const EMBEDDED_LIMITS = [
   'that is a ServerResponse and an IncomingMessage downstream plus a ClientRequest, a parser taken from the pool and',
   'wired to the socket, and an IncomingMessage upstream, with their listeners, header validation, megamorphic property',
   'loads and garbage; the balancer itself (pick, release, metering, forwarding headers, timers) was about a tenth.',
-  'Requests without a body therefore reach the backend through undici\'s pool and its callback handlers (no per-request',
+  "Requests without a body therefore reach the backend through undici's pool and its callback handlers (no per-request",
   'stream objects): on the same machine a bare forwarder built that way used 86–120 µs of CPU per request against',
   '209–261 µs for the node:http one. What is left is the server side of node:http, the system calls and the JS around',
   'them; nginx and HAProxy make the same system calls from C with no per-request objects, and that is the remaining gap.',
