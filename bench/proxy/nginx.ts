@@ -1,12 +1,15 @@
 // nginx as the yardstick for our proxies: a generated configuration (one upstream of two servers,
-// least_conn, keep-alive upstream) and a private instance run in the foreground from a temporary folder,
-// on loopback only, stopped by the pid it was started with.
-import { spawn, spawnSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createConnection, createServer } from 'node:net'
+// least_conn, keep-alive upstream) run as a private foreground instance (reference-proxy.ts).
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
+import {
+  findBinary,
+  freePort,
+  type RunningReferenceProxy,
+  startForeground,
+  versionOf,
+} from './reference-proxy'
 
 export interface NginxConfigOptions {
   /** The instance's own folder: pid file, error log and temp paths live there. */
@@ -84,55 +87,12 @@ export function nginxConfig({
 
 /** The nginx binary: /usr/sbin/nginx (Debian) or the first on PATH; undefined when not installed. */
 export function findNginx(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [
-    '/usr/sbin/nginx',
-    ...(env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'nginx')),
-  ]
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined
+  return findBinary('nginx', env)
 }
 
 /** `nginx -v` says e.g. "nginx version: nginx/1.22.1" on stderr. */
 export function nginxVersion(binary: string): string {
-  const result = spawnSync(binary, ['-v'], { encoding: 'utf8', timeout: 5000 })
-  return `${result.stdout ?? ''}${result.stderr ?? ''}`.match(/nginx\/[\w.]+/)?.[0] ?? 'unknown'
-}
-
-export interface RunningNginx {
-  readonly pid: number
-  readonly port: number
-  stop(): Promise<void>
-}
-
-/** A free loopback port: nginx cannot listen on port 0 and tell us which one it got. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
+  return versionOf(binary, ['-v'], /nginx\/[\w.]+/)
 }
 
 export interface StartNginxOptions {
@@ -147,63 +107,23 @@ export async function startNginx({
   binary,
   upstreamPorts,
   workerProcesses,
-  readyTimeoutMs = 10_000,
-}: StartNginxOptions): Promise<RunningNginx> {
+  readyTimeoutMs,
+}: StartNginxOptions): Promise<RunningReferenceProxy> {
   const prefix = await mkdtemp(join(tmpdir(), 'acs-bench-nginx-'))
   const port = await freePort()
   const configFile = join(prefix, 'nginx.conf')
   await writeFile(configFile, nginxConfig({ prefix, listenPort: port, upstreamPorts, workerProcesses }))
   const errorLog = join(prefix, 'error.log')
-  // -e: the error log before the configuration is read (the packaged default may not be writable).
-  const child = spawn(binary, ['-p', prefix, '-c', configFile, '-e', errorLog], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return startForeground({
+    name: 'nginx',
+    binary,
+    // -e: the error log before the configuration is read (the packaged default may not be writable).
+    args: ['-p', prefix, '-c', configFile, '-e', errorLog],
+    port,
+    prefix,
+    errorLog,
+    // SIGQUIT: graceful shutdown; the master stops its workers before it exits.
+    stopSignal: 'SIGQUIT',
+    ...(readyTimeoutMs !== undefined && { readyTimeoutMs }),
   })
-  let stderr = ''
-  child.stderr.setEncoding('utf8')
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000)
-  })
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve())
-    child.once('error', (error) => {
-      stderr += error.message
-      resolve()
-    })
-  })
-  const pid = child.pid
-
-  const stop = async () => {
-    if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      // SIGQUIT: graceful shutdown; the master stops its workers before it exits.
-      child.kill('SIGQUIT')
-      let timer: NodeJS.Timeout | undefined
-      const late = await Promise.race([
-        exited.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), 5000)
-        }),
-      ])
-      clearTimeout(timer)
-      if (late) {
-        child.kill('SIGTERM')
-        await exited
-      }
-    }
-    await rm(prefix, { recursive: true, force: true })
-  }
-
-  const deadline = Date.now() + readyTimeoutMs
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null || pid === undefined) {
-      const log = await readFile(errorLog, 'utf8').catch(() => '')
-      await stop()
-      throw new Error(`nginx did not start: ${(log + stderr).trim() || `exit code ${child.exitCode}`}`)
-    }
-    if (await accepts(port)) return { pid, port, stop }
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`nginx did not accept connections on 127.0.0.1:${port} within ${readyTimeoutMs} ms`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }

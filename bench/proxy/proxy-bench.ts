@@ -1,27 +1,34 @@
-// The data-plane benchmark: closed-loop load (autocannon, fixed connections and duration, after a
-// warm-up) on two trivial backends directly, through the agent's load balancer, through the VIM front
-// proxy and the agent load balancer, and through nginx balancing the same two backends.
-import autocannon from 'autocannon'
+// The data-plane benchmark, measured as users and other projects measure proxies: wrk in its own
+// process drives each path (two trivial backends directly, the agent's load balancer, the VIM front
+// proxy → agent load balancer chain, nginx and HAProxy balancing the same two backends) at a fixed
+// concurrency and at one connection, in alternating rounds so that the machine's drift falls on every
+// path alike. Every target stays up for the whole run; each round visits them in a rotated order.
 import { type BenchChild, startBenchChild } from './bench-child'
+import { findHaproxy, haproxyVersion, startHaproxy } from './haproxy'
 import { findNginx, nginxVersion, startNginx } from './nginx'
 import { processTreeCpuSeconds } from './process-cpu'
 import type { ProxyProcessReady } from './proxy-process'
+import type { RunningReferenceProxy } from './reference-proxy'
+import { findWrk, runWrk, type WrkRun } from './wrk'
 
 const PROXY_PROCESS = 'bench/proxy/proxy-process.ts'
 
-export type ProxyScenario = 'direct' | 'agent-lb' | 'front' | `nginx-${number | 'auto'}`
+export type ProxyScenario = 'direct' | 'agent-lb' | 'front' | 'nginx-1' | 'haproxy-1'
 
 export interface ProxyBenchOptions {
-  /** Measured seconds per scenario. */
+  /** Measured seconds per path per round at the fixed concurrency (whole seconds, wrk's resolution). */
   seconds: number
-  /** Load before each measurement, not counted: connections open, JIT and keep-alive pools warm. */
+  /** Load on every path before the first round, not counted: connections, JIT and upstream pools warm. */
   warmupSeconds: number
+  /** Rounds over all paths; each path's figures are the median of its rounds. */
+  rounds: number
+  /** Seconds per path per round at one connection, for the latency each hop adds. */
+  latencySeconds?: number
   /** Concurrent keep-alive connections, each with one request in flight (closed loop). */
   connections?: number
-  /** The nginx binary; looked up when omitted; false leaves nginx out. */
+  /** Binaries; looked up when omitted; false leaves one out. */
   nginx?: string | false
-  /** One nginx run per entry. */
-  nginxWorkers?: readonly (number | 'auto')[]
+  haproxy?: string | false
   /** Progress lines (stderr in `npm run bench`). */
   log?: (line: string) => void
 }
@@ -30,183 +37,241 @@ export interface ProxyRow {
   scenario: ProxyScenario
   /** The request path, for a person: "client → front proxy → agent LB → 2 backends". */
   path: string
+  /** Median over the rounds, and the lowest and highest round. */
   requestsPerSecond: number
+  requestsPerSecondRange: [number, number]
+  /** At the fixed concurrency: medians over the rounds. */
   latencyMs: { p50: number; p99: number }
-  /** Connection errors, timeouts and non-2xx answers in the window. */
+  /** At one connection: median of the rounds' p50. */
+  singleConnectionP50Ms: number
+  /** Connection errors, timeouts and non-2xx answers, all rounds together. */
   errors: number
-  /** Share of the window's requests answered by backend 1 and backend 2. */
+  /** Share of the requests answered by backend 1 and backend 2, all rounds together. */
   split: [number, number]
-  /** CPU the proxy processes used in the window, in cores (1 = one core busy); undefined without a proxy. */
+  /** CPU the proxy processes used while loaded, in cores (1 = one core busy); undefined without a proxy. */
   proxyCores: number | undefined
+  /** Requests served per CPU-second of the proxy processes; undefined without a proxy. */
+  requestsPerProxyCpuSecond: number | undefined
 }
 
-export type NginxAvailability = { binary: string; version: string } | { missing: string }
+export type ToolAvailability = { binary: string; version: string } | { missing: string }
 
 export interface ProxyBenchResult {
   connections: number
   seconds: number
   warmupSeconds: number
-  nginx: NginxAvailability
+  rounds: number
+  latencySeconds: number
+  nginx: ToolAvailability
+  haproxy: ToolAvailability
   rows: ProxyRow[]
 }
 
 interface ProxyTarget {
+  scenario: ProxyScenario
+  path: string
   port: number
   /** Processes whose CPU counts as the proxy's. */
   pids: number[]
-  stop(): Promise<void>
+}
+
+interface Tally {
+  runs: WrkRun[]
+  singleP50: number[]
+  errors: number
+  served: [number, number]
+  cpuSeconds: number | undefined
+  loadedSeconds: number
+  loadedRequests: number
+}
+
+function availability(
+  option: string | false | undefined,
+  find: () => string | undefined,
+  version: (b: string) => string,
+): ToolAvailability {
+  if (option === false) return { missing: 'left out' }
+  const binary = option ?? find()
+  return binary ? { binary, version: version(binary) } : { missing: 'not installed' }
 }
 
 export async function benchProxy({
   seconds,
   warmupSeconds,
+  rounds,
+  latencySeconds = 2,
   connections = 32,
   nginx,
-  nginxWorkers = [1, 'auto'],
+  haproxy,
   log = () => {},
 }: ProxyBenchOptions): Promise<ProxyBenchResult> {
-  const binary = nginx === false ? undefined : (nginx ?? findNginx())
-  const availability: NginxAvailability = binary
-    ? { binary, version: nginxVersion(binary) }
-    : { missing: nginx === false ? 'left out' : 'not installed' }
-  const backends = await startBenchChild<ProxyProcessReady>(PROXY_PROCESS, { args: ['backends'] })
+  const wrk = findWrk()
+  if (!wrk)
+    throw new Error('wrk is not installed: `apt-get install -y wrk` (Debian), then run the bench again')
+  const nginxTool = availability(nginx, findNginx, nginxVersion)
+  const haproxyTool = availability(haproxy, findHaproxy, haproxyVersion)
+
+  const children: BenchChild<ProxyProcessReady>[] = []
+  const references: RunningReferenceProxy[] = []
+  const child = async (...args: string[]) => {
+    const started = await startBenchChild<ProxyProcessReady>(PROXY_PROCESS, { args })
+    children.push(started)
+    return started
+  }
   try {
+    const backends = await child('backends')
     const backendPorts = backends.ready.ports
-    const window = { seconds, warmupSeconds, connections }
-    const run = async (scenario: ProxyScenario, path: string, start: () => Promise<ProxyTarget>) => {
-      log(`bench: proxy ${scenario} (${warmupSeconds} s warm-up, ${seconds} s measured)…`)
-      const target = await start()
-      try {
-        return { scenario, path, ...(await measureWindow(target, backends, window)) }
-      } finally {
-        await target.stop()
-      }
+    const lb = await child('agent-lb', ...backendPorts.map(String))
+    const front = await child('front', String(lb.ready.ports[0]))
+    const targets: ProxyTarget[] = [
+      { scenario: 'direct', path: 'client → backend 1', port: backendPorts[0]!, pids: [] },
+      {
+        scenario: 'agent-lb',
+        path: 'client → agent LB → 2 backends',
+        port: lb.ready.ports[0]!,
+        pids: [lb.pid],
+      },
+      {
+        scenario: 'front',
+        path: 'client → VIM front proxy → agent LB → 2 backends',
+        port: front.ready.ports[0]!,
+        pids: [front.pid, lb.pid],
+      },
+    ]
+    if ('binary' in nginxTool) {
+      const running = await startNginx({
+        binary: nginxTool.binary,
+        upstreamPorts: backendPorts,
+        workerProcesses: 1,
+      })
+      references.push(running)
+      targets.push({
+        scenario: 'nginx-1',
+        path: 'client → nginx (1 worker) → 2 backends',
+        port: running.port,
+        pids: [running.pid],
+      })
+    }
+    if ('binary' in haproxyTool) {
+      const running = await startHaproxy({
+        binary: haproxyTool.binary,
+        upstreamPorts: backendPorts,
+        threads: 1,
+      })
+      references.push(running)
+      targets.push({
+        scenario: 'haproxy-1',
+        path: 'client → HAProxy (1 thread) → 2 backends',
+        port: running.port,
+        pids: [running.pid],
+      })
     }
 
-    const rows: ProxyRow[] = []
-    rows.push(
-      await run('direct', 'client → backend 1', async () => ({
-        port: backendPorts[0]!,
-        pids: [],
-        stop: async () => {},
-      })),
+    const url = (target: ProxyTarget) => `http://127.0.0.1:${target.port}/`
+    for (const target of targets) {
+      log(`bench: proxy warm-up ${target.scenario} (${warmupSeconds} s)…`)
+      await runWrk({ binary: wrk, url: url(target), connections, seconds: warmupSeconds })
+    }
+    const tallies = new Map<ProxyScenario, Tally>(
+      targets.map((target) => [
+        target.scenario,
+        {
+          runs: [],
+          singleP50: [],
+          errors: 0,
+          served: [0, 0],
+          cpuSeconds: 0,
+          loadedSeconds: 0,
+          loadedRequests: 0,
+        },
+      ]),
     )
-    rows.push(
-      await run('agent-lb', 'client → agent LB → 2 backends', async () => {
-        const lb = await startAgentLb(backendPorts)
-        return { port: lb.ready.ports[0]!, pids: [lb.pid], stop: () => lb.stop() }
-      }),
-    )
-    rows.push(
-      await run('front', 'client → VIM front proxy → agent LB → 2 backends', async () => {
-        const lb = await startAgentLb(backendPorts)
-        const front = await startBenchChild<ProxyProcessReady>(PROXY_PROCESS, {
-          args: ['front', String(lb.ready.ports[0])],
-        }).catch(async (error) => {
-          await lb.stop()
-          throw error
-        })
-        return {
-          port: front.ready.ports[0]!,
-          pids: [front.pid, lb.pid],
-          stop: async () => {
-            await front.stop()
-            await lb.stop()
-          },
-        }
-      }),
-    )
-    if (binary) {
-      for (const workers of nginxWorkers) {
-        rows.push(
-          await run(
-            `nginx-${workers}`,
-            `client → nginx (worker_processes ${workers}) → 2 backends`,
-            async () => {
-              const running = await startNginx({
-                binary,
-                upstreamPorts: backendPorts,
-                workerProcesses: workers,
-              })
-              return { port: running.port, pids: [running.pid], stop: () => running.stop() }
-            },
-          ),
+    const cpuOf = (pids: number[]) =>
+      pids.reduce<number | undefined>((sum, pid) => {
+        const seconds = processTreeCpuSeconds(pid)
+        return sum === undefined || seconds === undefined ? undefined : sum + seconds
+      }, 0)
+
+    for (let round = 0; round < rounds; round++) {
+      // Rotated so that no path always runs first (or always right after the same neighbour).
+      const order = targets.map((_, index) => targets[(index + round) % targets.length]!)
+      for (const target of order) {
+        log(
+          `bench: proxy round ${round + 1}/${rounds} ${target.scenario} (${seconds} s at ${connections} connections)…`,
         )
+        const tally = tallies.get(target.scenario)!
+        await backends.request('takeServed')
+        const cpuBefore = cpuOf(target.pids)
+        const run = await runWrk({ binary: wrk, url: url(target), connections, seconds })
+        const cpuAfter = cpuOf(target.pids)
+        const served = await backends.request<[number, number]>('takeServed')
+        tally.runs.push(run)
+        tally.errors += run.errors
+        tally.served[0] += served[0]
+        tally.served[1] += served[1]
+        tally.loadedSeconds += run.seconds
+        tally.loadedRequests += run.requests
+        tally.cpuSeconds =
+          tally.cpuSeconds === undefined || cpuBefore === undefined || cpuAfter === undefined
+            ? undefined
+            : tally.cpuSeconds + cpuAfter - cpuBefore
+      }
+      for (const target of order) {
+        const single = await runWrk({
+          binary: wrk,
+          url: url(target),
+          connections: 1,
+          seconds: latencySeconds,
+        })
+        const tally = tallies.get(target.scenario)!
+        tally.singleP50.push(single.latencyMs.p50)
+        tally.errors += single.errors
       }
     }
-    return { connections, seconds, warmupSeconds, nginx: availability, rows }
+
+    const rows = targets.map((target): ProxyRow => {
+      const tally = tallies.get(target.scenario)!
+      const rates = tally.runs.map((run) => run.requestsPerSecond)
+      const total = tally.served[0] + tally.served[1]
+      const hasProxy = target.pids.length > 0 && tally.cpuSeconds !== undefined && tally.cpuSeconds > 0
+      return {
+        scenario: target.scenario,
+        path: target.path,
+        requestsPerSecond: median(rates),
+        requestsPerSecondRange: [Math.min(...rates), Math.max(...rates)],
+        latencyMs: {
+          p50: median(tally.runs.map((run) => run.latencyMs.p50)),
+          p99: median(tally.runs.map((run) => run.latencyMs.p99)),
+        },
+        singleConnectionP50Ms: median(tally.singleP50),
+        errors: tally.errors,
+        split: total > 0 ? [tally.served[0] / total, tally.served[1] / total] : [0, 0],
+        proxyCores: hasProxy ? tally.cpuSeconds! / tally.loadedSeconds : undefined,
+        requestsPerProxyCpuSecond: hasProxy ? tally.loadedRequests / tally.cpuSeconds! : undefined,
+      }
+    })
+    return {
+      connections,
+      seconds,
+      warmupSeconds,
+      rounds,
+      latencySeconds,
+      nginx: nginxTool,
+      haproxy: haproxyTool,
+      rows,
+    }
   } finally {
-    await backends.stop()
+    for (const reference of references) await reference.stop()
+    for (const started of children.reverse()) await started.stop()
   }
 }
 
-function startAgentLb(backendPorts: readonly number[]): Promise<BenchChild<ProxyProcessReady>> {
-  return startBenchChild<ProxyProcessReady>(PROXY_PROCESS, {
-    args: ['agent-lb', ...backendPorts.map(String)],
-  })
-}
-
-/** After the measured window the load runs this much longer, so that its end is not in the window. */
-const tailMs = (seconds: number) => Math.min(500, Math.max(100, seconds * 250))
-
-/**
- * One continuous closed-loop run: warm-up, then the measured window, then a short tail. Continuous,
- * because stopping the load generator aborts its in-flight requests, which must not fall inside the
- * window; each proxy is also fresh per scenario.
- */
-async function measureWindow(
-  target: ProxyTarget,
-  backends: BenchChild<ProxyProcessReady>,
-  { seconds, warmupSeconds, connections }: { seconds: number; warmupSeconds: number; connections: number },
-): Promise<Omit<ProxyRow, 'scenario' | 'path'>> {
-  const url = `http://127.0.0.1:${target.port}/`
-  const latencies: number[] = []
-  let errors = 0
-  let measuring = false
-  const instance = autocannon({
-    url,
-    connections,
-    duration: warmupSeconds + seconds + tailMs(seconds) / 1000,
-  })
-  // Awaited after the window; a failure meanwhile (the target died) must not go unhandled until then.
-  const finished = Promise.resolve(instance)
-  finished.catch(() => {})
-  instance.on('response', (_client, status, _bytes, ms) => {
-    if (!measuring) return
-    if (status >= 200 && status < 300) latencies.push(ms)
-    else errors++
-  })
-  instance.on('reqError', () => {
-    if (measuring) errors++
-  })
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-  const cpuNow = () => target.pids.map((pid) => processTreeCpuSeconds(pid))
-
-  await sleep(warmupSeconds * 1000)
-  await backends.request('takeServed')
-  const cpuBefore = cpuNow()
-  const started = performance.now()
-  measuring = true
-  await sleep(seconds * 1000)
-  measuring = false
-  const wallSeconds = (performance.now() - started) / 1000
-  const cpuAfter = cpuNow()
-  const served = await backends.request<[number, number]>('takeServed')
-  await finished
-
-  const cpuSeconds = cpuAfter.reduce<number | undefined>((sum, after, index) => {
-    const before = cpuBefore[index]
-    return sum === undefined || after === undefined || before === undefined ? undefined : sum + after - before
-  }, 0)
-  const total = served[0] + served[1]
-  latencies.sort((a, b) => a - b)
-  return {
-    requestsPerSecond: latencies.length / wallSeconds,
-    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-    errors,
-    split: total > 0 ? [served[0] / total, served[1] / total] : [0, 0],
-    proxyCores: target.pids.length > 0 && cpuSeconds !== undefined ? cpuSeconds / wallSeconds : undefined,
-  }
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** Nearest-rank percentile of sorted values; NaN for none. */

@@ -65,7 +65,14 @@ async function startAgentLoadBalancer(backendPorts: number[]): Promise<void> {
     backendPorts.map((port, index) => [`backend-${index + 1}`, { handle: { host: '127.0.0.1', port } }]),
   )
   for (const id of replicas.keys()) pool.setBackend({ id, weight: 1 })
-  const agent = { pool, meter: new RequestMeter(), replicas, config: { name: 'bench-vm' } }
+  // servingReplicas answers the front proxy's health checks (/_agent/healthz) as the Agent would.
+  const agent = {
+    pool,
+    meter: new RequestMeter(),
+    replicas,
+    config: { name: 'bench-vm' },
+    servingReplicas: () => replicas.size,
+  }
   const lb = await startLocalLoadBalancer(
     agent as unknown as Agent,
     () => ({ name: 'bench-vm' }) as AgentStatus,

@@ -1,7 +1,15 @@
 // The proxy benchmark as a section of docs/BENCHMARKS.md: the run's settings, its method in prose
-// (what runs where, and what that means for the figures) and the table of this run's numbers.
+// (what runs where, and what that means for the figures), the tables of this run's numbers, and what
+// limits the embedded data plane.
 import { loadavg } from 'node:os'
-import { benchProxy, type ProxyBenchResult, type ProxyRow, throughputRatio } from './proxy-bench'
+import type { ToolAvailability } from './proxy-bench'
+import {
+  benchProxy,
+  type ProxyBenchResult,
+  type ProxyRow,
+  type ProxyScenario,
+  throughputRatio,
+} from './proxy-bench'
 
 /** The shape bench/index.ts writes out: `## title`, the method, then the table. */
 export interface BenchSection {
@@ -13,39 +21,58 @@ export interface BenchSection {
 export async function proxySection({ quick }: { quick: boolean }): Promise<BenchSection> {
   const load = loadavg()[0]!
   const result = await benchProxy({
-    seconds: quick ? 3 : 10,
-    warmupSeconds: quick ? 2 : 3,
+    seconds: quick ? 2 : 5,
+    warmupSeconds: quick ? 1 : 2,
+    rounds: quick ? 2 : 3,
+    latencySeconds: quick ? 1 : 2,
     connections: 32,
     log: (line) => process.stderr.write(`${line}\n`),
   })
   return {
     title: 'Data plane: proxies against nginx',
     method: proxyMethod(result, load),
-    table: proxyTable(result),
+    table: `${proxyTable(result)}\n\n${EMBEDDED_LIMITS}`,
   }
 }
 
+const toolText = (name: string, tool: ToolAvailability) =>
+  'binary' in tool ? tool.version : `${name} ${tool.missing}, so there is no ${name} row`
+
 export function proxyMethod(result: ProxyBenchResult, loadAverage: number): string {
-  const nginx =
-    'binary' in result.nginx
-      ? `${result.nginx.version} (Debian's nginx-light) from a generated configuration: one upstream of the same two backends with \`least_conn\` (the nearest to our least-outstanding balancer), \`keepalive 64\` upstream connections over HTTP/1.1, X-Forwarded-* headers set as ours set them, \`access_log off\` (ours log no requests either). It runs twice: \`worker_processes 1\`, the fair match for one Node event loop, and \`worker_processes auto\` (one worker per core), as nginx usually runs.`
-      : `nginx: ${result.nginx.missing}, so there is no nginx row and no ratio.`
   return [
     'Two trivial backends (node:http answering a fixed JSON body of a few dozen bytes with Content-Length) run in one Node process.',
-    `autocannon 8 in the benchmark's own process keeps ${result.connections} keep-alive connections busy, one request in flight each (closed loop),`,
-    `for ${result.warmupSeconds} s of warm-up and then ${result.seconds} s measured, in one continuous run that goes on briefly after the window:`,
-    'stopping the load aborts in-flight requests, which must not fall inside the window; every proxy is a fresh process for each row.',
+    `The load generator is wrk (Debian's package) in its own process, one thread, ${result.connections} keep-alive connections with one request in flight each (closed loop),`,
+    "as users and other projects measure proxies: no client shares a proxy's event loop.",
+    `Every path is up for the whole run and gets ${result.warmupSeconds} s of warm-up first; then ${result.rounds} rounds each give every path ${result.seconds} s at ${result.connections} connections`,
+    `and ${result.latencySeconds} s at one connection, each round in a rotated order, so that the machine's drift falls on all paths alike.`,
+    "Requests/s is the median of the rounds (lowest–highest round beside it); p50/p99 are wrk's, medians of the rounds; the one-connection p50 gives the latency each hop adds",
+    "(a path's p50 minus that of the path one hop shorter).",
     "The agent LB is vmm-agent's own `startLocalLoadBalancer` given a stand-in Agent that holds a pool, meter and two ready replicas",
-    "built as the Agent builds them; the front proxy is the VIM's `FrontProxy` as core.ts builds it (with the Prometheus hook), one VM in",
-    'rotation. Both forward with the shared `createBalancedProxy` (its own node:http forwarder, keep-alive agent, bounded waits, in-flight limit and queue). Each proxy runs in its own process.',
-    nginx,
-    'Requests/s counts 2xx answers in the window; latencies are per response (autocannon hrtime, nearest rank). Proxy CPU is the',
-    "proxy processes' user + system time from /proc over the window (nginx: master and workers; the front row: front proxy and agent LB),",
-    'in cores. The machine has 2 cores shared by the load generator, the backends and the proxies, so requests/s is what the whole',
-    "machine sustains through that path; requests per proxy CPU-second is the proxy's own efficiency, the fairer comparison here.",
-    `Other work may share the machine (1-minute load average ${loadAverage.toFixed(2)} when this section started); rerun to compare.`,
+    "built as the Agent builds them; the front proxy is the VIM's `FrontProxy` as core.ts builds it (with the Prometheus hook and its health checks), one VM in",
+    'rotation. Both forward with the shared `createBalancedProxy`. Each runs in its own process.',
+    `References: ${toolText('nginx', result.nginx)} with \`worker_processes 1\`, \`least_conn\`, \`keepalive 64\` upstream connections over HTTP/1.1, X-Forwarded-* set, \`access_log off\`;`,
+    `${toolText('HAProxy', result.haproxy)} with \`nbthread 1\`, \`balance leastconn\`, \`http-reuse always\`, \`option forwardfor\`, no log. One worker or thread each: the fair match for one Node event loop.`,
+    "Proxy CPU is the proxy processes' user + system time from /proc while loaded (the front row: front proxy and agent LB together), in cores.",
+    'The machine has 2 cores shared by wrk, the backends and the proxies, so requests/s is what the whole machine sustains through that path;',
+    "requests per proxy CPU-second is the proxy's own efficiency.",
+    `Other work may share the machine (1-minute load average ${loadAverage.toFixed(2)} when this section started); the ratios compare paths of the same run.`,
   ].join(' ')
 }
+
+/** What CPU profiles of the agent LB under wrk showed (node --cpu-prof; perf with --perf-basic-prof; strace -c). */
+export const EMBEDDED_LIMITS = [
+  '**What limits the embedded plane.** Profiled under wrk (`node --cpu-prof`, `perf` with `--perf-basic-prof`,',
+  '`strace -c`), the agent LB spends most of each request in Node, not in the balancer: the four socket system calls a',
+  'proxied request needs (read the client, write upstream, read upstream, write the client: one write and one writev',
+  'per request, many events per epoll wait), and the objects Node builds around them. With node:http on both sides',
+  'that is a ServerResponse and an IncomingMessage downstream plus a ClientRequest, a parser taken from the pool and',
+  'wired to the socket, and an IncomingMessage upstream, with their listeners, header validation, megamorphic property',
+  'loads and garbage; the balancer itself (pick, release, metering, forwarding headers, timers) was about a tenth.',
+  "Requests without a body therefore reach the backend through undici's pool and its callback handlers (no per-request",
+  'stream objects): on the same machine a bare forwarder built that way used 86–120 µs of CPU per request against',
+  '209–261 µs for the node:http one. What is left is the server side of node:http, the system calls and the JS around',
+  'them; nginx and HAProxy make the same system calls from C with no per-request objects, and that is the remaining gap.',
+].join(' ')
 
 const fixed = (value: number | undefined, digits: number) =>
   value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits)
@@ -53,52 +80,82 @@ const thousands = (value: number | undefined) =>
   value === undefined || !Number.isFinite(value) ? 'n/a' : Math.round(value).toLocaleString('en-US')
 
 function rowLine(row: ProxyRow): string {
-  const efficiency = row.proxyCores ? row.requestsPerSecond / row.proxyCores : undefined
   return [
     '',
     row.path,
-    thousands(row.requestsPerSecond),
+    `${thousands(row.requestsPerSecond)} (${thousands(row.requestsPerSecondRange[0])}–${thousands(row.requestsPerSecondRange[1])})`,
     `${fixed(row.latencyMs.p50, 2)} ms`,
     `${fixed(row.latencyMs.p99, 2)} ms`,
+    `${fixed(row.singleConnectionP50Ms, 3)} ms`,
     String(row.errors),
     `${Math.round(row.split[0] * 100)} / ${Math.round(row.split[1] * 100)} %`,
     row.proxyCores === undefined ? '—' : fixed(row.proxyCores, 2),
-    efficiency === undefined ? '—' : thousands(efficiency),
+    row.requestsPerProxyCpuSecond === undefined ? '—' : thousands(row.requestsPerProxyCpuSecond),
     '',
   ]
     .join(' | ')
     .trim()
 }
 
-/** Pure: the markdown table and the ratios of our proxies to nginx with one worker, side by side. */
+/** Latency a hop adds at one connection: the path's p50 minus the p50 of the path one hop shorter. */
+export function addedLatencyMs(rows: readonly ProxyRow[], path: ProxyScenario, shorter: ProxyScenario) {
+  const a = rows.find((row) => row.scenario === path)
+  const b = rows.find((row) => row.scenario === shorter)
+  return a && b ? a.singleConnectionP50Ms - b.singleConnectionP50Ms : undefined
+}
+
+/** Pure: the markdown tables: every path, our proxies over the references, and the latency per hop. */
 export function proxyTable(result: ProxyBenchResult): string {
   const lines = [
-    '| Path | Requests/s | p50 | p99 | Errors | Backend split | Proxy CPU (cores) | Requests per proxy CPU-second |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| Path | Requests/s at ${result.connections} connections (rounds) | p50 | p99 | p50 at 1 connection | Errors | Backend split | Proxy CPU (cores) | Requests per proxy CPU-second |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...result.rows.map(rowLine),
   ]
-  const nginxOne = result.rows.find((row) => row.scenario === 'nginx-1')
-  if (!nginxOne) {
+  const references = (['nginx-1', 'haproxy-1'] as const).filter((scenario) =>
+    result.rows.some((row) => row.scenario === scenario),
+  )
+  const times = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(2)}×`)
+  const perCpu = (scenario: ProxyScenario) =>
+    result.rows.find((row) => row.scenario === scenario)?.requestsPerProxyCpuSecond
+  const cpuRatio = (ours: ProxyScenario, theirs: ProxyScenario) => {
+    const a = perCpu(ours)
+    const b = perCpu(theirs)
+    return a !== undefined && b ? a / b : undefined
+  }
+  if (references.length === 0) {
+    lines.push('', 'No reference proxy: neither nginx nor HAProxy is installed.')
+  } else {
+    const names: Record<(typeof references)[number], string> = { 'nginx-1': 'nginx', 'haproxy-1': 'HAProxy' }
+    const header = references.flatMap((r) => [`÷ ${names[r]} requests/s`, `÷ ${names[r]} per CPU-second`])
     lines.push(
       '',
-      `No nginx comparison: nginx ${'missing' in result.nginx ? result.nginx.missing : 'did not run'}.`,
+      `| Ours, same run | ${header.join(' | ')} |`,
+      `| --- | ${header.map(() => '---').join(' | ')} |`,
+      ...(
+        [
+          ['front', 'VIM front proxy → agent LB (the whole chain)'],
+          ['agent-lb', 'Agent LB alone (one hop, like the references)'],
+        ] as const
+      ).map(
+        ([ours, label]) =>
+          `| ${label} | ${references.flatMap((r) => [times(throughputRatio(result.rows, ours, r)), times(cpuRatio(ours, r))]).join(' | ')} |`,
+      ),
     )
-    return lines.join('\n')
   }
-  const perCpu = (row: ProxyRow | undefined) =>
-    row?.proxyCores ? row.requestsPerSecond / row.proxyCores : undefined
-  const cpuRatio = (scenario: ProxyRow['scenario']) => {
-    const ours = perCpu(result.rows.find((row) => row.scenario === scenario))
-    const theirs = perCpu(nginxOne)
-    return ours !== undefined && theirs ? ours / theirs : undefined
-  }
-  const times = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(2)}×`)
+  const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(3)} ms`)
+  const hops: [string, ProxyScenario, ProxyScenario][] = [
+    ['Agent LB (client → agent LB, over client → backend)', 'agent-lb', 'direct'],
+    ['VIM front proxy (the chain, over the agent LB alone)', 'front', 'agent-lb'],
+    ['nginx (1 worker)', 'nginx-1', 'direct'],
+    ['HAProxy (1 thread)', 'haproxy-1', 'direct'],
+  ]
   lines.push(
     '',
-    '| Ours ÷ nginx (worker_processes 1), same run | Requests/s | Requests per proxy CPU-second |',
-    '| --- | --- | --- |',
-    `| VIM front proxy → agent LB (the whole chain) | ${times(throughputRatio(result.rows, 'front', 'nginx-1'))} | ${times(cpuRatio('front'))} |`,
-    `| Agent LB alone (one hop, like nginx) | ${times(throughputRatio(result.rows, 'agent-lb', 'nginx-1'))} | ${times(cpuRatio('agent-lb'))} |`,
+    '| Hop | Added p50 latency at 1 connection |',
+    '| --- | --- |',
+    ...hops
+      .filter(([, path]) => result.rows.some((row) => row.scenario === path))
+      .map(([label, path, shorter]) => `| ${label} | ${ms(addedLatencyMs(result.rows, path, shorter))} |`),
   )
   return lines.join('\n')
 }

@@ -8,6 +8,8 @@ export const AGENT_HEALTH_PATH = '/_agent/healthz'
 const PREFIX = '/_agent'
 /** Enough rounds to undo any encoding a backend might still undo once more (%255F → %5F → _). */
 const MAX_DECODE_ROUNDS = 4
+/** What a target needs for its normalized path to name the prefix: the name itself, or a way to spell it. */
+const MAY_NAME_AGENT = /_agent|[%\\\t\n\r]/i
 
 /** Dot segments resolved, repeated and back slashes folded, as a lenient server would read the path. */
 function normalizedPath(path: string): string | undefined {
@@ -24,6 +26,9 @@ function normalizedPath(path: string): string | undefined {
  */
 export function isAgentPath(target: string | undefined): boolean {
   if (target === undefined) return false
+  // Every request asks, so the common case skips URL parsing: with no escape, no backslash and no tab
+  // or line break (which a URL parser drops), normalizing cannot produce "_agent" unless it is there.
+  if (!MAY_NAME_AGENT.test(target)) return false
   let path = target
   // The absolute form names a host first; only its path matters here.
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path)

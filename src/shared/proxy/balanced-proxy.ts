@@ -11,12 +11,13 @@ import { createProxyServer } from 'http-proxy-3'
 import type { BackendPool, RequestOutcome } from '../balancer'
 import { secondsText } from '../duration-text'
 import { AdmissionQueue, slotsFor, type Waiter } from './admission-queue'
-import { clientAddress, TrustedProxies, withForwarding } from './forwarding'
+import { addForwarding, clientAddress, TrustedProxies } from './forwarding'
 import { isWebSocketUpgrade, upstreamRequestHeaders, withoutHopByHop } from './hop-by-hop'
 import type { RequestMeter } from './request-meter'
 import { failureAnswer, failureOutcome, MAX_ATTEMPTS, mayRetry, type RequestShape } from './retry-rules'
 import { RETRY_AFTER_SECONDS, UNSERVED_HEADER, type UnservedReason } from './unserved'
 import { exchange, hasBody } from './upstream-exchange'
+import { UpstreamPools } from './upstream-pools'
 
 export interface BackendAddress {
   host: string
@@ -62,7 +63,18 @@ const CONNECT_ERRORS = new Set([
 
 export function createBalancedProxy(options: BalancedProxyOptions): BalancedProxy {
   const { pool, meter } = options
-  const agent = new Agent({ keepAlive: true, maxSockets: 1024, keepAliveMsecs: 10_000 })
+  // Connections to backends are reused. The pool admits at most a backend's in-flight limit, so the
+  // agent never needs more sockets than that: no cap of its own (which would queue requests inside it,
+  // outside the bounded waits), and idle sockets kept up to the same number for the next burst.
+  const agent = new Agent({
+    keepAlive: true,
+    keepAliveMsecs: 10_000,
+    maxSockets: Number.POSITIVE_INFINITY,
+    maxFreeSockets: Number.POSITIVE_INFINITY,
+    scheduling: 'lifo',
+  })
+  // Requests without a body (nearly all) go through these pools; the agent carries the others.
+  const pools = new UpstreamPools()
   // WebSockets only: plain HTTP goes through exchange(). Forwarding headers are ours (withForwarding).
   const proxy = createProxyServer({ xfwd: false, agent })
   // Errors are handled per call; this keeps an unexpected one from becoming an uncaught exception.
@@ -98,7 +110,8 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     const trusted = trustedProxies()
     const peer = req.socket.remoteAddress
     const client = clientAddress(peer, req.headers['x-forwarded-for'], trusted)
-    req.headers = withForwarding(upstreamRequestHeaders(req.method, req.headers), {
+    // One copy of the headers per request: hop-by-hop ones dropped, then this hop's forwarding set on it.
+    req.headers = addForwarding(upstreamRequestHeaders(req.method, req.headers), {
       peer,
       peerTrusted: trusted.has(peer),
       encrypted: req.socket instanceof TLSSocket,
@@ -158,6 +171,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
           host: address.host,
           port: address.port,
           agent,
+          pools,
           timeouts,
           interceptUnserved: !!options.retryUnserved,
         },
@@ -172,7 +186,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
             else if (options.markUnserved) retryOr(() => unserved(res, 'no-backend', answer.message))
             else retryOr(answerIt)
           },
-          unserved: (response, relay) => {
+          unserved: (discard, relay) => {
             // "No container saw it": not the VM's failure, so it must not count towards its ejection.
             const retry = mayRetry({ kind: 'unserved' }, shape)
             const next = retry ? nextBackend() : undefined
@@ -182,7 +196,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
               relay()
               return
             }
-            response.resume()
+            discard()
             release('ok', false)
             if (next !== undefined) attempt(next)
             else waitForRoom()
@@ -228,8 +242,9 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
       },
     }
     const leftWhileQueued = () => queue.remove(waiter)
-    res.once('close', leftWhileQueued)
+    // The usual case starts at once; only a request that waits needs to hear of its client leaving.
     if (queue.length === 0 && waiter.tryStart()) return
+    res.once('close', leftWhileQueued)
     // Waiting only helps when some backend could take it once it has room.
     const turnedAway = !pool.canServe(tried) ? 'no-backend' : queue.enqueue(waiter) ? undefined : 'queue-full'
     if (turnedAway === undefined) return
@@ -300,6 +315,7 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
       stopWatchingDowns()
       proxy.close()
       agent.destroy()
+      pools.close()
     },
   }
 }

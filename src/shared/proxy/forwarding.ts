@@ -104,30 +104,64 @@ export function withForwarding(
   context: ForwardingContext,
 ): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = Object.create(null)
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    if (!context.peerTrusted && FORWARDING_HEADERS.has(name.toLowerCase())) continue
-    out[name.toLowerCase()] = value
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]
+    if (value !== undefined) out[name.toLowerCase()] = value
   }
-  const peer = context.peer === undefined ? undefined : plainAddress(context.peer)
+  return addForwarding(out, context)
+}
+
+/**
+ * withForwarding on a copy the caller already made and owns (names in lower case): the proxy copies the
+ * headers once per request, to drop the hop-by-hop ones, and sets this hop's forwarding headers on it.
+ */
+export function addForwarding(out: IncomingHttpHeaders, context: ForwardingContext): IncomingHttpHeaders {
+  if (!context.peerTrusted) for (const name in out) if (FORWARDING_HEADERS.has(name)) delete out[name]
+  const peer = peerFacts(context.peer)
   const proto = context.encrypted ? 'https' : 'http'
-  const host = single(headers.host)
+  const host = single(out.host)
   const chain = (previous: string | undefined, next: string) => (previous ? `${previous}, ${next}` : next)
 
-  out['x-forwarded-for'] = chain(single(out['x-forwarded-for']), peer ?? 'unknown')
-  const keep = (name: string, value: string | undefined) => {
-    if (out[name] === undefined && value !== undefined) out[name] = value
-  }
-  keep('x-forwarded-host', host)
-  keep('x-forwarded-proto', proto)
-  keep('x-forwarded-port', hostPort(host, context.encrypted))
-  const element = [
-    `for=${forwardedNode(peer)}`,
-    ...(host === undefined ? [] : [`host=${forwardedValue(host)}`]),
-    `proto=${proto}`,
-  ].join(';')
-  out.forwarded = chain(single(out.forwarded), element)
+  out['x-forwarded-for'] = chain(single(out['x-forwarded-for']), peer.address)
+  if (out['x-forwarded-host'] === undefined && host !== undefined) out['x-forwarded-host'] = host
+  out['x-forwarded-proto'] ??= proto
+  out['x-forwarded-port'] ??= hostPort(host, context.encrypted)
+  out.forwarded = chain(single(out.forwarded), forwardedElement(peer.node, host, proto))
   return out
+}
+
+interface PeerFacts {
+  /** For X-Forwarded-For: the plain address, or "unknown". */
+  address: string
+  /** For Forwarded's for=: an IPv6 address quoted in brackets. */
+  node: string
+}
+
+/**
+ * What a peer address turns into, remembered for the few peers a proxy sees (the tier in front, a
+ * handful of clients), since every request on a keep-alive connection asks the same question.
+ */
+const peerMemo = new Map<string, PeerFacts>()
+const PEER_MEMO_LIMIT = 1024
+const UNKNOWN_PEER: PeerFacts = { address: 'unknown', node: 'unknown' }
+
+function peerFacts(peer: string | undefined): PeerFacts {
+  if (!peer) return UNKNOWN_PEER
+  let facts = peerMemo.get(peer)
+  if (facts) return facts
+  const address = plainAddress(peer)
+  facts = { address, node: forwardedNode(address) }
+  if (peerMemo.size >= PEER_MEMO_LIMIT) peerMemo.clear()
+  peerMemo.set(peer, facts)
+  return facts
+}
+
+/** Forwarded's element for this hop; the host part is remembered since a connection keeps its Host. */
+let lastHost: { host: string; value: string } | undefined
+function forwardedElement(node: string, host: string | undefined, proto: string): string {
+  if (host === undefined) return `for=${node};proto=${proto}`
+  if (lastHost?.host !== host) lastHost = { host, value: forwardedValue(host) }
+  return `for=${node};host=${lastHost.value};proto=${proto}`
 }
 
 /**

@@ -41,6 +41,18 @@ export interface HopByHopOptions {
   keepWebSocketUpgrade?: boolean
 }
 
+const NONE_LISTED: ReadonlySet<string> = new Set()
+
+/** The names `Connection` lists in these headers, lower case; an empty set (no allocation) when none. */
+export function listedInConnection(headers: IncomingHttpHeaders): ReadonlySet<string> {
+  return headers.connection === undefined ? NONE_LISTED : new Set(connectionListed(headers.connection))
+}
+
+/** Whether a header (name in lower case) describes only this connection, given what `Connection` listed. */
+export function isHopByHop(name: string, listed: ReadonlySet<string>): boolean {
+  return FIXED.has(name) || (listed.size > 0 && listed.has(name))
+}
+
 /**
  * The end-to-end headers only: without the fixed hop-by-hop set and whatever `Connection` lists. On a
  * WebSocket handshake (or its 101 answer) `Connection: Upgrade` and `Upgrade: websocket` stay, since the
@@ -50,12 +62,14 @@ export function withoutHopByHop(
   headers: IncomingHttpHeaders,
   options: HopByHopOptions = {},
 ): IncomingHttpHeaders {
-  const listed = new Set(connectionListed(headers.connection))
+  const listed = listedInConnection(headers)
   // No prototype: a header named "__proto__" stays a header.
   const out: IncomingHttpHeaders = Object.create(null)
-  for (const [name, value] of Object.entries(headers)) {
+  // One pass over the names, no [name, value] pairs: this runs for every proxied request.
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]
     const key = name.toLowerCase()
-    if (value === undefined || FIXED.has(key) || listed.has(key)) continue
+    if (value === undefined || isHopByHop(key, listed)) continue
     out[key] = value
   }
   if (options.keepWebSocketUpgrade) {
@@ -74,7 +88,8 @@ export function upstreamRequestHeaders(
   method: string | undefined,
   headers: IncomingHttpHeaders,
 ): IncomingHttpHeaders {
-  const webSocket = isWebSocketUpgrade(method, headers)
+  // Most requests carry no Upgrade header: the WebSocket test is skipped for them.
+  const webSocket = headers.upgrade !== undefined && isWebSocketUpgrade(method, headers)
   const out = withoutHopByHop(headers, { keepWebSocketUpgrade: webSocket })
   if (headers['transfer-encoding'] !== undefined && !webSocket) out['transfer-encoding'] = 'chunked'
   return out

@@ -4,9 +4,11 @@
 // is connected, so a request that could not connect can go to another backend whole. Node-only.
 import { type Agent, type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { withoutHopByHop } from './hop-by-hop'
+import { isHopByHop, listedInConnection } from './hop-by-hop'
+import { pooledExchange } from './pooled-exchange'
 import type { ProxyTimeouts } from './proxy-limits'
 import { UNSERVED_HEADER } from './unserved'
+import type { UpstreamPools } from './upstream-pools'
 
 /** What went wrong before any byte of the response reached the client. */
 export type UpstreamFailure =
@@ -27,6 +29,8 @@ export interface UpstreamExchange {
   host: string
   port: number
   agent: Agent
+  /** The lean path's connections, for requests without a body; every request takes the Agent when omitted. */
+  pools?: UpstreamPools
   timeouts: ProxyTimeouts
   /** Hand a 503 carrying the unserved marker to `unserved` instead of relaying it. */
   interceptUnserved: boolean
@@ -35,8 +39,8 @@ export interface UpstreamExchange {
 export interface ExchangeHandlers {
   /** Nothing was relayed; the caller retries elsewhere or answers an error. */
   failed(failure: UpstreamFailure): void
-  /** A marked 503: the caller discards it (`response.resume()`) or relays it with `relay()`. */
-  unserved(response: IncomingMessage, relay: () => void): void
+  /** A marked 503: the caller, at once, either discards it (`discard()`) or relays it (`relay()`). */
+  unserved(discard: () => void, relay: () => void): void
   /** The response head went to the client (relayed), and then the exchange ended like this. */
   ended(end: RelayEnd, status: number): void
   /** The client left before anything was relayed. */
@@ -52,6 +56,7 @@ export interface ExchangeControl {
 /** Forwards `req` to the backend; exactly one of the handlers' terminal callbacks runs. */
 export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): ExchangeControl {
   const { req, res, timeouts } = options
+  if (options.pools && !hasBody(req) && pooledExchange(options, options.pools, handlers)) return
   let settled = false
   let timer: NodeJS.Timeout | undefined
   const clearTimer = () => {
@@ -123,12 +128,15 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
     ) {
       settle()
       res.off('close', onClientClose)
-      handlers.unserved(response, () => {
-        // The client may have left while the caller decided.
-        if (!res.destroyed) return relay()
-        response.resume()
-        handlers.ended('client-gone', 503)
-      })
+      handlers.unserved(
+        () => response.resume(),
+        () => {
+          // The client may have left while the caller decided.
+          if (!res.destroyed) return relay()
+          response.resume()
+          handlers.ended('client-gone', 503)
+        },
+      )
       return
     }
     relay()
@@ -146,9 +154,15 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
       clearTimer()
       handlers.ended(how, status)
     }
-    const headers = withoutHopByHop(response.headers)
-    delete headers[UNSERVED_HEADER]
-    for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value)
+    // Straight from the response's headers onto the client's, hop-by-hop ones and the marker left out:
+    // no intermediate copy on the path every request takes. Node gives the names in lower case.
+    const headers = response.headers
+    const listed = listedInConnection(headers)
+    for (const name in headers) {
+      const value = headers[name]
+      if (value === undefined || name === UNSERVED_HEADER || isHopByHop(name, listed)) continue
+      res.setHeader(name, value)
+    }
     // The client's connection stays as Node decided for it; said outright, Node adds no Keep-Alive hint.
     res.setHeader('connection', res.shouldKeepAlive ? 'keep-alive' : 'close')
     res.writeHead(status, response.statusMessage)
@@ -157,8 +171,14 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
       upstream.destroy()
       res.destroy()
     }, timeouts.idleMs)
-    response.on('data', () => timer?.refresh())
-    response.pipe(res)
+    // The body by hand rather than pipe(): the same backpressure, without pipe's listeners on both
+    // streams for every request.
+    response.on('data', (chunk: Buffer) => {
+      timer?.refresh()
+      if (!res.write(chunk)) response.pause()
+    })
+    res.on('drain', () => response.resume())
+    response.once('end', () => res.end())
     response.once('error', () => {
       end('broken')
       res.destroy()

@@ -1,0 +1,52 @@
+// Kept-alive connections to each backend for the lean path (pooled-exchange.ts): one undici Pool per
+// backend address and connect timeout, with no cap of its own (the balancer's in-flight limit already
+// bounds how many requests a backend gets at once), pruned once unused for a minute. Node-only.
+import { Pool } from 'undici'
+
+/** How long a backend's pool stays after its last request: backends come and go with containers. */
+const UNUSED_MS = 60_000
+
+interface Entry {
+  readonly pool: Pool
+  lastUsed: number
+}
+
+export class UpstreamPools {
+  private readonly pools = new Map<string, Entry>()
+  private readonly sweep: NodeJS.Timeout
+  /** A coarse clock, so that the path every request takes does not read the time. */
+  private now = Date.now()
+
+  constructor() {
+    this.sweep = setInterval(() => this.prune(), UNUSED_MS / 4).unref()
+  }
+
+  /** The pool for a backend; a changed connect timeout gets a new pool (in-flight requests keep theirs). */
+  get(host: string, port: number, connectMs: number): Pool {
+    const key = `${host}|${port}|${connectMs}`
+    let entry = this.pools.get(key)
+    if (!entry) {
+      const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+      entry = { pool: new Pool(origin, { connect: { timeout: connectMs, noDelay: true } }), lastUsed: 0 }
+      this.pools.set(key, entry)
+    }
+    entry.lastUsed = this.now
+    return entry.pool
+  }
+
+  close(): void {
+    clearInterval(this.sweep)
+    for (const entry of this.pools.values()) void entry.pool.destroy().catch(() => {})
+    this.pools.clear()
+  }
+
+  private prune(): void {
+    this.now = Date.now()
+    for (const [key, entry] of this.pools) {
+      if (this.now - entry.lastUsed < UNUSED_MS) continue
+      this.pools.delete(key)
+      // close() lets requests still on it finish.
+      void entry.pool.close().catch(() => {})
+    }
+  }
+}
