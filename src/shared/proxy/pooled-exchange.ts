@@ -6,7 +6,13 @@
 import type { Dispatcher } from 'undici'
 import { isHopByHop, listedInConnection } from './hop-by-hop'
 import { UNSERVED_HEADER } from './unserved'
-import type { ExchangeHandlers, RelayEnd, UpstreamExchange, UpstreamFailure } from './upstream-exchange'
+import type {
+  ExchangeControl,
+  ExchangeHandlers,
+  RelayEnd,
+  UpstreamExchange,
+  UpstreamFailure,
+} from './upstream-exchange'
 import type { UpstreamPools } from './upstream-pools'
 
 type Phase = 'waiting' | 'held' | 'relaying' | 'discarded' | 'done'
@@ -25,19 +31,20 @@ function errorCode(error: Error): string {
 
 /**
  * Forwards a bodyless `req` through `pools`; exactly one of the handlers' terminal callbacks runs, as
- * with exchange(). Returns false, having done nothing, when undici refuses the request up front (e.g. an
- * `Expect` header), so that the caller takes the general path instead.
+ * with exchange(). Returns undefined, having done nothing, when undici refuses the request up front (e.g.
+ * an `Expect` header), so that the caller takes the general path instead.
  */
 export function pooledExchange(
   options: UpstreamExchange,
   pools: UpstreamPools,
   handlers: ExchangeHandlers,
-): boolean {
+): ExchangeControl | undefined {
   const { req, res, timeouts } = options
   let phase: Phase = 'waiting'
   let connected = false
   let abortUpstream: ((reason?: Error) => void) | undefined
-  let clientLeftEarly = false
+  /** The client left, or the caller gave up, before the connection was made: abort it once it is. */
+  let abortOnConnect = false
   let status = 0
   let statusText = ''
   let headers: Record<string, string | string[]> | undefined
@@ -53,7 +60,7 @@ export function pooledExchange(
   const onClientClose = () => {
     if (phase === 'waiting') {
       phase = 'done'
-      clientLeftEarly = true
+      abortOnConnect = true
       abortUpstream?.()
       handlers.clientGone()
     } else if (phase === 'relaying') {
@@ -85,7 +92,7 @@ export function pooledExchange(
     onConnect(abort) {
       connected = true
       abortUpstream = abort
-      if (clientLeftEarly) abort()
+      if (abortOnConnect) abort()
     },
     onHeaders(statusCode, rawHeaders, resumeUpstream, text) {
       if (phase !== 'waiting') return true
@@ -164,8 +171,18 @@ export function pooledExchange(
       handler,
     )
   } catch {
-    return false
+    return undefined
   }
   res.once('close', onClientClose)
-  return true
+  return {
+    abandon: (failure) => {
+      if (phase !== 'waiting') return false
+      phase = 'done'
+      res.off('close', onClientClose)
+      abortOnConnect = true
+      abortUpstream?.()
+      handlers.failed(failure)
+      return true
+    },
+  }
 }

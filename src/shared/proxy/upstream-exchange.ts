@@ -56,7 +56,8 @@ export interface ExchangeControl {
 /** Forwards `req` to the backend; exactly one of the handlers' terminal callbacks runs. */
 export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): ExchangeControl {
   const { req, res, timeouts } = options
-  if (options.pools && !hasBody(req) && pooledExchange(options, options.pools, handlers)) return
+  const pooled = options.pools && !hasBody(req) ? pooledExchange(options, options.pools, handlers) : undefined
+  if (pooled) return pooled
   let settled = false
   let timer: NodeJS.Timeout | undefined
   const clearTimer = () => {
