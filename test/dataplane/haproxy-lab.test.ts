@@ -15,7 +15,7 @@ import {
   keepLoading,
   type LabVim,
 } from '../support/lab-vim'
-import { answered, frontServers, haproxyInstalled, startHaproxyLab } from './haproxy-support'
+import { agentServers, answered, frontServers, haproxyInstalled, startHaproxyLab } from './haproxy-support'
 
 const TOKEN = 'haproxy-lab-test-token'
 const RATE = 30
@@ -78,6 +78,16 @@ describe.runIf(haproxyInstalled)('the lab with --data-plane haproxy', () => {
     )
     expect(after.map((r) => r.id).sort()).toEqual(['lab-1', 'lab-2'])
     expect(counted).toBeGreaterThanOrEqual(records.length * 0.9)
+
+    // And each agent's HAProxy, over its containers: every container that served is one of its servers.
+    for (const vm of ['lab-1', 'lab-2']) {
+      const containers = await agentServers(vim, vm)
+      expect(containers.length, vm).toBe(containersOn(await api(vim, '/cluster'), vm, 'ready'))
+      expect(
+        containers.reduce((sum, r) => sum + answered(r), 0),
+        vm,
+      ).toBeGreaterThan(0)
+    }
 
     // The front's chart data: the request rate read from HAProxy's stats (about RATE over the window).
     expect(proxyStats?.requestRate).toBeGreaterThan(RATE * 0.3)

@@ -17,6 +17,12 @@ export async function frontServers(vim: HeadlessProcess): Promise<ServerReading[
   return parseServerStats(await runtimeCommand(join(vim.dataDir, 'haproxy', 'runtime.sock'), 'show stat'))
 }
 
+/** A lab agent's HAProxy servers (one per container), from its Runtime API beside its key file. */
+export async function agentServers(vim: HeadlessProcess, vm: string): Promise<ServerReading[]> {
+  const socket = join(vim.dataDir, 'lab-agents', `haproxy-${vm}`, 'runtime.sock')
+  return parseServerStats(await runtimeCommand(socket, 'show stat'))
+}
+
 /** Responses a server gave since it was added, all classes together. */
 export const answered = (reading: ServerReading | undefined) =>
   reading ? Object.values(reading.responses).reduce((sum, n) => sum + n, 0) : 0
