@@ -23,8 +23,9 @@ export async function startAgentDataPlane(
   port: number,
   access: LocalLoadBalancerAccess,
   say: (line: string) => void,
-  binary = agent.config.dataPlane === 'haproxy' ? findHaproxy() : undefined,
+  find: () => string | undefined = findHaproxy,
 ): Promise<LocalLoadBalancer> {
+  const binary = agent.config.dataPlane === 'haproxy' ? find() : undefined
   if (agent.config.dataPlane === 'haproxy' && binary === undefined) say(HAPROXY_MISSING)
   if (agent.config.dataPlane !== 'haproxy' || binary === undefined)
     return startLocalLoadBalancer(agent, status, host, port, access)

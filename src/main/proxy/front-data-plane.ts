@@ -17,8 +17,9 @@ export function createFrontDataPlane(
   options: FrontProxyOptions,
   dataDir: string,
   log: { info(line: string): void; warn(line: string): void },
-  binary = wanted === 'haproxy' ? findHaproxy() : undefined,
+  find: () => string | undefined = findHaproxy,
 ): ChosenFrontPlane {
+  const binary = wanted === 'haproxy' ? find() : undefined
   if (wanted === 'haproxy' && binary === undefined) log.warn(HAPROXY_MISSING)
   if (wanted !== 'haproxy' || binary === undefined)
     return { proxy: new FrontProxy(options), kind: 'embedded' }

@@ -83,7 +83,6 @@ export class HaproxyPlane {
   private closed = false
 
   constructor(private readonly options: HaproxyPlaneOptions) {
-    mkdirSync(options.dir, { recursive: true, mode: 0o700 })
     this.socketPath = join(options.dir, 'runtime.sock')
     this.trustedPath = join(options.dir, 'trusted-peers.acl')
     this.settings = options.settings
@@ -99,6 +98,7 @@ export class HaproxyPlane {
 
   /** Starts HAProxy; resolves with the port it listens on. */
   async start(): Promise<number> {
+    mkdirSync(this.options.dir, { recursive: true, mode: 0o700 })
     this.port = this.options.port === 0 ? await freePort(this.options.host) : this.options.port
     await this.process.start(this.config())
     await this.afterLoad()
