@@ -90,6 +90,7 @@ export class HaproxyPlane {
     this.process = new HaproxyProcess({
       binary: options.binary,
       configPath: join(options.dir, 'haproxy.cfg'),
+      pidPath: join(options.dir, 'haproxy.pid'),
       socketPath: this.socketPath,
       onOutput: (line) => options.log(line),
       onRestarted: () => this.queue(() => this.afterLoad()),

@@ -2,7 +2,7 @@
 // for its Runtime API, restarts it with backoff when it dies, reloads it without dropping connections,
 // and stops it with its owner. Node-only: the renderer never imports this file.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { accessSync, constants, writeFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
 
@@ -55,6 +55,8 @@ export function freePort(host: string): Promise<number> {
 export interface HaproxyProcessOptions {
   binary: string
   configPath: string
+  /** Where HAProxy's master records its pid, so that one left by an owner that was killed is stopped. */
+  pidPath: string
   socketPath: string
   /** HAProxy's own lines (warnings, alerts), for the owner's log. */
   onOutput?: (line: string) => void
@@ -77,6 +79,7 @@ export class HaproxyProcess {
   async start(config: string): Promise<void> {
     writeFileSync(this.options.configPath, config, { mode: 0o600 })
     await this.check()
+    await this.stopLeftover()
     this.spawn()
     await this.untilReady(undefined)
   }
@@ -107,6 +110,39 @@ export class HaproxyProcess {
     return this.child?.pid
   }
 
+  /**
+   * An HAProxy this owner started before it was killed (SIGKILL leaves no time to stop it) still holds
+   * the port and the socket: stopped by the pid it recorded, if that process still runs this config.
+   */
+  private async stopLeftover(): Promise<void> {
+    let pid: number
+    try {
+      pid = Number(readFileSync(this.options.pidPath, 'utf8').trim())
+    } catch {
+      return
+    }
+    rmSync(this.options.pidPath, { force: true })
+    if (!Number.isInteger(pid) || pid <= 1) return
+    let cmdline = ''
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    } catch {
+      return
+    }
+    if (!cmdline.includes(this.options.configPath)) return
+    this.options.onOutput?.(`stopping the HAProxy (pid ${pid}) left by a previous run`)
+    process.kill(pid, 'SIGTERM')
+    const deadline = Date.now() + 5_000
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0)
+      } catch {
+        return
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
   /** `haproxy -c`: a configuration HAProxy refuses is reported in its words, before anything stops. */
   private check(): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -123,7 +159,8 @@ export class HaproxyProcess {
 
   private spawn(): void {
     // -W: master-worker, so that SIGUSR2 reloads; -db: stays in the foreground, owned by this process.
-    const child = spawn(this.options.binary, ['-W', '-db', '-f', this.options.configPath], {
+    const args = ['-W', '-db', '-p', this.options.pidPath, '-f', this.options.configPath]
+    const child = spawn(this.options.binary, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.child = child
