@@ -72,6 +72,8 @@ export class HaproxyProcess {
   private stopping = false
   private backoffMs = 250
   private restartTimer: NodeJS.Timeout | undefined
+  /** HAProxy's last alerts, for the error when it stops at start (a port in use, say). */
+  private alerts: string[] = []
 
   constructor(private readonly options: HaproxyProcessOptions) {}
 
@@ -165,7 +167,12 @@ export class HaproxyProcess {
     })
     this.child = child
     const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.options.onOutput?.(line)
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue
+        if (line.includes('[ALERT]'))
+          this.alerts = [...this.alerts.slice(-2), line.replace(/^.*\[ALERT\]\s*\(\d+\)\s*:\s*/, '')]
+        this.options.onOutput?.(line)
+      }
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
@@ -205,7 +212,8 @@ export class HaproxyProcess {
     const deadline = Date.now() + READY_DEADLINE_MS
     while (Date.now() < deadline) {
       const child = this.child
-      if (!child || child.exitCode !== null) break
+      if (!child || child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`HAProxy stopped while starting: ${this.alerts.join('; ') || 'no reason given'}`)
       const pid = await this.workerPid()
       if (pid !== undefined && pid !== previous) return
       await new Promise((resolve) => setTimeout(resolve, 50))
