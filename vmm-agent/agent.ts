@@ -94,6 +94,7 @@ export class Agent {
   private ticking = false
   private stopped = false
   private startup: Promise<void> | undefined
+  private inFlightSource: ((id: string, weight: number) => number) | undefined
   target: number
 
   constructor(private readonly deps: AgentDeps) {
@@ -418,7 +419,18 @@ export class Agent {
   }
 
   backendStats(): Map<string, BackendStats> {
-    return new Map(this.pool.snapshot().map((s) => [s.id, s]))
+    const count = this.inFlightSource
+    return new Map(
+      this.pool.snapshot().map((s) => [s.id, count ? { ...s, inFlight: count(s.id, s.weight) } : s]),
+    )
+  }
+
+  /**
+   * Where in-flight counts come from when another data plane forwards the requests (HAProxy), so that
+   * drains wait for what it holds; undefined: the pool's own counts.
+   */
+  countInFlightWith(source: ((id: string, weight: number) => number) | undefined): void {
+    this.inFlightSource = source
   }
 
   /**

@@ -55,6 +55,7 @@ describe('parseAgentArgs', () => {
         loopIntervalSeconds: 1,
         policy: defaultPolicy({ minReplicas: 1, maxReplicas: 4 }),
         balancer: DEFAULT_BALANCER_SETTINGS,
+        dataPlane: 'embedded',
       },
     })
   })

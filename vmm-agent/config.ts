@@ -1,6 +1,7 @@
 // The agent's configuration: command-line flags, then ACS_AGENT_* environment variables, then a JSON
 // config file (--config), then defaults. One table describes every option, so --help, parsing and
 // validation cannot drift apart.
+
 import { readFileSync } from 'node:fs'
 import { availableParallelism, homedir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -8,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { BalancerSettings, DEFAULT_BALANCER_SETTINGS } from '../src/shared/balancer'
 import { wholeNumber } from '../src/shared/cli-values'
 import { checkClusterId, STANDALONE_CLUSTER_ID } from '../src/shared/cluster-id'
+import { DATA_PLANES, type DataPlaneKind } from '../src/shared/haproxy/data-plane'
 import { VM_NAME_PATTERN } from '../src/shared/names'
 import { parseScalingPolicy, type ScalingPolicy } from '../src/shared/policy'
 import { TrustedProxies } from '../src/shared/proxy/forwarding'
@@ -45,6 +47,8 @@ export interface AgentConfig {
   policy: ScalingPolicy
   /** The local load balancer's settings (algorithm, ejection, slow start). */
   balancer: BalancerSettings
+  /** Who forwards requests on --lb-port: the embedded Node proxy, or HAProxy where it is installed. */
+  dataPlane: DataPlaneKind
 }
 
 type Kind = 'string' | 'boolean'
@@ -182,6 +186,12 @@ const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     arg: 'JSON',
     help: 'load balancer overrides, e.g. {"algorithm":"round-robin","slowStartMs":5000}',
+  },
+  'data-plane': {
+    key: 'dataPlane',
+    kind: 'string',
+    arg: 'PLANE',
+    help: 'embedded (default) or haproxy: HAProxy forwards on --lb-port, where it is installed',
   },
   'cleanup-on-exit': {
     key: 'cleanupOnExit',
@@ -341,6 +351,7 @@ function validate(
     loopIntervalSeconds: number('--loop-interval', text('loop-interval') ?? '1', 0.01, 60),
     policy: policyOverrides(text('policy'), minReplicas, capacity),
     balancer: balancerOverrides(text('balancer')),
+    dataPlane: oneOf('--data-plane', text('data-plane') ?? 'embedded', DATA_PLANES),
   }
 }
 

@@ -3,7 +3,8 @@ import { type AgentKey, loadOrCreateAgentKey } from '../src/shared/protocol/agen
 import { TrustedProxies } from '../src/shared/proxy/forwarding'
 import { Agent, type AgentEvent, type ReplicaStatsSource } from './agent'
 import { AGENT_USAGE, type AgentConfig, parseAgentArgs } from './config'
-import { type LocalLoadBalancer, startLocalLoadBalancer } from './proxy/local-lb'
+import { startAgentDataPlane } from './proxy/haproxy-lb'
+import type { LocalLoadBalancer } from './proxy/local-lb'
 import { DockerRuntime } from './runtime/docker-runtime'
 import { ProcessRuntime } from './runtime/process-runtime'
 import type { ContainerRuntime } from './runtime/runtime'
@@ -121,10 +122,14 @@ async function main(): Promise<void> {
     return trusted.proxies
   }
   try {
-    lb = await startLocalLoadBalancer(agent, status, config.lbHost, config.lbPort, {
-      token: config.token,
-      trustedProxies,
-    })
+    lb = await startAgentDataPlane(
+      agent,
+      status,
+      config.lbHost,
+      config.lbPort,
+      { token: config.token, trustedProxies },
+      say,
+    )
   } catch (error) {
     await agent.stop()
     const code = (error as NodeJS.ErrnoException).code

@@ -32,7 +32,7 @@ import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
 import { SshHostProvider } from './providers/ssh/ssh-host-provider'
 import { VirtualBoxMembers } from './providers/virtualbox/virtualbox-members'
 import { DeployService } from './provision/deploy-service'
-import { FrontProxy } from './proxy/front-proxy'
+import { createFrontDataPlane } from './proxy/front-data-plane'
 import { followCluster } from './proxy/rotation'
 import { recordVmHealth } from './proxy/vm-health'
 import { ClusterAutoscaler } from './scaler/cluster-autoscaler'
@@ -133,16 +133,21 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const reaper = setInterval(() => membership.forgetGone(), REAP_INTERVAL_MS)
     stoppers.push(() => clearInterval(reaper))
 
-    const proxy = new FrontProxy({
-      host: options.host,
-      port: options.proxyPort,
-      algorithm: settings().balancer,
-      trustedProxies: trustedProxies(settings()),
-      limits: settings().proxy,
-      onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
-      health: settings().proxy.health,
-      onHealthChange: recordVmHealth(store, events),
-    })
+    const { proxy, kind: dataPlane } = createFrontDataPlane(
+      options.dataPlane ?? settings().proxy.dataPlane,
+      {
+        host: options.host,
+        port: options.proxyPort,
+        algorithm: settings().balancer,
+        trustedProxies: trustedProxies(settings()),
+        limits: settings().proxy,
+        onResponse: (vm, status, seconds) => metrics.recordRequest(vm, status, seconds),
+        health: settings().proxy.health,
+        onHealthChange: recordVmHealth(store, events),
+      },
+      options.dataDir,
+      log,
+    )
     const proxyPort = await listening('front proxy', '--proxy-port', options.proxyPort, () => proxy.start())
     ownPorts.add(proxyPort)
     stoppers.push(() => proxy.close())
@@ -181,6 +186,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         runtime: options.runtime as Runtime,
         initialVms: labVms,
         keepContainers: settings().lab.keepContainers,
+        dataPlane,
         ownedElsewhere: (name) => ownedByAnotherProvider(store, name),
         log: providerLog,
         onAgentExit: (exit) => events.append({ kind: 'vm', vmId: exit.vm, message: exit.reason }),

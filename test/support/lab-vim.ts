@@ -20,8 +20,16 @@ export interface LabVim {
   stop(): Promise<void>
 }
 
-/** `npm run serve -- --lab VMS --lab-prefix lab` on free ports, with the user's settings.json saved first. */
-export async function startLabVim(vms: number, settings: unknown, token: string): Promise<LabVim> {
+/**
+ * `npm run serve -- --lab VMS --lab-prefix lab` on free ports (and `args`, e.g. --data-plane haproxy), with
+ * the user's settings.json saved first.
+ */
+export async function startLabVim(
+  vms: number,
+  settings: unknown,
+  token: string,
+  args: readonly string[] = [],
+): Promise<LabVim> {
   const env = testEnv({ ACS_TOKEN: token })
   writeFileSync(join(env.ACS_DATA_DIR, 'settings.json'), JSON.stringify(settings))
   const cluster = clusterIdOf(env.ACS_DATA_DIR)
@@ -29,6 +37,7 @@ export async function startLabVim(vms: number, settings: unknown, token: string)
     [
       ...['--lab', String(vms), '--lab-prefix', 'lab', '--runtime', labRuntime],
       ...['--ui-port', '0', '--proxy-port', '0', '--hub-port', '0'],
+      ...args,
     ],
     env,
   )

@@ -1,13 +1,12 @@
 // The agent's load balancer on --lb-port: spreads requests over this VM's ready replicas with the
 // shared balancer, and answers GET /_agent/status on the same port to those allowed to read it.
-import { createServer, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AGENT_HEALTH_PATH, AGENT_STATUS_PATH } from '../../src/shared/proxy/agent-paths'
-import { createBalancedProxy, sendJsonError } from '../../src/shared/proxy/balanced-proxy'
+import { createBalancedProxy } from '../../src/shared/proxy/balanced-proxy'
 import type { TrustedProxies } from '../../src/shared/proxy/forwarding'
 import type { Agent } from '../agent'
 import type { AgentStatus } from '../status'
-import { mayReadStatus } from './status-access'
+import { answerAgentPage } from './agent-pages'
 
 export interface LocalLoadBalancer {
   readonly port: number
@@ -48,16 +47,7 @@ export async function startLocalLoadBalancer(
   const server: Server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 },
     (req, res) => {
-      if (req.url === AGENT_STATUS_PATH && req.method === 'GET') {
-        if (!mayReadStatus({ peer: req.socket.remoteAddress, headers: req.headers }, access.token))
-          return sendJsonError(res, 404, 'Not found')
-        const body = JSON.stringify(status())
-        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
-        res.end(body)
-        return
-      }
-      if (req.url === AGENT_HEALTH_PATH && req.method === 'GET') return answerHealth(res, agent)
-      proxy.web(req, res)
+      if (!answerAgentPage(req, res, agent, status, access.token)) proxy.web(req, res)
     },
   )
   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head))
@@ -81,15 +71,4 @@ export async function startLocalLoadBalancer(
       proxy.close()
     },
   }
-}
-
-/** Open to anyone who reaches the port: it tells no more than whether requests would be served. */
-function answerHealth(res: ServerResponse, agent: Agent): void {
-  const serving = agent.servingReplicas()
-  const body = JSON.stringify({ healthy: serving > 0, servingContainers: serving })
-  res.writeHead(serving > 0 ? 200 : 503, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-  })
-  res.end(body)
 }

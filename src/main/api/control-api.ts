@@ -26,7 +26,7 @@ import type { SettingsStore } from '../cluster/settings-store'
 import type { ClusterSeries } from '../cluster/time-series'
 import type { AgentKeys } from '../hub/agent-keys'
 import type { VmProvider } from '../providers/provider'
-import type { FrontProxy } from '../proxy/front-proxy'
+import type { FrontDataPlane } from '../proxy/front-plane'
 import type { VmDepartures } from '../scaler/vm-departures'
 import type { TrafficService } from '../traffic/traffic-service'
 
@@ -37,7 +37,7 @@ export interface ControlApiDeps {
   events?: EventLog
   series?: ClusterSeries
   settings?: SettingsStore<typeof VimSettings>
-  proxy?: FrontProxy
+  proxy?: FrontDataPlane
   providers?: () => VmProvider[]
   hub?: HubInfo
   traffic?: TrafficService

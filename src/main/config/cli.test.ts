@@ -77,11 +77,19 @@ describe('parseVimArgs', () => {
     [['--lab-prefix', 'my lab'], /--lab-prefix 'my lab' must be letters, digits/],
     [['--runtime', 'podman'], /--runtime must be one of auto, docker, process, not 'podman'/],
     [['--host', ''], /--host must not be empty/],
+    [['--data-plane', 'nginx'], /--data-plane must be one of embedded, haproxy, not 'nginx'/],
     [['extra'], /Unexpected argument 'extra'/],
   ])('refuses %j with a clear message', (argv, message) => {
     const parsed = parseVimArgs(argv)
     expect(parsed.kind).toBe('error')
     expect(parsed.kind === 'error' && parsed.message).toMatch(message)
+  })
+
+  it('takes --data-plane, and leaves it to the settings when not given', () => {
+    const parsed = parseVimArgs(['--data-plane', 'haproxy'])
+    expect(parsed.kind === 'run' && parsed.options.dataPlane).toBe('haproxy')
+    const plain = parseVimArgs([])
+    expect(plain.kind === 'run' && plain.options.dataPlane).toBeUndefined()
   })
 
   it('asks for help', () => {

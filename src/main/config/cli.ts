@@ -2,6 +2,7 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { wholeNumber } from '../../shared/cli-values'
+import { DATA_PLANES, type DataPlaneKind } from '../../shared/haproxy/data-plane'
 import { LAB_PREFIX_PATTERN } from '../../shared/names'
 
 export const RUNTIMES = ['auto', 'docker', 'process'] as const
@@ -21,6 +22,8 @@ export interface VimOptions {
   runtime: Runtime
   /** Host names besides the bound address and loopback under which the UI and API answer. */
   allowedHosts: string[]
+  /** Undefined: the setting proxy.dataPlane (embedded unless set). */
+  dataPlane?: DataPlaneKind | undefined
 }
 
 export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
@@ -37,6 +40,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS})
   --lab-prefix P      lab VM names P-1, P-2, … (default lab-XXXX, from this data dir's cluster id)
   --runtime R         lab container runtime: auto, docker or process (default auto)
+  --data-plane P      embedded (Node) or haproxy (HAProxy, where installed) for the front proxy and
+                      the lab's agents (default: settings.json proxy.dataPlane, else embedded)
   --allowed-host NAME another name the UI and API answer to (repeatable; e.g. vim.lab.example)
   -h, --help          show this help
 
@@ -64,6 +69,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         lab: { type: 'string' },
         'lab-prefix': { type: 'string' },
         runtime: { type: 'string' },
+        'data-plane': { type: 'string' },
         'allowed-host': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,6 +91,9 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
       throw new Error(
         `--lab-prefix '${labPrefix}' must be letters, digits, '.', '_' or '-' (at most 59), starting with a letter or digit`,
       )
+    const dataPlane = values['data-plane'] as string | undefined
+    if (dataPlane !== undefined && !(DATA_PLANES as readonly string[]).includes(dataPlane))
+      throw new Error(`--data-plane must be one of ${DATA_PLANES.join(', ')}, not '${dataPlane}'`)
     const host = (values.host as string | undefined) ?? DEFAULTS.host
     if (host.trim() === '') throw new Error('--host must not be empty')
     const dataDir = (values['data-dir'] as string | undefined) ?? env.ACS_DATA_DIR
@@ -99,6 +108,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         lab,
         labPrefix,
         runtime: runtime as Runtime,
+        ...(dataPlane !== undefined ? { dataPlane: dataPlane as DataPlaneKind } : {}),
         allowedHosts: allowedHostsOption(
           values['allowed-host'] as string[] | undefined,
           env.ACS_ALLOWED_HOSTS,

@@ -2,11 +2,12 @@
 // container is out at once; a VM the autoscaler drains stays at weight 0 until its last container is gone. Most store changes (1 Hz reports) leave the rotation as it is, so it is only
 // re-synced when one of its inputs changed.
 import { type ClusterStore, readyContainers } from '../cluster/cluster-store'
-import type { FrontBackend, FrontProxy } from './front-proxy'
+import type { FrontDataPlane } from './front-plane'
+import type { FrontBackend } from './front-proxy'
 
 export function followCluster(
   store: ClusterStore,
-  proxy: Pick<FrontProxy, 'syncBackends'>,
+  proxy: Pick<FrontDataPlane, 'syncBackends'>,
   onSync?: (inRotation: number) => void,
 ): () => void {
   let lastKey: string | undefined

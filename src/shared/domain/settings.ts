@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { BalancerAlgorithm } from '../balancer/balancer-settings'
 import { DEFAULT_HEALTH_SETTINGS, HealthSettings, HealthSettingsPatch } from '../balancer/health-settings'
+import { DataPlaneKind } from '../haproxy/data-plane'
 import { LAB_PREFIX_PATTERN } from '../names'
 import { DEFAULT_PROXY_QUEUE, DEFAULT_PROXY_TIMEOUTS, ProxyQueue, ProxyTimeouts } from '../proxy/proxy-limits'
 import { ClusterScalingSettings } from '../scaler/cluster-settings'
@@ -37,11 +38,17 @@ export const VimSettings = settingsObject({
     queue: ProxyQueue.default(DEFAULT_PROXY_QUEUE),
     /** How the front proxy probes each VM's agent at /_agent/healthz; an unhealthy VM gets no new requests. */
     health: HealthSettings.default(DEFAULT_HEALTH_SETTINGS),
+    /**
+     * Who forwards the requests, front and lab agents: the embedded Node proxy, or HAProxy where it is
+     * installed. Read at start; --data-plane wins.
+     */
+    dataPlane: DataPlaneKind.default('embedded'),
   }).default({
     trustedProxies: [],
     timeouts: DEFAULT_PROXY_TIMEOUTS,
     queue: DEFAULT_PROXY_QUEUE,
     health: DEFAULT_HEALTH_SETTINGS,
+    dataPlane: 'embedded',
   }),
 })
 export type VimSettings = z.infer<typeof VimSettings>

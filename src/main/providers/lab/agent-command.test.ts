@@ -63,6 +63,15 @@ describe('labAgentCommand', () => {
     })
   })
 
+  it('passes the data plane on to the agents, which accept it', () => {
+    const lab = settings({ dataPlane: 'haproxy' })
+    const parsed = parseAgentArgs(labAgentFlags(lab, 'lab-1', 'docker'), {}, () => '{}', 2)
+    expect(parsed).toMatchObject({ kind: 'run', config: { dataPlane: 'haproxy' } })
+    expect(labAgentFlags(settings({ dataPlane: 'embedded' }), 'lab-1', 'docker')).not.toContain(
+      '--data-plane',
+    )
+  })
+
   it('runs the agents standalone when there is no hub yet, with no token at all', () => {
     const lab = settings()
     const flags = labAgentFlags(lab, 'lab-1', 'process')

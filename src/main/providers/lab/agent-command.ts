@@ -52,6 +52,7 @@ export function labAgentFlags(
   ]
   if (runtime === 'docker' && settings.dockerHost) flags.push('--docker-host', settings.dockerHost)
   if (!settings.keepContainers) flags.push('--cleanup-on-exit')
+  if (settings.dataPlane === 'haproxy') flags.push('--data-plane', 'haproxy')
   if (settings.hub) {
     flags.push('--vim', settings.hub.url)
     if (settings.hub.caFingerprint) flags.push('--ca-fingerprint', settings.hub.caFingerprint)

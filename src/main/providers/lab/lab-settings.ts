@@ -2,6 +2,7 @@
 // 2-core machine, so that a mistake is one clear error when the VIM starts rather than N failing agents.
 import { byteSize } from '../../../../vmm-agent/config'
 import { checkClusterId, STANDALONE_CLUSTER_ID } from '../../../shared/cluster-id'
+import type { DataPlaneKind } from '../../../shared/haproxy/data-plane'
 import { LAB_PREFIX_PATTERN } from '../../../shared/names'
 import { normalizeFingerprint } from '../../../shared/protocol/auth'
 
@@ -48,6 +49,8 @@ export interface LabOptions {
    * lab-keys.ts), so that no other process can claim a lab VM's name first. Default: the agent's own.
    */
   agentKeyFile?: (vmName: string) => string
+  /** The agents' data plane: HAProxy where installed (each agent falls back on its own), else embedded. */
+  dataPlane?: DataPlaneKind
 }
 
 export interface LabSettings {
@@ -65,6 +68,8 @@ export interface LabSettings {
   namePrefix: string
   nodePath: string
   stopTimeoutMs: number
+  /** Set only when the agents run HAProxy. */
+  dataPlane?: 'haproxy'
 }
 
 /** The most VMs a lab can ever have: VM names end in `-1` … `-64`. */
@@ -122,6 +127,7 @@ export function resolveLabSettings(
     namePrefix,
     nodePath: options.nodePath ?? nodePath,
     stopTimeoutMs: whole('stopTimeoutMs', options.stopTimeoutMs ?? LAB_DEFAULTS.stopTimeoutMs, 100, 600_000),
+    ...(options.dataPlane === 'haproxy' ? { dataPlane: 'haproxy' as const } : {}),
   }
 }
 
