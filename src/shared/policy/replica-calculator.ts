@@ -38,6 +38,10 @@ function fewest(ratio: number, count: number, policy: ScalingPolicy): number {
   return ceilCount((ratio * count) / (1 - headroom))
 }
 
+/** Whether the headroom alone stops a scale-down that the ratio asks for. */
+const keptByHeadroom = (ratio: number, count: number, replicas: number, current: number) =>
+  ratio < 1 && replicas >= current && ceilCount(ratio * count) < current
+
 const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
 
 export function recommendReplicas(
@@ -83,7 +87,7 @@ export function recommendReplicas(
   if (!rebalanceWarming && missingMetrics === 0) {
     if (withinTolerance(ratio)) return hold('tolerance')
     const replicas = fewest(ratio, measured.length, policy)
-    if (ratio < 1 && replicas >= currentReplicas) return hold('headroom')
+    if (keptByHeadroom(ratio, measured.length, replicas, currentReplicas)) return hold('headroom')
     return { replicas, utilization, ratio, ...counts }
   }
 
@@ -101,7 +105,9 @@ export function recommendReplicas(
   if ((ratio < 1 && adjustedRatio > 1) || (ratio > 1 && adjustedRatio < 1))
     return hold('warm-up', adjustedRatio)
   const replicas = fewest(adjustedRatio, values.length, policy)
-  if (adjustedRatio < 1 && replicas >= currentReplicas) return hold('headroom', adjustedRatio)
+  if (keptByHeadroom(adjustedRatio, values.length, replicas, currentReplicas)) {
+    return hold('headroom', adjustedRatio)
+  }
   if (
     (adjustedRatio < 1 && replicas > currentReplicas) ||
     (adjustedRatio > 1 && replicas < currentReplicas)

@@ -45,10 +45,10 @@ export function pruneState(state: PolicyState, now: number, policy: ScalingPolic
   )
   const pruned: PolicyState = {
     recommendations: within(state.recommendations, longestWindow, now),
-    scaleUpEvents: within(
-      state.scaleUpEvents,
-      Math.max(policy.scaleUp.periodSeconds, steadiness.scaleDownAfterUpSeconds),
-      now,
+    // Kept through the wait's last second too: a scale-down exactly 60 s after a scale-up still undoes it.
+    scaleUpEvents: state.scaleUpEvents.filter(
+      (event) =>
+        event.atMs >= now - Math.max(policy.scaleUp.periodSeconds, steadiness.scaleDownAfterUpSeconds) * 1000,
     ),
     scaleDownEvents: within(
       state.scaleDownEvents,
