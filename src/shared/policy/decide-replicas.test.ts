@@ -297,7 +297,7 @@ describe('decideReplicas: over time', () => {
   })
 
   it('leaves headroom under the target when it scales down, so the next noisy minute does not undo it', () => {
-    const after = (policy: ScalingPolicy, limits: number) =>
+    const settledAt = (policy: ScalingPolicy, limits: number) =>
       simulate(
         policy,
         4,
@@ -306,16 +306,16 @@ describe('decideReplicas: over time', () => {
       ).at(-1)!
     // 1.75 limits on 4 replicas: 44 % each. Three would run at 58 %, just under the 60 % target: less than
     // the 5 % headroom, so four stay.
-    expect(after(ours(0.6), 1.75)).toMatchObject({ desired: 4, reason: { limitedBy: 'headroom' } })
-    expect(after(ours(0.6), 1.75).reason.message).toBe(
+    expect(settledAt(ours(0.6), 1.75)).toMatchObject({ desired: 4, reason: { limitedBy: 'headroom' } })
+    expect(settledAt(ours(0.6), 1.75).reason.message).toBe(
       'CPU 44% of limit vs target 60% (ratio 0.73): holding 4 replicas, removing a replica would leave less ' +
         'than 5% headroom under the target',
     )
     // 1.6 limits: three run at 53 %, 11 % under the target.
-    expect(after(ours(0.6), 1.6).desired).toBe(3)
+    expect(settledAt(ours(0.6), 1.6).desired).toBe(3)
     // Without the headroom, 1.75 limits go down to three.
     const none = { ...ours(0.6), steadiness: { ...ours(0.6).steadiness, scaleDownHeadroom: 0 } }
-    expect(after(none, 1.75).desired).toBe(3)
+    expect(settledAt(none, 1.75).desired).toBe(3)
   })
 
   it('keeps the replicas through a calm for 300 s once the load has come back soon after a scale-down', () => {
