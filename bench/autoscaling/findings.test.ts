@@ -19,10 +19,13 @@ const scores = (overrides: Partial<Scores>): Scores => ({
   p95LatencyMs: 100,
   ...overrides,
 })
-const policy = (id: 'ours' | 'hpa', s: Scores): PolicySummary => ({
+const noSpread = (s: Scores) =>
+  Object.fromEntries(Object.keys(s).map((key) => [key, 0])) as PolicySummary['spread']
+const policy = (id: 'ours' | 'hpa', s: Scores, spread = noSpread(s)): PolicySummary => ({
   id,
   label: id === 'ours' ? 'Ours' : 'HPA defaults',
   mean: s,
+  spread,
   noReaction: 0,
   noRecovery: 0,
   perSeed: [s],
@@ -63,5 +66,32 @@ describe('the report says where ours loses', () => {
     const lines = findings([summary({ flaps: 3, targetChanges: 20, violationSeconds: 12 }, { flaps: 1 })])
     expect(lines.filter((l) => l.startsWith('**Loss'))).toHaveLength(2)
     expect(findings([summary({}, {})]).at(-1)).toBe('Ours loses on no score in this run.')
+  })
+})
+
+describe("the seeds' spread", () => {
+  const twoSeeds = (oursSpread: number): ScenarioSummary => {
+    const ours = scores({ containerSeconds: 1050 })
+    const hpa = scores({ containerSeconds: 1000 })
+    return {
+      ...summary({}, {}),
+      seeds: [1, 2],
+      ours: policy('ours', ours, { ...noSpread(ours), containerSeconds: oursSpread }),
+      hpa: policy('hpa', hpa, { ...noSpread(hpa), containerSeconds: 20 }),
+    }
+  }
+
+  it('shows each score with its spread over the seeds', () => {
+    const table = scoreTable([twoSeeds(80)])
+    expect(table).toContain('| 1050 ±80 |')
+    expect(table).toContain('| 1000 ±20 |')
+    expect(table).toContain('| 5 ±0 |')
+  })
+
+  it('calls a loss smaller than the spread level, and one beyond it a loss', () => {
+    expect(scoreTable([twoSeeds(80)])).toContain('| 1.05, worse within spread |')
+    expect(findings([twoSeeds(80)]).join('\n')).toContain("within the seeds' spread (±80 vs ±20)")
+    expect(scoreTable([twoSeeds(30)])).toContain('| **1.05, worse** |')
+    expect(findings([twoSeeds(30)]).join('\n')).not.toContain("within the seeds' spread")
   })
 })

@@ -11,12 +11,17 @@ export function ratio(ours: number | null, baseline: number | null): number | nu
   return ours / baseline
 }
 
-/** The ratio cell: '=' for a tie at zero, bold and "worse" when ours loses. */
-export function ratioCell(ours: number | null, baseline: number | null): string {
+/**
+ * The ratio cell: '=' for a tie at zero, bold and "worse" when ours loses, and "worse, within spread"
+ * (not bold) when it loses by less than the seeds' spread.
+ */
+export function ratioCell(ours: number | null, baseline: number | null, withinSpread = false): string {
   if (ours === null || baseline === null) return '—'
   if (ours === 0 && baseline === 0) return '='
   const r = ratio(ours, baseline)
-  if (r === null) return `**${count(ours)} vs 0, worse**`
+  if (r === null)
+    return withinSpread ? `${count(ours)} vs 0, worse within spread` : `**${count(ours)} vs 0, worse**`
   const text = r.toFixed(2)
-  return ours > baseline ? `**${text}, worse**` : text
+  if (ours <= baseline) return text
+  return withinSpread ? `${text}, worse within spread` : `**${text}, worse**`
 }

@@ -34,10 +34,11 @@ describe('the exported HPA, read back and simulated', () => {
   const policies: [string, ScalingPolicy][] = [
     ['our default policy', ours.policy],
     [
-      'an edited policy (scale-down window 123 s, 50 % per 30 s)',
+      'an edited policy (scale-down window 123 s, 50 % per 30 s, small rises held 20 s)',
       Policy.parse({
         ...ours.policy,
         scaleDown: { stabilizationSeconds: 123, maxPercent: 50, maxReplicas: 0, periodSeconds: 30 },
+        steadiness: { ...ours.policy.steadiness, smallRiseSeconds: 20 },
       }),
     ],
   ]

@@ -50,7 +50,9 @@ export function methodText(
     'sending time) have a p95 over the SLO or any failure; container-seconds count starting, serving and',
     "draining containers; the oracle runs, each second, the fewest replicas that keep that second's actual",
     'requests at or under the target (perfect foresight, instant start); a flap is a target change opposite to',
-    `the previous one within 60 s. Each figure is the mean over ${seeds.length} ${seedWord} (${seeds.join(', ')});`,
+    `the previous one within 60 s. Each figure is the mean over ${seeds.length} ${seedWord} (${seeds.join(', ')})`,
+    '± the seeds\' standard deviation; a ratio marked "worse within spread" loses by less than the larger of',
+    'the two deviations, so another set of seeds could as well reverse it;',
     `simulated in ${elapsedSeconds.toFixed(1)} s.`,
   ]
   const calibration = [

@@ -1,7 +1,7 @@
 // The results table: per scenario, each policy's mean scores over the seeds, ours / baseline, and the
 // oracle's container-seconds.
 import { count, ratioCell, seconds, times, whole } from './format'
-import type { PolicySummary, ScenarioSummary, ScoreName } from './summary'
+import { behindBeyondSpread, type PolicySummary, type ScenarioSummary, type ScoreName } from './summary'
 
 interface Column {
   header: string
@@ -21,6 +21,11 @@ const COLUMNS: Column[] = [
 function policyRow(summary: ScenarioSummary, policy: PolicySummary, first: boolean): string {
   const cells = COLUMNS.map((column) => {
     let cell = column.format(policy.mean[column.score])
+    // The seeds' spread (one standard deviation), so that a reader can tell a lead from a lucky draw.
+    const spread = policy.spread[column.score]
+    if (summary.seeds.length > 1 && spread !== null && policy.mean[column.score] !== null) {
+      cell += ` ±${column.format(spread)}`
+    }
     // A mean over fewer seeds than ran must say so, or a "never" would vanish into the average.
     if (column.score === 'reactionSeconds' && policy.noReaction > 0) cell += ` (none in ${policy.noReaction})`
     if (column.score === 'recoverySeconds' && policy.noRecovery > 0)
@@ -35,7 +40,11 @@ function policyRow(summary: ScenarioSummary, policy: PolicySummary, first: boole
 
 function ratioRow(summary: ScenarioSummary): string {
   const cells = COLUMNS.map((column) =>
-    ratioCell(summary.ours.mean[column.score], summary.hpa.mean[column.score]),
+    ratioCell(
+      summary.ours.mean[column.score],
+      summary.hpa.mean[column.score],
+      summary.seeds.length > 1 && !behindBeyondSpread(summary, column.score),
+    ),
   )
   return `| | Ours / HPA | ${cells.slice(0, 5).join(' | ')} | | ${cells[5]} |`
 }

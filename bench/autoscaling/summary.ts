@@ -10,6 +10,8 @@ export interface PolicySummary {
   label: string
   /** The mean over the seeds; for reaction and recovery over the seeds where they exist (null if none). */
   mean: Record<ScoreName, number | null>
+  /** The seeds' spread: the sample standard deviation over the same seeds as the mean (0 for one seed). */
+  spread: Record<ScoreName, number | null>
   /** Seeds without a reaction (no new replica) or without a recovery (never back under the SLO). */
   noReaction: number
   noRecovery: number
@@ -32,6 +34,26 @@ export interface ScenarioSummary {
 const mean = (values: readonly number[]) =>
   values.length === 0 ? null : values.reduce((sum, v) => sum + v, 0) / values.length
 
+function standardDeviation(values: readonly number[]): number | null {
+  const m = mean(values)
+  if (m === null) return null
+  if (values.length < 2) return 0
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1))
+}
+
+/**
+ * Whether ours is behind the baseline on `score` by more than the seeds' spread: the difference of the
+ * means exceeds the larger of the two standard deviations. Within it, another set of seeds could as well
+ * put ours ahead, so the table calls it level.
+ */
+export function behindBeyondSpread(summary: ScenarioSummary, score: ScoreName): boolean {
+  const ours = summary.ours.mean[score]
+  const hpa = summary.hpa.mean[score]
+  if (ours === null || hpa === null) return false
+  const spread = Math.max(summary.ours.spread[score] ?? 0, summary.hpa.spread[score] ?? 0)
+  return ours - hpa > spread + 1e-9
+}
+
 function summarizePolicy(results: readonly ScenarioResult[], id: 'ours' | 'hpa'): PolicySummary {
   const runs = results.map((result) => {
     const run = result.runs.find((r) => r.contender.id === id)
@@ -46,10 +68,17 @@ function summarizePolicy(results: readonly ScenarioResult[], id: 'ours' | 'hpa')
       mean(perSeed.map((s) => s[name]).filter((value): value is number => value !== null)),
     ]),
   ) as Record<ScoreName, number | null>
+  const spread = Object.fromEntries(
+    names.map((name) => [
+      name,
+      standardDeviation(perSeed.map((s) => s[name]).filter((value): value is number => value !== null)),
+    ]),
+  ) as Record<ScoreName, number | null>
   return {
     id,
     label: runs[0]?.contender.label ?? id,
     mean: meanScores,
+    spread,
     noReaction: perSeed.filter((s) => s.reactionSeconds === null).length,
     noRecovery: perSeed.filter((s) => s.recoverySeconds === null).length,
     perSeed,

@@ -6,8 +6,13 @@ import { type AgentProcess, holdSessions, readyCount, startAgent, waitFor } from
 import { containersOf, docker, removeContainersOf, shouldRunDocker, TEST_CLUSTER_ID } from '../support/docker'
 
 const vmName = `itest-${randomBytes(3).toString('hex')}`
-// Test-speed policy: the same rules, shorter windows (scale-down after 8 s of calm, 1 replica per 2 s).
-const policy = { targetUtilization: 0.5, scaleDown: { stabilizationSeconds: 8, periodSeconds: 2 } }
+// Test-speed policy: the same rules, shorter windows (scale-down after 8 s of calm and 8 s after a
+// scale-up, 1 replica per 2 s).
+const policy = {
+  targetUtilization: 0.5,
+  scaleDown: { stabilizationSeconds: 8, maxPercent: 25, periodSeconds: 2 },
+  steadiness: { scaleDownAfterUpSeconds: 8, burstStabilizationSeconds: 8 },
+}
 const agentArgs = [
   '--name',
   vmName,

@@ -4,7 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type AgentProcess, holdSessions, readyCount, startAgent, waitFor } from '../support/agent-process'
 
 const vmName = `ptest-${randomBytes(3).toString('hex')}`
-const policy = { targetUtilization: 0.5, scaleDown: { stabilizationSeconds: 8, periodSeconds: 2 } }
+// Test-speed windows: scale-down after 8 s of calm and 8 s after a scale-up, 1 replica per 2 s.
+const policy = {
+  targetUtilization: 0.5,
+  scaleDown: { stabilizationSeconds: 8, maxPercent: 25, periodSeconds: 2 },
+  steadiness: { scaleDownAfterUpSeconds: 8, burstStabilizationSeconds: 8 },
+}
 
 describe('vmm-agent with the process runtime (standalone)', () => {
   let agent: AgentProcess | undefined

@@ -14,14 +14,15 @@ import { vimApi as api, type LabVim, labRuntime as runtime, startLabVim } from '
 
 const TOKEN = 'cluster-test-token'
 // The user's settings for this lab: keep one container per VM, and give capacity back after 10 s of calm
-// (instead of 90 s) so that the test sees it.
+// (instead of 60 s), a replica at a time, and 10 s after a scale-up (instead of 60 s), so that the test sees it.
 const settings = {
   scaling: {
     placement: 'spread',
     policy: {
       minReplicas: 2,
       targetUtilization: 0.5,
-      scaleDown: { stabilizationSeconds: 10, periodSeconds: 2 },
+      scaleDown: { stabilizationSeconds: 10, maxPercent: 25, periodSeconds: 2 },
+      steadiness: { scaleDownAfterUpSeconds: 10, burstStabilizationSeconds: 10 },
     },
   },
 }

@@ -27,6 +27,13 @@ export function compressPolicy(policy: ScalingPolicy, factor: number): ScalingPo
     readinessDelaySeconds: policy.readinessDelaySeconds / factor,
     scaleUp: rule(policy.scaleUp, factor),
     scaleDown: rule(policy.scaleDown, factor),
+    steadiness: {
+      ...policy.steadiness,
+      smallRiseSeconds: policy.steadiness.smallRiseSeconds / factor,
+      scaleDownAfterUpSeconds: policy.steadiness.scaleDownAfterUpSeconds / factor,
+      burstMemorySeconds: policy.steadiness.burstMemorySeconds / factor,
+      burstStabilizationSeconds: policy.steadiness.burstStabilizationSeconds / factor,
+    },
   }
 }
 

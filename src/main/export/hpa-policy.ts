@@ -1,6 +1,6 @@
 // The scaling policy an exported HorizontalPodAutoscaler stands for: the inverse of kubernetes-export.ts,
 // so that a test can run the HPA as written through the same simulation as the policy it came from.
-import { type ScalingPolicy, ScalingPolicy as ScalingPolicySchema } from '../../shared/policy'
+import { NO_STEADINESS, type ScalingPolicy, ScalingPolicy as ScalingPolicySchema } from '../../shared/policy'
 import { LOOP_SETTINGS, policyAnnotation } from './kubernetes-export'
 
 interface HpaPolicy {
@@ -52,8 +52,11 @@ export function policyFromHpa(object: unknown): ScalingPolicy {
     }
   }
   const behavior = hpa.spec.behavior ?? {}
+  // An HPA has none of the steadiness rules; one this app wrote keeps them in an annotation.
+  const steadiness = annotations[policyAnnotation('steadiness')]
   return ScalingPolicySchema.parse({
     ...loop,
+    steadiness: steadiness === undefined ? NO_STEADINESS : JSON.parse(steadiness),
     targetUtilization: utilization / 100,
     minReplicas: hpa.spec.minReplicas ?? 1,
     maxReplicas: hpa.spec.maxReplicas,

@@ -5,7 +5,7 @@ import { Service } from 'kubernetes-models/v1/Service'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { DEFAULT_HEALTH_SETTINGS } from '../../shared/balancer/health-settings'
-import { defaultPolicy, ScalingPolicy } from '../../shared/policy'
+import { defaultPolicy, NO_STEADINESS, ScalingPolicy } from '../../shared/policy'
 import { policyFromHpa } from './hpa-policy'
 import { type KubernetesExportInput, kubernetesExport, LOOP_SETTINGS } from './kubernetes-export'
 
@@ -80,24 +80,25 @@ describe('kubernetesExport', () => {
     const out = kubernetesExport(input(policy))
     expect(out.yaml).toContain('stabilizationWindowSeconds: 123')
     const hpa = documents(out.yaml)[2] as { spec: Record<string, unknown> }
+    const { scaleUp, scaleDown } = policy
     expect(hpa.spec).toMatchObject({
-      minReplicas: 1,
-      maxReplicas: 10,
+      minReplicas: policy.minReplicas,
+      maxReplicas: policy.maxReplicas,
       metrics: [{ resource: { name: 'cpu', target: { averageUtilization: 70 } } }],
       behavior: {
         scaleUp: {
-          stabilizationWindowSeconds: 3,
+          stabilizationWindowSeconds: scaleUp.stabilizationSeconds,
           selectPolicy: 'Max',
           policies: [
-            { type: 'Percent', value: 100, periodSeconds: 5 },
-            { type: 'Pods', value: 4, periodSeconds: 5 },
+            { type: 'Percent', value: scaleUp.maxPercent, periodSeconds: scaleUp.periodSeconds },
+            { type: 'Pods', value: scaleUp.maxReplicas, periodSeconds: scaleUp.periodSeconds },
           ],
         },
         scaleDown: {
           stabilizationWindowSeconds: 123,
           policies: [
-            { type: 'Percent', value: 25 },
-            { type: 'Pods', value: 1 },
+            { type: 'Percent', value: scaleDown.maxPercent, periodSeconds: scaleDown.periodSeconds },
+            { type: 'Pods', value: scaleDown.maxReplicas, periodSeconds: scaleDown.periodSeconds },
           ],
         },
       },
@@ -121,6 +122,7 @@ describe('kubernetesExport', () => {
       'maxReplicas',
       'scaleUp',
       'scaleDown',
+      'steadiness',
     ])
     const unmapped = Object.keys(ScalingPolicy.parse({})).filter(
       (key) => !mapped.has(key) && !(LOOP_SETTINGS as readonly string[]).includes(key),
@@ -136,8 +138,13 @@ describe('kubernetesExport', () => {
       tolerance: { up: 0.05, down: 0.2 },
       readinessDelaySeconds: 12,
       scaleDown: { stabilizationSeconds: 123, maxPercent: 50, maxReplicas: 0, periodSeconds: 30 },
+      steadiness: { smallRiseSeconds: 20, burstStabilizationSeconds: 240 },
     })
     const hpa = documents(kubernetesExport(input(policy)).yaml)[2]
     expect(policyFromHpa(hpa)).toEqual(policy)
+    // An HPA from elsewhere, without the annotations, is read as having no steadiness rules.
+    const plain = structuredClone(hpa) as { metadata: { annotations?: unknown } }
+    delete plain.metadata.annotations
+    expect(policyFromHpa(plain).steadiness).toEqual(NO_STEADINESS)
   })
 })

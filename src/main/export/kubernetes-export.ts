@@ -4,7 +4,7 @@
 // cannot say is named in a note and, where it belongs, in a comment beside it.
 import { Document } from 'yaml'
 import type { HealthSettings } from '../../shared/balancer/health-settings'
-import type { ScalingPolicy, ScalingRule } from '../../shared/policy'
+import { NO_STEADINESS, type ScalingPolicy, type ScalingRule } from '../../shared/policy'
 
 export interface KubernetesExportInput {
   policy: ScalingPolicy
@@ -34,8 +34,8 @@ const NAME = 'acs-workload'
 /** The policy settings that are kube-controller-manager / metrics-server flags, not HPA fields. */
 export const LOOP_SETTINGS = ['intervalSeconds', 'metricWindowSeconds', 'readinessDelaySeconds'] as const
 
-/** The HPA annotation that keeps a loop setting, so that nothing of the policy is lost on the way. */
-export function policyAnnotation(key: (typeof LOOP_SETTINGS)[number]): string {
+/** The HPA annotation that keeps a setting with no HPA field, so that nothing of the policy is lost on the way. */
+export function policyAnnotation(key: (typeof LOOP_SETTINGS)[number] | 'steadiness'): string {
   return `autoscaling.auto-cloud-scaler.dev/${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
 }
 
@@ -129,9 +129,15 @@ export function kubernetesExport(input: KubernetesExportInput): KubernetesExport
     spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   }
 
-  const annotations = Object.fromEntries(
-    LOOP_SETTINGS.map((key) => [policyAnnotation(key), String(policy[key])]),
-  )
+  const annotations = {
+    ...Object.fromEntries(LOOP_SETTINGS.map((key) => [policyAnnotation(key), String(policy[key])])),
+    [policyAnnotation('steadiness')]: JSON.stringify(policy.steadiness),
+  }
+  const s = policy.steadiness
+  if (JSON.stringify(s) !== JSON.stringify(NO_STEADINESS))
+    notes.push(
+      `The policy's steadiness rules have no HPA field and are kept only as an annotation, which Kubernetes ignores: a rise of at most ${s.smallRiseRatio}× the target must hold ${s.smallRiseSeconds} s, no scale-down within ${s.scaleDownAfterUpSeconds} s of a scale-up, ${Math.round(s.scaleDownHeadroom * 100)} % headroom after a scale-down, and a ${s.burstStabilizationSeconds} s scale-down window once the load returns within ${s.burstMemorySeconds} s of a scale-down. The nearest HPA setting is a longer scaleDown.stabilizationWindowSeconds.`,
+    )
   notes.push(
     `The policy evaluates every ${policy.intervalSeconds} s over a ${policy.metricWindowSeconds} s CPU window and ignores a pod's first ${policy.readinessDelaySeconds} s; in Kubernetes these are cluster flags, not HPA fields (kube-controller-manager --horizontal-pod-autoscaler-sync-period=${policy.intervalSeconds}s and --horizontal-pod-autoscaler-initial-readiness-delay=${policy.readinessDelaySeconds}s, metrics-server --metric-resolution=${policy.metricWindowSeconds}s); they are kept as annotations on the HPA.`,
   )

@@ -251,21 +251,91 @@ describe('decideReplicas: over time', () => {
     ])
   })
 
-  it('ours gives replicas back slowly: after 90 s, max(25 %, 1) per 10 s', () => {
+  it('ours gives back what a calm minute does not need, in one step', () => {
     const decisions = simulate(ours(0.6), 8, every(0, 130), () => 0.06)
     const at = (second: number) => decisions[second]!.desired
-    expect([at(89), at(90), at(99), at(100), at(110), at(120), at(130)]).toEqual([8, 6, 6, 4, 3, 2, 1])
-    expect(decisions[95]?.reason.message).toBe(
-      'CPU 6% of limit vs target 60% (ratio 0.10): holding 6 replicas, recommended 1, limited by the scale-down ' +
-        'rate (at most −25% or −1 replica per 10 s)',
+    expect([at(30), at(59), at(60), at(130)]).toEqual([8, 8, 1, 1])
+    expect(decisions[30]?.reason.message).toBe(
+      'CPU 6% of limit vs target 60% (ratio 0.10): holding 8 replicas, recommended 1; scale-down stabilization ' +
+        'applies the highest of the last 60 s',
     )
   })
 
-  it('does not flap on a load that swings every 10 s: one step up, then it stays', () => {
+  it('does not buy a replica for a small rise that does not last: 17 % over the target for 10 s at a time', () => {
     const swinging = load((s) => (s % 20 < 10 ? 2.8 : 1.8))
-    const counts = simulate(ours(0.6), 4, every(0, 300), swinging).map((d) => d.desired)
-    const changes = counts.filter((count, i) => i > 0 && count !== counts[i - 1])
-    expect(changes).toEqual([5])
+    const decisions = simulate(ours(0.6), 4, every(0, 300), swinging)
+    const counts = decisions.map((d) => d.desired)
+    expect(counts.filter((count, i) => i > 0 && count !== counts[i - 1])).toEqual([])
+    expect(decisions[5]?.reason).toMatchObject({ rawDesired: 5, desired: 4, limitedBy: 'small-rise' })
+    expect(decisions[5]?.reason.message).toBe(
+      'CPU 70% of limit vs target 60% (ratio 1.17): holding 4 replicas, recommended 5; a rise to at most 1.3× ' +
+        'the target must hold 15 s first',
+    )
+  })
+
+  it('buys a replica for a small rise that lasts 15 s', () => {
+    const risen = load((s) => (s < 10 ? 2.2 : 2.8))
+    const counts = simulate(ours(0.6), 4, every(0, 60), risen).map((d) => d.desired)
+    // Recommended from 10 s on: at 24 s it has held for 15 evaluations.
+    expect(counts.indexOf(5)).toBe(10 + 14)
+    expect(counts.at(-1)).toBe(5)
+  })
+
+  it('gives nothing back within 60 s of a scale-up, so a scale-down never undoes one inside the flap horizon', () => {
+    const policy = { ...ours(0.6), scaleDown: { ...ours(0.6).scaleDown, stabilizationSeconds: 5 } }
+    // Up on a surge at 10 s; calm from 20 s, long past the 5 s window by 30 s.
+    const surge = load((s) => (s >= 10 && s < 20 ? 4 : 1))
+    const decisions = simulate(policy, 2, every(0, 120), surge)
+    const changes = decisions.flatMap((d, s) =>
+      d.desired !== d.reason.current ? [{ s, up: d.desired > d.reason.current }] : [],
+    )
+    const lastUp = Math.max(...changes.filter((c) => c.up).map((c) => c.s))
+    const firstDown = changes.find((c) => !c.up)?.s
+    expect(firstDown).toBe(lastUp + 61)
+    expect(decisions[lastUp + 30]?.reason).toMatchObject({ limitedBy: 'after-scale-up' })
+    expect(decisions[lastUp + 30]?.reason.message).toContain('no scale-down within 60 s of a scale-up')
+  })
+
+  it('leaves headroom under the target when it scales down, so the next noisy minute does not undo it', () => {
+    const settledAt = (policy: ScalingPolicy, limits: number) =>
+      simulate(
+        policy,
+        4,
+        every(0, 120),
+        load(() => limits),
+      ).at(-1)!
+    // 1.75 limits on 4 replicas: 44 % each. Three would run at 58 %, just under the 60 % target: less than
+    // the 5 % headroom, so four stay.
+    expect(settledAt(ours(0.6), 1.75)).toMatchObject({ desired: 4, reason: { limitedBy: 'headroom' } })
+    expect(settledAt(ours(0.6), 1.75).reason.message).toBe(
+      'CPU 44% of limit vs target 60% (ratio 0.73): holding 4 replicas, removing a replica would leave less ' +
+        'than 5% headroom under the target',
+    )
+    // 1.6 limits: three run at 53 %, 11 % under the target.
+    expect(settledAt(ours(0.6), 1.6).desired).toBe(3)
+    // Without the headroom, 1.75 limits go down to three.
+    const none = { ...ours(0.6), steadiness: { ...ours(0.6).steadiness, scaleDownHeadroom: 0 } }
+    expect(settledAt(none, 1.75).desired).toBe(3)
+  })
+
+  it('keeps the replicas through a calm for 300 s once the load has come back soon after a scale-down', () => {
+    // Bursts of 30 s every 150 s: the first calm gives the replicas back after 60 s, the burst returns,
+    // and from then on the calms (120 s) are shorter than the 300 s window: the replicas stay warm.
+    const bursts = load((s) => (s % 150 >= 10 && s % 150 < 40 ? 4.5 : 0.5))
+    const decisions = simulate(ours(0.6), 1, every(0, 900), bursts)
+    const downs = decisions.flatMap((d, s) => (d.desired < d.reason.current ? [s] : []))
+    expect(downs.length).toBeGreaterThan(0)
+    expect(downs.every((s) => s < 300)).toBe(true)
+    const held = decisions.find((d) => d.reason.limitedBy === 'burst')
+    expect(held?.reason.message).toContain(
+      'the load came back within 600 s of a scale-down, so scale-down stabilization applies the highest of the last 300 s',
+    )
+    // Without the burst memory, every calm gives the replicas back.
+    const forgetful = { ...ours(0.6), steadiness: { ...ours(0.6).steadiness, burstMemorySeconds: 0 } }
+    const forgetfulDowns = simulate(forgetful, 1, every(0, 900), bursts).flatMap((d, s) =>
+      d.desired < d.reason.current ? [s] : [],
+    )
+    expect(forgetfulDowns.some((s) => s > 300)).toBe(true)
   })
 
   it('follows a load step up within seconds and back down after the window, each direction once', () => {
@@ -278,9 +348,10 @@ describe('decideReplicas: over time', () => {
     expect(directions).toEqual([true, false])
     expect(Math.max(...counts)).toBe(8) // 4.8 limits' worth of load at a 60 % target
     expect(moves.find((m) => m.up)?.s).toBeLessThanOrEqual(13)
-    // The last high recommendation is at 69 s; it leaves the 90 s window at 159 s.
-    expect(moves.find((m) => !m.up)?.s).toBe(69 + 90)
-    expect(counts.at(-1)).toBe(2)
+    // The last high recommendation is at 69 s; it leaves the 60 s window at 129 s.
+    expect(moves.find((m) => !m.up)?.s).toBe(69 + 60)
+    // Two replicas would run right at the target (1.2 limits at 60 %); the headroom keeps a third.
+    expect(counts.at(-1)).toBe(3)
   })
 
   it('does not record a recommendation when there is nothing to measure', () => {
@@ -313,7 +384,9 @@ describe('decideReplicas: purity and state', () => {
   it('keeps the state bounded by the longest window', () => {
     const decisions = simulate(ours(0.6), 4, every(0, 600), (s) => (s < 300 ? 0.9 : 0.2))
     const last = decisions.at(-1)!.state
-    expect(last.recommendations.length).toBeLessThanOrEqual(DEFAULT_POLICY.scaleDown.stabilizationSeconds)
-    expect(last.recommendations.every((r) => r.atMs > 600_000 - 90_000)).toBe(true)
+    // The longest window is the burst one (300 s).
+    const longest = DEFAULT_POLICY.steadiness.burstStabilizationSeconds
+    expect(last.recommendations.length).toBeLessThanOrEqual(longest)
+    expect(last.recommendations.every((r) => r.atMs > 600_000 - longest * 1000)).toBe(true)
   })
 })

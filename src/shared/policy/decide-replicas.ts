@@ -3,10 +3,13 @@
 import { describeDecision } from './decision-message'
 import { type RawRecommendation, type ReplicaSample, recommendReplicas } from './replica-calculator'
 import {
+  inBurst,
+  lowestWithin,
   type PolicyState,
   pruneState,
   recordScaleEvent,
   scaleDownLimit,
+  scaledUpWithin,
   scaleUpLimit,
   stabilize,
   startPolicyState,
@@ -35,6 +38,10 @@ export type ScalingLimit =
   | 'min'
   | 'max'
   | 'capacity'
+  | 'headroom'
+  | 'small-rise'
+  | 'after-scale-up'
+  | 'burst'
 
 export interface DecisionReason {
   action: ScalingAction
@@ -82,7 +89,7 @@ export function decideReplicas(input: ScalingInput, previous?: PolicyState): Dec
   const floorBy: ScalingLimit = floor < policy.minReplicas ? 'capacity' : 'min'
 
   const decide = (desired: number, limitedBy: ScalingLimit | undefined, rawDesired = desired): Decision => {
-    state = recordScaleEvent(state, now, current, desired)
+    state = recordScaleEvent(state, now, current, desired, policy)
     const action: ScalingAction = desired > current ? 'scale-up' : desired < current ? 'scale-down' : 'hold'
     const facts = { ...reasonFacts(raw, policy), action, current, rawDesired, desired }
     const reason = { ...facts, ...(limitedBy ? { limitedBy } : {}) }
@@ -96,22 +103,47 @@ export function decideReplicas(input: ScalingInput, previous?: PolicyState): Dec
   if (ceiling === 0) return decide(0, 'capacity')
   if (raw.replicas === null) return decide(current, 'no-metrics')
 
-  const stabilized = stabilize(state.recommendations, raw.replicas, current, now, policy)
-  state = { ...state, recommendations: [...state.recommendations, { atMs: now, replicas: raw.replicas }] }
+  const { steadiness } = policy
+  const bursty = inBurst(state, now, policy)
+  const downSeconds = bursty ? steadiness.burstStabilizationSeconds : policy.scaleDown.stabilizationSeconds
+  const stabilized = stabilize(state.recommendations, raw.replicas, current, now, policy, downSeconds)
   let desired = stabilized
   let limitedBy: ScalingLimit | undefined =
-    raw.heldBy ?? (stabilized !== raw.replicas ? 'stabilization' : undefined)
-  if (stabilized > current) {
+    raw.heldBy ??
+    (stabilized === raw.replicas
+      ? undefined
+      : stabilized < raw.replicas || !bursty
+        ? 'stabilization'
+        : 'burst')
+  // A small rise is mostly noise: it must hold as long as a metric window of HPA's before it buys replicas.
+  const rising = raw.adjustedRatio ?? raw.ratio ?? 0
+  if (desired > current && rising <= steadiness.smallRiseRatio && steadiness.smallRiseSeconds > 0) {
+    const held = Math.max(
+      current,
+      lowestWithin(state.recommendations, stabilized, steadiness.smallRiseSeconds, now),
+    )
+    if (held < desired) {
+      desired = held
+      limitedBy = 'small-rise'
+    }
+  }
+  // Giving back within the flap horizon of a scale-up would undo it; the load has not had time to settle.
+  if (desired < current && scaledUpWithin(state, steadiness.scaleDownAfterUpSeconds, now)) {
+    desired = current
+    limitedBy = 'after-scale-up'
+  }
+  state = { ...state, recommendations: [...state.recommendations, { atMs: now, replicas: raw.replicas }] }
+  if (desired > current) {
     const rateLimit = scaleUpLimit(current, state.scaleUpEvents, policy.scaleUp, now)
     const allowed = Math.min(rateLimit, ceiling)
-    if (stabilized > allowed) {
+    if (desired > allowed) {
       desired = allowed
       limitedBy = rateLimit < ceiling ? 'rate-limit' : ceilingBy
     }
-  } else if (stabilized < current) {
+  } else if (desired < current) {
     const rateLimit = scaleDownLimit(current, state.scaleDownEvents, policy.scaleDown, now)
     const allowed = Math.max(rateLimit, floor)
-    if (stabilized < allowed) {
+    if (desired < allowed) {
       desired = allowed
       limitedBy = rateLimit > floor ? 'rate-limit' : floorBy
     }

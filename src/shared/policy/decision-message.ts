@@ -49,6 +49,14 @@ function limitation(reason: Omit<DecisionReason, 'message'>, policy: ScalingPoli
       return tolUp === tolDown
         ? `within the ±${percent(tolUp)} tolerance`
         : `within the tolerance (−${percent(tolDown)}/+${percent(tolUp)})`
+    case 'headroom':
+      return `removing a replica would leave less than ${percent(policy.steadiness.scaleDownHeadroom)} headroom under the target`
+    case 'small-rise':
+      return `recommended ${rawDesired}; a rise to at most ${policy.steadiness.smallRiseRatio}× the target must hold ${duration(policy.steadiness.smallRiseSeconds)} first`
+    case 'after-scale-up':
+      return `recommended ${rawDesired}; no scale-down within ${duration(policy.steadiness.scaleDownAfterUpSeconds)} of a scale-up`
+    case 'burst':
+      return `recommended ${rawDesired}; the load came back within ${duration(policy.steadiness.burstMemorySeconds)} of a scale-down, so scale-down stabilization applies the highest of the last ${duration(policy.steadiness.burstStabilizationSeconds)}`
     case 'warm-up':
       return 'counting the replicas still warming up would reverse the direction, so waiting for them'
     case 'stabilization':

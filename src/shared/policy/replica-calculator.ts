@@ -21,13 +21,26 @@ export interface RawRecommendation {
   adjustedRatio?: number
   warmingUp: number
   missingMetrics: number
-  heldBy?: 'tolerance' | 'warm-up' | 'no-metrics'
+  heldBy?: 'tolerance' | 'warm-up' | 'no-metrics' | 'headroom'
 }
 
 // Float noise must not cost a replica: 0.72 / 0.6 × 5 is 6.000000000000001, which ceil() makes 7.
 const EPSILON = 1e-9
 export const ceilCount = (x: number) => Math.max(0, Math.ceil(x - EPSILON))
 export const floorCount = (x: number) => Math.floor(x + EPSILON)
+
+/**
+ * The replicas that bring `count` replicas at `ratio` to the target. Downwards they must stay
+ * `scaleDownHeadroom` under it: landing right at the target, the next noisy minute would add a replica back.
+ */
+function fewest(ratio: number, count: number, policy: ScalingPolicy): number {
+  const headroom = ratio < 1 ? policy.steadiness.scaleDownHeadroom : 0
+  return ceilCount((ratio * count) / (1 - headroom))
+}
+
+/** Whether the headroom alone stops a scale-down that the ratio asks for. */
+const keptByHeadroom = (ratio: number, count: number, replicas: number, current: number) =>
+  ratio < 1 && replicas >= current && ceilCount(ratio * count) < current
 
 const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
 
@@ -60,7 +73,7 @@ export function recommendReplicas(
   const ratio = utilization / target
   const withinTolerance = (r: number) =>
     r >= 1 - policy.tolerance.down - EPSILON && r <= 1 + policy.tolerance.up + EPSILON
-  const hold = (heldBy: 'tolerance' | 'warm-up', adjustedRatio?: number): RawRecommendation => ({
+  const hold = (heldBy: 'tolerance' | 'warm-up' | 'headroom', adjustedRatio?: number): RawRecommendation => ({
     replicas: currentReplicas,
     utilization,
     ratio,
@@ -73,7 +86,9 @@ export function recommendReplicas(
   const rebalanceWarming = warmingUp > 0 && ratio > 1
   if (!rebalanceWarming && missingMetrics === 0) {
     if (withinTolerance(ratio)) return hold('tolerance')
-    return { replicas: ceilCount(ratio * measured.length), utilization, ratio, ...counts }
+    const replicas = fewest(ratio, measured.length, policy)
+    if (keptByHeadroom(ratio, measured.length, replicas, currentReplicas)) return hold('headroom')
+    return { replicas, utilization, ratio, ...counts }
   }
 
   // Assume the worst for the direction we lean: metric-less replicas are busy on a scale-down and idle
@@ -89,7 +104,10 @@ export function recommendReplicas(
   if (withinTolerance(ratio) || withinTolerance(adjustedRatio)) return hold('tolerance', adjustedRatio)
   if ((ratio < 1 && adjustedRatio > 1) || (ratio > 1 && adjustedRatio < 1))
     return hold('warm-up', adjustedRatio)
-  const replicas = ceilCount(adjustedRatio * values.length)
+  const replicas = fewest(adjustedRatio, values.length, policy)
+  if (keptByHeadroom(adjustedRatio, values.length, replicas, currentReplicas)) {
+    return hold('headroom', adjustedRatio)
+  }
   if (
     (adjustedRatio < 1 && replicas > currentReplicas) ||
     (adjustedRatio > 1 && replicas < currentReplicas)

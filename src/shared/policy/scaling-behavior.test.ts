@@ -175,16 +175,22 @@ describe('policy state', () => {
   })
 
   it('prunes what no window or period can see', () => {
+    // Recommendations for the burst window (300 s), scale-ups for the wait after one (60 s), scale-downs
+    // for the burst memory (600 s).
     const state: PolicyState = {
-      recommendations: [ago(91, 1), ago(89, 2)],
-      scaleUpEvents: [ago(6, 1), ago(4, 2)],
-      scaleDownEvents: [ago(11, 1), ago(9, 2)],
+      recommendations: [ago(301, 1), ago(299, 2)],
+      scaleUpEvents: [ago(61, 1), ago(60, 2)],
+      scaleDownEvents: [ago(601, 1), ago(599, 2)],
+      burstAtMs: NOW - 601_000,
     }
     expect(pruneState(state, NOW, DEFAULT_POLICY)).toEqual({
-      recommendations: [ago(89, 2)],
-      scaleUpEvents: [ago(4, 2)],
-      scaleDownEvents: [ago(9, 2)],
+      recommendations: [ago(299, 2)],
+      scaleUpEvents: [ago(60, 2)],
+      scaleDownEvents: [ago(599, 2)],
     })
+    expect(pruneState({ ...state, burstAtMs: NOW - 599_000 }, NOW, DEFAULT_POLICY).burstAtMs).toBe(
+      NOW - 599_000,
+    )
   })
 
   it('records applied changes by direction, and nothing for a hold', () => {
@@ -198,7 +204,12 @@ describe('policy state', () => {
 describe('recommendationOnly', () => {
   /** Decisions every second for `seconds` while a count of `current` stays in force, all replicas at 5 %. */
   function recommend(seconds: number, keep: (state: PolicyState, now: number) => PolicyState) {
-    const policy = { ...DEFAULT_POLICY, targetUtilization: 0.6 }
+    // Small scale-down steps, where a phantom event spends the period's whole allowance.
+    const policy = {
+      ...DEFAULT_POLICY,
+      targetUtilization: 0.6,
+      scaleDown: { stabilizationSeconds: 90, maxPercent: 25, maxReplicas: 1, periodSeconds: 10 },
+    }
     const samples = [0, 1].map((i) => ({
       id: `r${i}`,
       ready: true,

@@ -14,6 +14,8 @@ export const PolicyState = z.object({
   scaleUpEvents: z.array(TimedCount),
   /** Replicas removed by each applied scale-down, for the scale-down rate limit. */
   scaleDownEvents: z.array(TimedCount),
+  /** When the load last came back (a scale-up) within steadiness.burstMemorySeconds of a scale-down. */
+  burstAtMs: z.number().optional(),
 })
 export type PolicyState = z.infer<typeof PolicyState>
 
@@ -34,12 +36,50 @@ const within = (entries: readonly TimedCount[], seconds: number, now: number) =>
 
 /** Drops what no window or period of this policy can see any more, so the state stays small. */
 export function pruneState(state: PolicyState, now: number, policy: ScalingPolicy): PolicyState {
-  const longestWindow = Math.max(policy.scaleUp.stabilizationSeconds, policy.scaleDown.stabilizationSeconds)
-  return {
+  const { steadiness } = policy
+  const longestWindow = Math.max(
+    policy.scaleUp.stabilizationSeconds,
+    policy.scaleDown.stabilizationSeconds,
+    steadiness.smallRiseSeconds,
+    steadiness.burstStabilizationSeconds,
+  )
+  const pruned: PolicyState = {
     recommendations: within(state.recommendations, longestWindow, now),
-    scaleUpEvents: within(state.scaleUpEvents, policy.scaleUp.periodSeconds, now),
-    scaleDownEvents: within(state.scaleDownEvents, policy.scaleDown.periodSeconds, now),
+    // Kept through the wait's last second too: a scale-down exactly 60 s after a scale-up still undoes it.
+    scaleUpEvents: state.scaleUpEvents.filter(
+      (event) =>
+        event.atMs >= now - Math.max(policy.scaleUp.periodSeconds, steadiness.scaleDownAfterUpSeconds) * 1000,
+    ),
+    scaleDownEvents: within(
+      state.scaleDownEvents,
+      Math.max(policy.scaleDown.periodSeconds, steadiness.burstMemorySeconds),
+      now,
+    ),
   }
+  return inBurst(state, now, policy) ? { ...pruned, burstAtMs: state.burstAtMs } : pruned
+}
+
+/** Whether the load has come back after a scale-down recently enough to count as bursty. */
+export function inBurst(state: PolicyState, now: number, policy: ScalingPolicy): boolean {
+  const memory = policy.steadiness.burstMemorySeconds
+  return memory > 0 && state.burstAtMs !== undefined && now - state.burstAtMs <= memory * 1000
+}
+
+/** Whether a scale-up happened within the last `seconds` (≤, like the 60 s flap horizon). */
+export function scaledUpWithin(state: PolicyState, seconds: number, now: number): boolean {
+  return seconds > 0 && state.scaleUpEvents.some((event) => now - event.atMs <= seconds * 1000)
+}
+
+/** The lowest recommendation of the last `seconds`, the current one included. */
+export function lowestWithin(
+  history: readonly TimedCount[],
+  recommendation: number,
+  seconds: number,
+  now: number,
+) {
+  let lowest = recommendation
+  for (const entry of within(history, seconds, now)) lowest = Math.min(lowest, entry.replicas)
+  return lowest
 }
 
 /**
@@ -52,13 +92,11 @@ export function stabilize(
   current: number,
   now: number,
   policy: ScalingPolicy,
+  downSeconds = policy.scaleDown.stabilizationSeconds,
 ): number {
-  let upTo = recommendation
-  for (const entry of within(history, policy.scaleUp.stabilizationSeconds, now)) {
-    upTo = Math.min(upTo, entry.replicas)
-  }
+  const upTo = lowestWithin(history, recommendation, policy.scaleUp.stabilizationSeconds, now)
   let downTo = recommendation
-  for (const entry of within(history, policy.scaleDown.stabilizationSeconds, now)) {
+  for (const entry of within(history, downSeconds, now)) {
     downTo = Math.max(downTo, entry.replicas)
   }
   return Math.min(Math.max(current, upTo), downTo)
@@ -95,9 +133,13 @@ export function recordScaleEvent(
   now: number,
   current: number,
   desired: number,
+  policy?: ScalingPolicy,
 ): PolicyState {
   if (desired > current) {
-    return { ...state, scaleUpEvents: [...state.scaleUpEvents, { atMs: now, replicas: desired - current }] }
+    const memory = policy?.steadiness.burstMemorySeconds ?? 0
+    const returned = memory > 0 && state.scaleDownEvents.some((event) => now - event.atMs <= memory * 1000)
+    const scaleUpEvents = [...state.scaleUpEvents, { atMs: now, replicas: desired - current }]
+    return { ...state, scaleUpEvents, ...(returned ? { burstAtMs: now } : {}) }
   }
   if (desired < current) {
     return {
@@ -116,8 +158,10 @@ export function recordScaleEvent(
  */
 export function recommendationOnly(state: PolicyState, now: number): PolicyState {
   const notNow = (events: TimedCount[]) => events.filter((event) => event.atMs !== now)
+  const { burstAtMs, ...rest } = state
   return {
-    ...state,
+    ...rest,
+    ...(burstAtMs === undefined || burstAtMs === now ? {} : { burstAtMs }),
     scaleUpEvents: notNow(state.scaleUpEvents),
     scaleDownEvents: notNow(state.scaleDownEvents),
   }

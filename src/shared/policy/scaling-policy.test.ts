@@ -22,6 +22,15 @@ describe('HPA_DEFAULT_POLICY', () => {
       scaleUp: { stabilizationSeconds: 0, maxPercent: 100, maxReplicas: 4, periodSeconds: 15 },
       // behavior.scaleDown: 300 s window, the Percent 100 / 15 s policy alone
       scaleDown: { stabilizationSeconds: 300, maxPercent: 100, maxReplicas: 0, periodSeconds: 15 },
+      // None of our steadiness rules.
+      steadiness: {
+        smallRiseRatio: 1,
+        smallRiseSeconds: 0,
+        scaleDownAfterUpSeconds: 0,
+        scaleDownHeadroom: 0,
+        burstMemorySeconds: 0,
+        burstStabilizationSeconds: 0,
+      },
     })
   })
 
@@ -41,8 +50,16 @@ describe('DEFAULT_POLICY', () => {
       intervalSeconds: 1,
       metricWindowSeconds: 5,
       readinessDelaySeconds: 5,
-      scaleUp: { stabilizationSeconds: 3, maxPercent: 100, maxReplicas: 4, periodSeconds: 5 },
-      scaleDown: { stabilizationSeconds: 90, maxPercent: 25, maxReplicas: 1, periodSeconds: 10 },
+      scaleUp: { stabilizationSeconds: 3, maxPercent: 100, maxReplicas: 2, periodSeconds: 15 },
+      scaleDown: { stabilizationSeconds: 60, maxPercent: 100, maxReplicas: 1, periodSeconds: 10 },
+      steadiness: {
+        smallRiseRatio: 1.3,
+        smallRiseSeconds: 15,
+        scaleDownAfterUpSeconds: 60,
+        scaleDownHeadroom: 0.05,
+        burstMemorySeconds: 600,
+        burstStabilizationSeconds: 300,
+      },
     })
   })
 
@@ -51,7 +68,12 @@ describe('DEFAULT_POLICY', () => {
     expect(DEFAULT_POLICY.scaleDown.stabilizationSeconds).toBeLessThan(
       HPA_DEFAULT_POLICY.scaleDown.stabilizationSeconds,
     )
-    expect(DEFAULT_POLICY.scaleDown.stabilizationSeconds).toBeGreaterThan(60) // the bench's flap horizon
+    // The bench's flap horizon: no scale-down can undo a scale-up within it.
+    expect(DEFAULT_POLICY.steadiness.scaleDownAfterUpSeconds).toBeGreaterThanOrEqual(60)
+    // Recurring bursts keep their replicas as long as HPA would, never longer.
+    expect(DEFAULT_POLICY.steadiness.burstStabilizationSeconds).toBeLessThanOrEqual(
+      HPA_DEFAULT_POLICY.scaleDown.stabilizationSeconds,
+    )
   })
 
   it('keeps nested defaults when only part of a rule is given', () => {
@@ -89,6 +111,16 @@ describe('parseScalingPolicy', () => {
       'scaleDown allows no change at all: set maxPercent or maxReplicas above 0',
     ],
     [{ targetUtilization: 'high' }, 'targetUtilization: Invalid input: expected number, received string'],
+    [
+      { steadiness: { smallRiseRatio: 0.8 } },
+      'steadiness.smallRiseRatio must be at least 1 (1.3 = up to 30 % over the target)',
+    ],
+    [
+      { steadiness: { scaleDownHeadroom: 0.9 } },
+      'steadiness.scaleDownHeadroom must be between 0 and 0.5 (0.05 = 5 % under the target)',
+    ],
+    [{ steadiness: { burstMemorySeconds: -5 } }, 'steadiness.burstMemorySeconds must be 0 seconds or more'],
+    [{ steadiness: { smallRise: 2 } }, 'steadiness: unknown setting smallRise'],
   ])('rejects %j with a message a person can act on', (input, message) => {
     expect(parseScalingPolicy(input)).toEqual({ ok: false, errors: [message] })
   })

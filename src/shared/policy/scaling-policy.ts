@@ -54,6 +54,45 @@ export interface ScalingRule {
   periodSeconds: number
 }
 
+/**
+ * Rules that keep the count steady where the HPA's windows alone would make it flap or pay for idle
+ * replicas. Each is off at 0 (the HPA has none of them).
+ */
+const steadiness = settingsObject({
+  /** A rise that asks for at most this ratio to the target must hold `smallRiseSeconds` first. */
+  smallRiseRatio: z
+    .number()
+    .min(1, 'steadiness.smallRiseRatio must be at least 1 (1.3 = up to 30 % over the target)')
+    .max(10, 'steadiness.smallRiseRatio must be at most 10 (1.3 = up to 30 % over the target)')
+    .default(1.3),
+  /** How long a small rise must hold: the lowest recommendation of this window applies. 0 = off. */
+  smallRiseSeconds: nonNegativeSeconds('steadiness.smallRiseSeconds').default(15),
+  /** No scale-down within this long after a scale-up (a scale-down sooner would undo it). 0 = off. */
+  scaleDownAfterUpSeconds: nonNegativeSeconds('steadiness.scaleDownAfterUpSeconds').default(60),
+  /** A scale-down keeps the remaining replicas at least this fraction under the target. */
+  scaleDownHeadroom: z
+    .number()
+    .min(0, 'steadiness.scaleDownHeadroom must be between 0 and 0.5 (0.05 = 5 % under the target)')
+    .max(0.5, 'steadiness.scaleDownHeadroom must be between 0 and 0.5 (0.05 = 5 % under the target)')
+    .default(0.05),
+  /** A scale-up this soon after a scale-down marks the load as bursty. 0 = off. */
+  burstMemorySeconds: nonNegativeSeconds('steadiness.burstMemorySeconds').default(600),
+  /** While the load is bursty (a return within the memory), the scale-down window is this long instead. */
+  burstStabilizationSeconds: nonNegativeSeconds('steadiness.burstStabilizationSeconds').default(300),
+})
+
+export type Steadiness = z.infer<typeof steadiness>
+
+/** The HPA has none of the steadiness rules. */
+export const NO_STEADINESS: Steadiness = {
+  smallRiseRatio: 1,
+  smallRiseSeconds: 0,
+  scaleDownAfterUpSeconds: 0,
+  scaleDownHeadroom: 0,
+  burstMemorySeconds: 0,
+  burstStabilizationSeconds: 0,
+}
+
 export const ScalingPolicy = settingsObject({
   /** Mean CPU use per replica to aim for, as a fraction of each replica's CPU limit. */
   targetUtilization: z
@@ -84,15 +123,16 @@ export const ScalingPolicy = settingsObject({
   scaleUp: scalingRule('scaleUp', {
     stabilizationSeconds: 3,
     maxPercent: 100,
-    maxReplicas: 4,
-    periodSeconds: 5,
+    maxReplicas: 2,
+    periodSeconds: 15,
   }).prefault({}),
   scaleDown: scalingRule('scaleDown', {
-    stabilizationSeconds: 90,
-    maxPercent: 25,
+    stabilizationSeconds: 60,
+    maxPercent: 100,
     maxReplicas: 1,
     periodSeconds: 10,
   }).prefault({}),
+  steadiness: steadiness.prefault({}),
 }).superRefine((policy, ctx) => {
   if (policy.minReplicas > policy.maxReplicas) {
     ctx.addIssue({
@@ -120,13 +160,15 @@ export type PolicyBounds = Partial<Pick<ScalingPolicy, 'targetUtilization' | 'mi
  * - tolerance 0.1 both ways: HPA's band; the asymmetry we want comes from the windows, and ceil() already
  *   keeps a scale-down from landing above the target.
  * - scaleUp stabilization 3 s: a rise must hold for three evaluations, so one noisy second does not buy
- *   replicas that the slow scale-down would then keep for minutes.
- * - scaleUp max(100 %, 4) per 5 s: HPA's shape at our warm-up cadence (start + 5 s delay), so it is a
- *   safety net against a bogus metric, not the brake; warm-up accounting already limits each step.
- * - scaleDown stabilization 90 s: longer than the 60 s flap horizon, so no scale-up is undone within it,
- *   yet a third of HPA's 300 s of paying for idle replicas after a peak.
- * - scaleDown max(25 %, 1) per 10 s: give capacity back in small steps, so a returning burst finds most
- *   of it still there; 1 replica keeps small counts moving.
+ *   replicas that a scale-down could give back only a minute later.
+ * - scaleUp max(100 %, 2) per 15 s: doubling keeps pace with a real surge, while a saturated replica (whose
+ *   CPU cannot show how far over it is) does not buy a whole lab for a burst that is over in seconds.
+ * - scaleDown stabilization 60 s at up to 100 % per 10 s: once the load has stayed low for a minute, give
+ *   back all that it does not need in one step, the HPA's shape on a fifth of its window.
+ * - steadiness: a small rise (≤ 1.3× the target) must hold 15 s, as long as HPA's metric window, so noise
+ *   does not buy replicas; no scale-down within 60 s of a scale-up; a scale-down leaves 5 % headroom under
+ *   the target, so the next noisy minute does not undo it; and once the load has come back within 600 s of
+ *   a scale-down, the scale-down window is 300 s (HPA's), so recurring bursts find their replicas warm.
  */
 export function defaultPolicy(bounds: PolicyBounds = {}): ScalingPolicy {
   return ScalingPolicy.parse(bounds)
@@ -146,6 +188,7 @@ export function hpaDefaultPolicy(bounds: PolicyBounds = {}): ScalingPolicy {
     readinessDelaySeconds: 30,
     scaleUp: { stabilizationSeconds: 0, maxPercent: 100, maxReplicas: 4, periodSeconds: 15 },
     scaleDown: { stabilizationSeconds: 300, maxPercent: 100, maxReplicas: 0, periodSeconds: 15 },
+    steadiness: NO_STEADINESS,
   })
 }
 

@@ -148,15 +148,24 @@ describe('cluster autoscaler scenario: a load step, then calm', () => {
     )
   })
 
-  it('brings the replicas back to the first VM after the calm and stops the idle one after its cool-down', () => {
-    expect(log).toContainEqual(expect.stringMatching(/ s lab-2: 1 → 0 replicas \(spread: it ran the most\)$/))
-    const emptied = (targets['lab-2'] ?? []).findLast((s) => s.value > 0)?.atMs ?? 0
-    const stop = log.find((line) => line.includes('Stopping lab-2'))
-    expect(stop).toMatch(/^\d+ s Stopping lab-2: no replicas on lab-2 for 120 s \(idle cool-down 120 s\)$/)
+  it('gives the replicas back in one step after the calm and stops the VM left idle after its cool-down', () => {
+    // The policy gives back all that the calm does not need at once (6 → 1); spread takes them from the VM
+    // that runs the most, one at a time, so either VM may be the one left running.
+    const scaleDowns = log.filter((line) => line.includes('(spread: it ran the most)'))
+    expect(new Set(scaleDowns.map((line) => line.split(' ')[0]))).toHaveLength(1)
+    const idle = vms.find((vm) => vm.target === 0)
+    expect(idle).toBeDefined()
+    const emptied = (targets[idle?.id ?? ''] ?? []).findLast((s) => s.value > 0)?.atMs ?? 0
+    const stop = log.find((line) => line.includes(`Stopping ${idle?.id}`))
+    expect(stop).toMatch(
+      new RegExp(
+        `^\\d+ s Stopping ${idle?.id}: no replicas on ${idle?.id} for 120 s \\(idle cool-down 120 s\\)$`,
+      ),
+    )
     expect(Number(stop?.split(' ')[0]) * 1000 - emptied).toBe(121_000)
-    expect(vms.map((vm) => [vm.id, vm.providerState, vm.target])).toEqual([
-      ['lab-1', 'running', 1],
-      ['lab-2', 'stopped', 0],
+    expect(vms.map((vm) => [vm.providerState, vm.target]).sort()).toEqual([
+      ['running', 1],
+      ['stopped', 0],
     ])
   })
 

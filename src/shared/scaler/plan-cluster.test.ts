@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_POLICY, type ReplicaSample, ScalingPolicy, type ScalingPolicyInput } from '../policy'
+import {
+  DEFAULT_POLICY,
+  NO_STEADINESS,
+  type ReplicaSample,
+  ScalingPolicy,
+  type ScalingPolicyInput,
+} from '../policy'
 import type { PlacementStrategy } from './place-replicas'
 import { type ClusterPlanState, type ClusterVm, planCluster, previewCluster } from './plan-cluster'
 
-// Windows and rate limits out of the way, to see the total and its placement alone.
+// Windows, rate limits and steadiness rules out of the way, to see the total and its placement alone.
 const instant = (input: ScalingPolicyInput = {}) =>
   ScalingPolicy.parse({
     targetUtilization: 0.5,
     scaleUp: { stabilizationSeconds: 0, maxPercent: 1000, periodSeconds: 1 },
     scaleDown: { stabilizationSeconds: 0, maxPercent: 100, periodSeconds: 1 },
+    steadiness: NO_STEADINESS,
     ...input,
   })
 
@@ -213,7 +220,8 @@ describe('previewCluster: the policy editor\'s "what would this load do"', () =>
     expect(
       previewCluster({ ...input, vms: [vm('lab-1', 3, 4, 0.1), vm('lab-2', 1, 4, 0.1)] }).targets,
     ).toEqual({
-      'lab-1': 2,
+      // 0.4 limits' worth of load need one replica; the scale-down gives the rest back in one step.
+      'lab-1': 0,
       'lab-2': 1,
     })
     expect(previewCluster({ ...input, vms: [vm('lab-1', 4, 4, 1)] })).toMatchObject({

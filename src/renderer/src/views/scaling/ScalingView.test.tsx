@@ -39,7 +39,8 @@ describe('the policy editor', () => {
   it('shows the applied policy, in percent where it is a fraction', async () => {
     await setUp()
     expect(field(/^Target CPU utilization/).value).toBe('60')
-    expect(field(/^Scale down: Stabilization window/).value).toBe('90')
+    expect(field(/^Scale down: Stabilization window/).value).toBe('60')
+    expect(field(/^Scale-down headroom/).value).toBe('5')
     expect((screen.getByLabelText('Placement') as HTMLSelectElement).value).toBe('spread')
     expect((screen.getByLabelText('Balancer algorithm') as HTMLSelectElement).value).toBe('least-outstanding')
     expect(applyButton().disabled).toBe(true)

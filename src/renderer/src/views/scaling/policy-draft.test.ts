@@ -14,7 +14,10 @@ describe('the policy draft', () => {
     const numbers = draftFromSettings(defaultSettings()).numbers
     expect(numbers.targetUtilization).toBe('60')
     expect(numbers['tolerance.up']).toBe('10')
-    expect(numbers['scaleDown.stabilizationSeconds']).toBe('90')
+    expect(numbers['scaleDown.stabilizationSeconds']).toBe('60')
+    expect(numbers['steadiness.smallRiseRatio']).toBe('130')
+    expect(numbers['steadiness.scaleDownHeadroom']).toBe('5')
+    expect(numbers['steadiness.burstStabilizationSeconds']).toBe('300')
   })
 
   it('gives back exactly the applied settings when nothing was edited', () => {
@@ -53,6 +56,9 @@ describe('the policy draft', () => {
       /scaleDown.stabilizationSeconds must be at most 3,600 seconds/,
     ],
     ['scaleUp.maxPercent', '100000', /scaleUp.maxPercent must be at most 1,000 %/],
+    ['steadiness.smallRiseRatio', '90', /at least 100 % and at most 1,000 % of the target/],
+    ['steadiness.scaleDownHeadroom', '60', /from 0 to 50 %/],
+    ['steadiness.smallRiseSeconds', '-3', /steadiness.smallRiseSeconds must be 0 seconds or more/],
   ])('puts the message for %s = "%s" next to that field', (key, text, message) => {
     const check = edit({ [key]: text })
     expect(check.valid).toBe(false)

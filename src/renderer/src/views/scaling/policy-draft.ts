@@ -29,6 +29,8 @@ const PERCENT_MESSAGES: Record<string, string> = {
     'Enter more than 0 % and at most 100 %: a replica cannot use more than its CPU limit (e.g. 60).',
   'tolerance.up': 'Enter a tolerance from 0 to 100 % (e.g. 10).',
   'tolerance.down': 'Enter a tolerance from 0 to 100 % (e.g. 10).',
+  'steadiness.smallRiseRatio': 'Enter at least 100 % and at most 1,000 % of the target (e.g. 130).',
+  'steadiness.scaleDownHeadroom': 'Enter a headroom from 0 to 50 % (e.g. 5).',
 }
 
 export function draftFromSettings(settings: VimSettings): PolicyDraft {

@@ -97,6 +97,56 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     fields: rule('scaleDown', 'Scale down'),
   },
   {
+    title: 'Steadiness',
+    description:
+      'Rules that keep the count from flapping on noise or bursts. 0 s turns a rule off; the HPA has none of them.',
+    fields: [
+      {
+        key: 'steadiness.smallRiseRatio',
+        label: 'Small rise: up to',
+        path: policy('steadiness', 'smallRiseRatio'),
+        unit: '%',
+        fraction: true,
+        hint: 'Of the target (130 = up to 30 % over it): such a rise must hold before it buys replicas.',
+      },
+      {
+        key: 'steadiness.smallRiseSeconds',
+        label: 'Small rise must hold',
+        path: policy('steadiness', 'smallRiseSeconds'),
+        unit: 's',
+      },
+      {
+        key: 'steadiness.scaleDownAfterUpSeconds',
+        label: 'No scale-down after a scale-up for',
+        path: policy('steadiness', 'scaleDownAfterUpSeconds'),
+        unit: 's',
+        hint: 'Giving back sooner would undo the scale-up before the load has settled.',
+      },
+      {
+        key: 'steadiness.scaleDownHeadroom',
+        label: 'Scale-down headroom',
+        path: policy('steadiness', 'scaleDownHeadroom'),
+        unit: '%',
+        fraction: true,
+        hint: 'The replicas left after a scale-down stay at least this far under the target.',
+      },
+      {
+        key: 'steadiness.burstMemorySeconds',
+        label: 'Burst memory',
+        path: policy('steadiness', 'burstMemorySeconds'),
+        unit: 's',
+        hint: 'A load that comes back this soon after a scale-down counts as bursty.',
+      },
+      {
+        key: 'steadiness.burstStabilizationSeconds',
+        label: 'Scale-down window while bursty',
+        path: policy('steadiness', 'burstStabilizationSeconds'),
+        unit: 's',
+        hint: 'Replaces the scale-down stabilization window, so returning bursts find their replicas warm.',
+      },
+    ],
+  },
+  {
     title: 'Replicas',
     description: 'Bounds on the replicas of the whole cluster, summed over all VMs.',
     fields: [
