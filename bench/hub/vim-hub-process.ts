@@ -1,6 +1,8 @@
 // The VIM side of the hub benchmark, alone in its process so that its CPU is its own: a real AgentHub
 // (plain ws://) bound to the cluster store by core.ts's AgentMembership (store, time series), the front-proxy rotation
 // and one event-feed subscriber standing in for the UI, which reads each report's send stamp back.
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { openEventFeed } from '../../src/main/api/event-feed'
 import { AgentMembership } from '../../src/main/cluster/agent-membership'
@@ -133,6 +135,7 @@ function start(token: string, wiring: VimWiring): Promise<void> {
           return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed }
         },
         measureStart: () => {
+          profiler?.start()
           latencies = []
           snapshots = 0
           snapshotBytes = 0
@@ -151,6 +154,7 @@ function start(token: string, wiring: VimWiring): Promise<void> {
         measureStop: (): VimHubWindow => {
           const cpu = process.cpuUsage(cpuAtStart)
           const wallMs = performance.now() - startedAt
+          profiler?.stop()
           measuring = false
           clearInterval(sampler)
           delay.disable()
@@ -180,6 +184,27 @@ function start(token: string, wiring: VimWiring): Promise<void> {
     ),
   )
 }
+
+/**
+ * ACS_BENCH_CPU_PROFILE=FILE: a V8 CPU profile of the measured window (open it in Chrome's DevTools), to
+ * see where the VIM's time goes. The benchmark forks this process without Node flags, hence the inspector.
+ */
+function windowProfiler(file: string | undefined) {
+  if (!file) return undefined
+  const session = new Session()
+  session.connect()
+  return {
+    start: () => {
+      session.post('Profiler.enable')
+      session.post('Profiler.start')
+    },
+    stop: () =>
+      session.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(file, JSON.stringify(result.profile))
+      }),
+  }
+}
+const profiler = windowProfiler(process.env.ACS_BENCH_CPU_PROFILE)
 
 const [token, wiring] = process.argv.slice(2)
 if (!token || (wiring !== 'core' && wiring !== 'store-feed')) {
