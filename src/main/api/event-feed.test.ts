@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ApiEvent } from '../../shared/api/contract'
 import type { ClusterSnapshot } from '../../shared/domain/cluster'
 import { applyClusterDelta } from '../../shared/domain/cluster-delta'
-import type { ReportMessage } from '../../shared/protocol/messages'
+import { PROTOCOL_VERSION, type ReportMessage } from '../../shared/protocol/messages'
 import { ClusterStore } from '../cluster/cluster-store'
 import { openEventFeed } from './event-feed'
 
@@ -107,7 +107,7 @@ function connect(store: ClusterStore, name: string): void {
 function report(seq: number, cpus: number[]): ReportMessage {
   return {
     type: 'report',
-    v: 1,
+    v: PROTOCOL_VERSION,
     seq,
     at: Date.now(),
     vm: { cpuPercent: 10, memoryBytes: 1, replicas: cpus.length, readyReplicas: cpus.length },

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { ReportMessage } from '../../shared/protocol/messages'
+import { PROTOCOL_VERSION, type ReportMessage } from '../../shared/protocol/messages'
 import { ClusterStore } from '../cluster/cluster-store'
 import type { FrontBackend } from './front-proxy'
 import { followCluster } from './rotation'
@@ -20,7 +20,7 @@ function connect(store: ClusterStore, name: string, port: number): void {
 function report(name: string, states: ('ready' | 'starting')[], cpu = 20): ReportMessage {
   return {
     type: 'report',
-    v: 1,
+    v: PROTOCOL_VERSION,
     seq: 1,
     at: 0,
     vm: { cpuPercent: cpu, memoryBytes: 1, replicas: states.length, readyReplicas: 0 },
