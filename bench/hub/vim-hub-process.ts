@@ -1,20 +1,22 @@
 // The VIM side of the hub benchmark, alone in its process so that its CPU is its own: a real AgentHub
-// (plain ws://) bound to the cluster store by core.ts's AgentMembership (store, time series), the front-proxy rotation
-// and one event-feed subscriber standing in for the UI, which reads each report's send stamp back.
+// (plain ws://) bound to the cluster store by core.ts's AgentMembership (store, time series), the front-proxy
+// rotation, and the control API's HTTP server, whose event stream the benchmark's UI client reads.
+
+import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { openEventFeed } from '../../src/main/api/event-feed'
+import { STREAM_PATH, startHttpApiServer } from '../../src/main/api/http-server'
 import { AgentMembership } from '../../src/main/cluster/agent-membership'
 import { ClusterStore } from '../../src/main/cluster/cluster-store'
 import { ClusterSeries } from '../../src/main/cluster/time-series'
 import { AgentHub } from '../../src/main/hub/agent-hub'
 import { FrontProxy } from '../../src/main/proxy/front-proxy'
 import { followCluster } from '../../src/main/proxy/rotation'
+import type { ControlApi } from '../../src/shared/api/contract'
 import { DEFAULT_MEMBERSHIP_SETTINGS } from '../../src/shared/domain/membership'
 import { DEFAULT_POLICY } from '../../src/shared/policy/scaling-policy'
 import { failStart, serveParent } from '../proxy/bench-child-runtime'
-import { readStamp } from './report-stamp'
 
 /**
  * `core`: the report path as core.ts wires it (store, time series, front-proxy rotation on every store
@@ -23,7 +25,11 @@ import { readStamp } from './report-stamp'
 export type VimWiring = 'core' | 'store-feed'
 
 export interface VimHubReady {
+  /** The hub, for the agents. */
   url: string
+  /** The UI event stream (ws://…/api/v1/stream) and its API token. */
+  streamUrl: string
+  apiToken: string
 }
 
 export interface VimHubMemory {
@@ -40,11 +46,6 @@ export interface VimHubWindow {
   heapUsedBytes: number
   sessions: number
   reportsReceived: number
-  /** Report sent by an agent → the snapshot holding it reaches the UI subscriber, in ms, sorted. */
-  reportToUiMs: number[]
-  snapshots: number
-  /** Serialised size of the snapshots, as the HTTP/WS transport sends them. */
-  snapshotBytes: number
   eventLoopDelayP99Ms: number
 }
 
@@ -96,26 +97,15 @@ function start(token: string, wiring: VimWiring): Promise<void> {
   }
   const stopRotation = wiring === 'core' ? followCluster(store, front) : () => {}
 
-  // The UI stand-in: serialises each event as the HTTP/WS transport does, and times the stamps it carries.
-  let measuring = false
-  let latencies: number[] = []
-  let snapshots = 0
-  let snapshotBytes = 0
-  const lastStamp = new Map<string, number>()
-  const closeFeed = openEventFeed({ store }, (event) => {
-    const text = JSON.stringify({ type: 'event', ...event })
-    if (event.name !== 'cluster:snapshot') return
-    const now = Date.now()
-    if (measuring) {
-      snapshots++
-      snapshotBytes += text.length
-    }
-    for (const vm of event.data.vms) {
-      const stamp = readStamp(vm.agent?.recommendation?.reason)
-      if (stamp === undefined || lastStamp.get(vm.name) === stamp) continue
-      lastStamp.set(vm.name, stamp)
-      if (measuring) latencies.push(now - stamp)
-    }
+  // The UI's transport: only its event stream is used, so the calls are left out.
+  const apiToken = randomBytes(24).toString('base64url')
+  const ui = startHttpApiServer({
+    api: {} as ControlApi,
+    feed: { store },
+    token: apiToken,
+    rendererDir: '/nonexistent',
+    host: '127.0.0.1',
+    port: 0,
   })
 
   const delay = monitorEventLoopDelay({ resolution: 10 })
@@ -125,9 +115,13 @@ function start(token: string, wiring: VimWiring): Promise<void> {
   let rssPeak = 0
   let sampler: NodeJS.Timeout | undefined
 
-  return hub.start().then((address) =>
+  return Promise.all([hub.start(), ui]).then(([address, server]) =>
     serveParent(
-      { url: address.url } satisfies VimHubReady,
+      {
+        url: address.url,
+        streamUrl: `ws://127.0.0.1:${server.port}${STREAM_PATH}`,
+        apiToken,
+      } satisfies VimHubReady,
       {
         sessions: () => hub.sessions().length,
         memory: (): VimHubMemory => {
@@ -136,9 +130,6 @@ function start(token: string, wiring: VimWiring): Promise<void> {
         },
         measureStart: () => {
           profiler?.start()
-          latencies = []
-          snapshots = 0
-          snapshotBytes = 0
           reportsAtStart = reportsReceived
           rssPeak = process.memoryUsage.rss()
           clearInterval(sampler)
@@ -147,7 +138,6 @@ function start(token: string, wiring: VimWiring): Promise<void> {
           }, 100)
           delay.reset()
           delay.enable()
-          measuring = true
           cpuAtStart = process.cpuUsage()
           startedAt = performance.now()
         },
@@ -155,7 +145,6 @@ function start(token: string, wiring: VimWiring): Promise<void> {
           const cpu = process.cpuUsage(cpuAtStart)
           const wallMs = performance.now() - startedAt
           profiler?.stop()
-          measuring = false
           clearInterval(sampler)
           delay.disable()
           const usage = process.memoryUsage()
@@ -167,17 +156,14 @@ function start(token: string, wiring: VimWiring): Promise<void> {
             heapUsedBytes: usage.heapUsed,
             sessions: hub.sessions().length,
             reportsReceived: reportsReceived - reportsAtStart,
-            reportToUiMs: latencies.sort((a, b) => a - b),
-            snapshots,
-            snapshotBytes,
             eventLoopDelayP99Ms: delay.count > 0 ? delay.percentile(99) / 1e6 : Number.NaN,
           }
         },
       },
       async () => {
         clearInterval(sampler)
-        closeFeed()
         stopRotation()
+        await (await ui).close()
         await hub.close()
         await front.close()
       },
