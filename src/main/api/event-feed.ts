@@ -11,7 +11,8 @@ import type { ClusterStore } from '../cluster/cluster-store'
 import type { EventLog } from '../cluster/event-log'
 import type { TrafficService } from '../traffic/traffic-service'
 
-export const SNAPSHOT_INTERVAL_MS = 250
+/** Pushes at most this often: a report reaches the UI within it (plus the transport), well under 250 ms. */
+export const SNAPSHOT_INTERVAL_MS = 200
 /** A whole snapshot this often (while the cluster changes), so that a client that missed a delta recovers. */
 export const FULL_SNAPSHOT_INTERVAL_MS = 30_000
 

@@ -96,6 +96,11 @@ export class ClusterStore {
     return this.records.get(id)
   }
 
+  /** How many VMs the store holds (without listing them). */
+  get size(): number {
+    return this.records.size
+  }
+
   vms(): VmRecord[] {
     return [...this.records.values()].sort((a, b) => compareNames(a.name, b.name))
   }

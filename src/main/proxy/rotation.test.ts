@@ -52,7 +52,7 @@ describe('followCluster', () => {
     const counts: number[] = []
     const stop = followCluster(store, { syncBackends: (b) => syncs.push(brief(b)) }, (n) => counts.push(n))
     expect(syncs).toEqual([[]])
-    // Listing (and sorting) every VM is for a change of the rotation, never for a report that changes none.
+    // No change lists (and sorts) every VM: with 1,000 VMs that was most of a core at 1 Hz reports.
     const listings = vi.spyOn(store, 'vms')
 
     connect(store, 'vm-10', 20010)
@@ -80,6 +80,6 @@ describe('followCluster', () => {
       ['vm-10@20011#0'],
     ])
     expect(counts).toEqual([0, 0, 0, 1, 1, 0, 0, 0])
-    expect(listings).toHaveBeenCalledTimes(syncs.length - 1)
+    expect(listings).not.toHaveBeenCalled()
   })
 })
