@@ -5,10 +5,11 @@ import { FULL_SNAPSHOT_INTERVAL_MS, SNAPSHOT_INTERVAL_MS } from '../../src/main/
 import { startBenchChild } from '../proxy/bench-child'
 import { percentile } from '../proxy/proxy-bench'
 import { startFleet } from './fleet-simulator'
-import { openUiFeedClient } from './ui-feed-client'
+import type { UiFeedWindow } from './ui-feed-client'
 import type { VimHubMemory, VimHubReady, VimHubWindow, VimWiring } from './vim-hub-process'
 
 const VIM_HUB_PROCESS = 'bench/hub/vim-hub-process.ts'
+const UI_CLIENT_PROCESS = 'bench/hub/ui-client-process.ts'
 
 export interface HubScaleOptions {
   /** Agents per run, one run each. */
@@ -90,15 +91,20 @@ export async function measureHubScale(
       rampTimeoutMs,
       connectTimeoutMs: agentConnectTimeoutMs,
     })
-    const ui = openUiFeedClient(vim.ready.streamUrl, vim.ready.apiToken)
+    const connectSeconds = (performance.now() - connectStarted) / 1000
+    // Resolves once it holds the first full snapshot.
+    const ui = await startBenchChild(UI_CLIENT_PROCESS, {
+      args: [vim.ready.streamUrl, vim.ready.apiToken],
+    }).catch(async (error) => {
+      await fleet.close()
+      throw error
+    })
     try {
-      const connectSeconds = (performance.now() - connectStarted) / 1000
-      await ui.ready
       await sleep(warmupSeconds * 1000)
       await vim.request('measureStart')
-      ui.measureStart()
+      await ui.request('measureStart')
       await sleep(seconds * 1000)
-      const feed = ui.measureStop()
+      const feed = await ui.request<UiFeedWindow>('measureStop')
       const window = await vim.request<VimHubWindow>('measureStop')
       const stats = fleet.stats()
       const latencies = feed.reportToUiMs
@@ -132,7 +138,7 @@ export async function measureHubScale(
         failures: stats.failures,
       }
     } finally {
-      await ui.close()
+      await ui.stop()
       await fleet.close()
     }
   } finally {

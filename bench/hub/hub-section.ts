@@ -50,7 +50,7 @@ export function hubScaleMethod(plan: HubScalePlan, loadAverage: number): string 
     `with ${plan.containersPerAgent} ready containers from a random phase, as independent agents do. The fleet connects 32 handshakes at a`,
     'time, because the hub rightly refuses more than 64 unauthenticated connections (real agents arrive spread out).',
     `After ${plan.warmupSeconds} s of warm-up the VIM process measures ${plan.seconds} s: its CPU from process.cpuUsage() deltas (its own,`,
-    "not the simulator's), and its RSS at the end and at its peak (sampled every 100 ms). The UI is a real WebSocket client of the VIM's",
+    "not the simulator's), and its RSS at the end and at its peak (sampled every 100 ms). The UI is a real WebSocket client, in a third process, of the VIM's",
     "event stream (/api/v1/stream, served by the control API's HTTP server in the VIM process; the calls are left out), connected",
     'before the warm-up: it holds the cluster as the renderer does (the full snapshot, deltas applied on top), counts the bytes it',
     'receives, and times each report from the send time the agent stamped into it (carried by the store into the VM it shows) to the',
