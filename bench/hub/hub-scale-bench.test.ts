@@ -24,8 +24,12 @@ describe('measureHubScale', () => {
     expect(row.cpuPercentOfOneCore).toBeGreaterThan(0)
     expect(row.rssIdleMiB).toBeGreaterThan(10)
     expect(row.rssPeakMiB).toBeGreaterThanOrEqual(row.rssMiB)
-    expect(row.snapshotsPerSecond).toBeGreaterThan(0)
-    expect(row.snapshotKiB).toBeGreaterThan(0)
+    // The UI client got the cluster whole and then deltas, and every delta applied.
+    expect(row.fullSnapshotKiB).toBeGreaterThan(0)
+    expect(row.feedMessagesPerSecond).toBeGreaterThan(1)
+    expect(row.feedKiBPerSecond).toBeGreaterThan(0)
+    expect(row.fullSnapshotsKiBPerSecond).toBeGreaterThan(row.feedKiBPerSecond)
+    expect(row.deltasRefused).toBe(0)
   })
 })
 
@@ -44,8 +48,11 @@ describe('hubScaleTable', () => {
     heapUsedMiB: 20,
     reportsPerSecond: 100,
     reportToUiMs: { samples: 1000, p50: 130, p99: 260, max: 270 },
-    snapshotsPerSecond: 4,
-    snapshotKiB: 170,
+    feedMessagesPerSecond: 4,
+    feedKiBPerSecond: 40.4,
+    fullSnapshotKiB: 170,
+    fullSnapshotsKiBPerSecond: 850,
+    deltasRefused: 0,
     eventLoopDelayP99Ms: 20,
     failures: [],
     ...overrides,
@@ -62,7 +69,7 @@ describe('hubScaleTable', () => {
     )
     const lines = table.split('\n')
     expect(lines[2]).toBe(
-      '| as core.ts (store + series + proxy rotation) | 100 × 10 | 100 | 0.8 s | 12.3 % | 60 → 90 (95) MiB | 100 | 130 / 260 (270) ms | 4.0 × 170 KiB | 20 ms |',
+      '| as core.ts (store + series + proxy rotation) | 100 × 10 | 100 | 0.8 s | 12.3 % | 60 → 90 (95) MiB | 100 | 130 / 260 (270) ms | 40 KiB/s, 4.0 msg/s | 170 KiB | 21.0× | 20 ms |',
     )
     expect(lines[3]).toContain('| **120** of 500 |')
     expect(table).toContain(

@@ -1,12 +1,15 @@
 // The hub-scale benchmark: for each fleet size, a fresh VIM hub process, a fleet of simulated agents
 // reporting at 1 Hz, a warm-up, then a measured window of the VIM's CPU, memory and report-to-UI latency.
 import { randomBytes } from 'node:crypto'
+import { FULL_SNAPSHOT_INTERVAL_MS, SNAPSHOT_INTERVAL_MS } from '../../src/main/api/event-feed'
 import { startBenchChild } from '../proxy/bench-child'
 import { percentile } from '../proxy/proxy-bench'
 import { startFleet } from './fleet-simulator'
+import type { UiFeedWindow } from './ui-feed-client'
 import type { VimHubMemory, VimHubReady, VimHubWindow, VimWiring } from './vim-hub-process'
 
 const VIM_HUB_PROCESS = 'bench/hub/vim-hub-process.ts'
+const UI_CLIENT_PROCESS = 'bench/hub/ui-client-process.ts'
 
 export interface HubScaleOptions {
   /** Agents per run, one run each. */
@@ -39,9 +42,21 @@ export interface HubScaleRow {
   rssPeakMiB: number
   heapUsedMiB: number
   reportsPerSecond: number
+  /** Report sent by an agent → the stream message carrying it reached the UI client. */
   reportToUiMs: { samples: number; p50: number; p99: number; max: number }
-  snapshotsPerSecond: number
-  snapshotKiB: number
+  /** Stream messages the UI client received per second. */
+  feedMessagesPerSecond: number
+  /**
+   * The UI stream's KiB/s: the deltas measured in the window plus the full snapshot's share (one every
+   * FULL_SNAPSHOT_INTERVAL_MS), whether or not one fell in the window.
+   */
+  feedKiBPerSecond: number
+  /** One full snapshot of the whole cluster. */
+  fullSnapshotKiB: number
+  /** What the stream would carry with a full snapshot at every push (the feed before deltas). */
+  fullSnapshotsKiBPerSecond: number
+  /** Deltas the UI client could not apply (a gap in the feed); 0 when sound. */
+  deltasRefused: number
   eventLoopDelayP99Ms: number
   /** First few reasons agents failed to join or were dropped. */
   failures: string[]
@@ -76,14 +91,25 @@ export async function measureHubScale(
       rampTimeoutMs,
       connectTimeoutMs: agentConnectTimeoutMs,
     })
+    const connectSeconds = (performance.now() - connectStarted) / 1000
+    // Resolves once it holds the first full snapshot.
+    const ui = await startBenchChild(UI_CLIENT_PROCESS, {
+      args: [vim.ready.streamUrl, vim.ready.apiToken],
+    }).catch(async (error) => {
+      await fleet.close()
+      throw error
+    })
     try {
-      const connectSeconds = (performance.now() - connectStarted) / 1000
       await sleep(warmupSeconds * 1000)
       await vim.request('measureStart')
+      await ui.request('measureStart')
       await sleep(seconds * 1000)
+      const feed = await ui.request<UiFeedWindow>('measureStop')
       const window = await vim.request<VimHubWindow>('measureStop')
       const stats = fleet.stats()
-      const latencies = window.reportToUiMs
+      const latencies = feed.reportToUiMs
+      const fullKiB = feed.fullSnapshotBytes / 1024
+      const deltaKiBPerSecond = (feed.bytes - feed.fullBytes) / 1024 / feed.seconds
       return {
         wiring,
         agents,
@@ -103,12 +129,16 @@ export async function measureHubScale(
           p99: percentile(latencies, 99),
           max: latencies.at(-1) ?? Number.NaN,
         },
-        snapshotsPerSecond: window.snapshots / window.seconds,
-        snapshotKiB: window.snapshots > 0 ? window.snapshotBytes / window.snapshots / 1024 : 0,
+        feedMessagesPerSecond: feed.messages / feed.seconds,
+        feedKiBPerSecond: deltaKiBPerSecond + fullKiB / (FULL_SNAPSHOT_INTERVAL_MS / 1000),
+        fullSnapshotKiB: fullKiB,
+        fullSnapshotsKiBPerSecond: fullKiB * (1000 / SNAPSHOT_INTERVAL_MS),
+        deltasRefused: feed.deltasRefused,
         eventLoopDelayP99Ms: window.eventLoopDelayP99Ms,
         failures: stats.failures,
       }
     } finally {
+      await ui.stop()
       await fleet.close()
     }
   } finally {

@@ -1,7 +1,7 @@
 // The hub-scale benchmark as a section of docs/BENCHMARKS.md: how the fleet and the VIM were run, and
 // this run's table, including the fleet sizes a wiring was not tried at because it had already fallen behind.
 import { loadavg } from 'node:os'
-import { SNAPSHOT_INTERVAL_MS } from '../../src/main/api/event-feed'
+import { FULL_SNAPSHOT_INTERVAL_MS, SNAPSHOT_INTERVAL_MS } from '../../src/main/api/event-feed'
 import type { BenchSection } from '../proxy/proxy-section'
 import { benchHubScale, type HubScaleRow, keptUp } from './hub-scale-bench'
 import type { VimWiring } from './vim-hub-process'
@@ -50,10 +50,14 @@ export function hubScaleMethod(plan: HubScalePlan, loadAverage: number): string 
     `with ${plan.containersPerAgent} ready containers from a random phase, as independent agents do. The fleet connects 32 handshakes at a`,
     'time, because the hub rightly refuses more than 64 unauthenticated connections (real agents arrive spread out).',
     `After ${plan.warmupSeconds} s of warm-up the VIM process measures ${plan.seconds} s: its CPU from process.cpuUsage() deltas (its own,`,
-    "not the simulator's), its RSS at the end and at its peak (sampled every 100 ms), and the report-to-UI latency: the agent stamps its",
-    'send time into the report, which the cluster store carries into the UI snapshot; an event-feed subscriber standing in for the UI',
-    `serialises each event as the HTTP/WS transport does and reads the stamps back. The feed pushes at most every ${SNAPSHOT_INTERVAL_MS} ms`,
-    `by design, so report-to-UI latency has a floor of up to ${SNAPSHOT_INTERVAL_MS} ms (p50 ≈ ${SNAPSHOT_INTERVAL_MS / 2} ms when idle).`,
+    "not the simulator's), and its RSS at the end and at its peak (sampled every 100 ms). The UI is a real WebSocket client, in a third process, of the VIM's",
+    "event stream (/api/v1/stream, served by the control API's HTTP server in the VIM process; the calls are left out), connected",
+    'before the warm-up: it holds the cluster as the renderer does (the full snapshot, deltas applied on top), counts the bytes it',
+    'receives, and times each report from the send time the agent stamped into it (carried by the store into the VM it shows) to the',
+    `stream message that brought it. The feed pushes at most every ${SNAPSHOT_INTERVAL_MS} ms by design, so report-to-UI latency has a floor of`,
+    `up to ${SNAPSHOT_INTERVAL_MS} ms. It sends the whole cluster on connect and every ${FULL_SNAPSHOT_INTERVAL_MS / 1000} s while it changes, and in between only the changed`,
+    `fields of changed VMs and containers; the feed's KiB/s are the deltas measured in the window plus a full snapshot's share of`,
+    `${FULL_SNAPSHOT_INTERVAL_MS / 1000} s, set against what full snapshots at every push would carry (as the feed did before deltas).`,
     `Two wirings of the VIM: "${WIRING_LABEL.core}" repeats core.ts's report path (cluster store, time series, and the front proxy's rotation`,
     `synced on every store change; not the autoscaler loop, metrics or event log), and "${WIRING_LABEL['store-feed']}" isolates the hub itself.`,
     'A fresh VIM process per row. A wiring that falls behind (agents cut by the 3 s heartbeat, or under 90 % of reports arriving) is not',
@@ -78,7 +82,9 @@ function rowLine(row: HubScaleRow): string {
     `${fixed(row.rssIdleMiB, 0)} → ${fixed(row.rssMiB, 0)} (${fixed(row.rssPeakMiB, 0)}) MiB`,
     `${fixed(row.reportsPerSecond, 0)}`,
     `${ms(row.reportToUiMs.p50)} / ${ms(row.reportToUiMs.p99)} (${ms(row.reportToUiMs.max)}) ms`,
-    `${fixed(row.snapshotsPerSecond, 1)} × ${fixed(row.snapshotKiB, 0)} KiB`,
+    `${fixed(row.feedKiBPerSecond, 0)} KiB/s, ${fixed(row.feedMessagesPerSecond, 1)} msg/s${row.deltasRefused > 0 ? ` (**${row.deltasRefused} deltas refused**)` : ''}`,
+    `${fixed(row.fullSnapshotKiB, 0)} KiB`,
+    `${fixed(row.fullSnapshotsKiBPerSecond / row.feedKiBPerSecond, 1)}×`,
     `${fixed(row.eventLoopDelayP99Ms, 0)} ms`,
     '',
   ]
@@ -89,8 +95,8 @@ function rowLine(row: HubScaleRow): string {
 /** Pure: the markdown table, plus a line per wiring that stopped before the largest fleet. */
 export function hubScaleTable(rows: readonly HubScaleRow[], fleets: readonly number[]): string {
   const lines = [
-    '| VIM wiring | Agents × containers | Connected | Ramp-up | VIM CPU (% of one core) | RSS idle → end (peak) | Reports/s received | Report → UI p50 / p99 (max) | UI snapshots/s × size | Event-loop delay p99 |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| VIM wiring | Agents × containers | Connected | Ramp-up | VIM CPU (% of one core) | RSS idle → end (peak) | Reports/s received | Report → UI p50 / p99 (max) | UI feed | Full snapshot | Full snapshots at every push ÷ feed | Event-loop delay p99 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(rowLine),
   ]
   const notes: string[] = []

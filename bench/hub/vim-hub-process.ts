@@ -1,18 +1,22 @@
 // The VIM side of the hub benchmark, alone in its process so that its CPU is its own: a real AgentHub
-// (plain ws://) bound to the cluster store by core.ts's AgentMembership (store, time series), the front-proxy rotation
-// and one event-feed subscriber standing in for the UI, which reads each report's send stamp back.
+// (plain ws://) bound to the cluster store by core.ts's AgentMembership (store, time series), the front-proxy
+// rotation, and the control API's HTTP server, whose event stream the benchmark's UI client reads.
+
+import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { openEventFeed } from '../../src/main/api/event-feed'
+import { STREAM_PATH, startHttpApiServer } from '../../src/main/api/http-server'
 import { AgentMembership } from '../../src/main/cluster/agent-membership'
 import { ClusterStore } from '../../src/main/cluster/cluster-store'
 import { ClusterSeries } from '../../src/main/cluster/time-series'
 import { AgentHub } from '../../src/main/hub/agent-hub'
 import { FrontProxy } from '../../src/main/proxy/front-proxy'
 import { followCluster } from '../../src/main/proxy/rotation'
+import type { ControlApi } from '../../src/shared/api/contract'
 import { DEFAULT_MEMBERSHIP_SETTINGS } from '../../src/shared/domain/membership'
 import { DEFAULT_POLICY } from '../../src/shared/policy/scaling-policy'
 import { failStart, serveParent } from '../proxy/bench-child-runtime'
-import { readStamp } from './report-stamp'
 
 /**
  * `core`: the report path as core.ts wires it (store, time series, front-proxy rotation on every store
@@ -21,7 +25,11 @@ import { readStamp } from './report-stamp'
 export type VimWiring = 'core' | 'store-feed'
 
 export interface VimHubReady {
+  /** The hub, for the agents. */
   url: string
+  /** The UI event stream (ws://…/api/v1/stream) and its API token. */
+  streamUrl: string
+  apiToken: string
 }
 
 export interface VimHubMemory {
@@ -38,11 +46,6 @@ export interface VimHubWindow {
   heapUsedBytes: number
   sessions: number
   reportsReceived: number
-  /** Report sent by an agent → the snapshot holding it reaches the UI subscriber, in ms, sorted. */
-  reportToUiMs: number[]
-  snapshots: number
-  /** Serialised size of the snapshots, as the HTTP/WS transport sends them. */
-  snapshotBytes: number
   eventLoopDelayP99Ms: number
 }
 
@@ -94,26 +97,15 @@ function start(token: string, wiring: VimWiring): Promise<void> {
   }
   const stopRotation = wiring === 'core' ? followCluster(store, front) : () => {}
 
-  // The UI stand-in: serialises each event as the HTTP/WS transport does, and times the stamps it carries.
-  let measuring = false
-  let latencies: number[] = []
-  let snapshots = 0
-  let snapshotBytes = 0
-  const lastStamp = new Map<string, number>()
-  const closeFeed = openEventFeed({ store }, (event) => {
-    const text = JSON.stringify({ type: 'event', ...event })
-    if (event.name !== 'cluster:snapshot') return
-    const now = Date.now()
-    if (measuring) {
-      snapshots++
-      snapshotBytes += text.length
-    }
-    for (const vm of event.data.vms) {
-      const stamp = readStamp(vm.agent?.recommendation?.reason)
-      if (stamp === undefined || lastStamp.get(vm.name) === stamp) continue
-      lastStamp.set(vm.name, stamp)
-      if (measuring) latencies.push(now - stamp)
-    }
+  // The UI's transport: only its event stream is used, so the calls are left out.
+  const apiToken = randomBytes(24).toString('base64url')
+  const ui = startHttpApiServer({
+    api: {} as ControlApi,
+    feed: { store },
+    token: apiToken,
+    rendererDir: '/nonexistent',
+    host: '127.0.0.1',
+    port: 0,
   })
 
   const delay = monitorEventLoopDelay({ resolution: 10 })
@@ -123,9 +115,13 @@ function start(token: string, wiring: VimWiring): Promise<void> {
   let rssPeak = 0
   let sampler: NodeJS.Timeout | undefined
 
-  return hub.start().then((address) =>
+  return Promise.all([hub.start(), ui]).then(([address, server]) =>
     serveParent(
-      { url: address.url } satisfies VimHubReady,
+      {
+        url: address.url,
+        streamUrl: `ws://127.0.0.1:${server.port}${STREAM_PATH}`,
+        apiToken,
+      } satisfies VimHubReady,
       {
         sessions: () => hub.sessions().length,
         memory: (): VimHubMemory => {
@@ -133,9 +129,7 @@ function start(token: string, wiring: VimWiring): Promise<void> {
           return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed }
         },
         measureStart: () => {
-          latencies = []
-          snapshots = 0
-          snapshotBytes = 0
+          profiler?.start()
           reportsAtStart = reportsReceived
           rssPeak = process.memoryUsage.rss()
           clearInterval(sampler)
@@ -144,14 +138,13 @@ function start(token: string, wiring: VimWiring): Promise<void> {
           }, 100)
           delay.reset()
           delay.enable()
-          measuring = true
           cpuAtStart = process.cpuUsage()
           startedAt = performance.now()
         },
         measureStop: (): VimHubWindow => {
           const cpu = process.cpuUsage(cpuAtStart)
           const wallMs = performance.now() - startedAt
-          measuring = false
+          profiler?.stop()
           clearInterval(sampler)
           delay.disable()
           const usage = process.memoryUsage()
@@ -163,23 +156,41 @@ function start(token: string, wiring: VimWiring): Promise<void> {
             heapUsedBytes: usage.heapUsed,
             sessions: hub.sessions().length,
             reportsReceived: reportsReceived - reportsAtStart,
-            reportToUiMs: latencies.sort((a, b) => a - b),
-            snapshots,
-            snapshotBytes,
             eventLoopDelayP99Ms: delay.count > 0 ? delay.percentile(99) / 1e6 : Number.NaN,
           }
         },
       },
       async () => {
         clearInterval(sampler)
-        closeFeed()
         stopRotation()
+        await (await ui).close()
         await hub.close()
         await front.close()
       },
     ),
   )
 }
+
+/**
+ * ACS_BENCH_CPU_PROFILE=FILE: a V8 CPU profile of the measured window (open it in Chrome's DevTools), to
+ * see where the VIM's time goes. The benchmark forks this process without Node flags, hence the inspector.
+ */
+function windowProfiler(file: string | undefined) {
+  if (!file) return undefined
+  const session = new Session()
+  session.connect()
+  return {
+    start: () => {
+      session.post('Profiler.enable')
+      session.post('Profiler.start')
+    },
+    stop: () =>
+      session.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(file, JSON.stringify(result.profile))
+      }),
+  }
+}
+const profiler = windowProfiler(process.env.ACS_BENCH_CPU_PROFILE)
 
 const [token, wiring] = process.argv.slice(2)
 if (!token || (wiring !== 'core' && wiring !== 'store-feed')) {

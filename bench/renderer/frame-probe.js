@@ -1,7 +1,7 @@
 // Runs in the page before the app's own scripts (Playwright's addInitScript, which the page's CSP does
 // not block). While a measurement runs it records every frame the main thread starts, the long tasks
-// and long animation frames, and each cluster snapshot from its arrival on the event stream to the
-// DOM commit it causes. Plain JavaScript: it is handed to the browser as it is.
+// and long animation frames, and each cluster update (a full snapshot or a delta) from its arrival on
+// the event stream to the DOM commit it causes. Plain JavaScript: it is handed to the browser as it is.
 ;(() => {
   let run
 
@@ -12,7 +12,8 @@
       super(...args)
       this.addEventListener('message', (event) => {
         if (!run || typeof event.data !== 'string') return
-        if (!event.data.slice(0, 80).includes('"name":"cluster:snapshot"')) return
+        const head = event.data.slice(0, 80)
+        if (!head.includes('"name":"cluster:snapshot"') && !head.includes('"name":"cluster:delta"')) return
         run.snapshots++
         // The previous snapshot changed nothing in the graph's DOM before this one arrived.
         if (run.pending !== undefined) run.withoutCommit++

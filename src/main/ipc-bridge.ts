@@ -21,10 +21,17 @@ export function registerIpcBridge(
   })
 }
 
-/** Pushes API events into a window for as long as it lives. */
+/**
+ * Pushes API events into a window for as long as it lives. The feed starts again with each page load: a
+ * page (re)loaded holds no cluster, and the feed's deltas apply only to the full snapshot it opens with.
+ */
 export function streamEventsTo(contents: WebContents, feed: FeedSources): void {
-  const close = openEventFeed(feed, (event) => {
-    if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event)
+  let close = () => {}
+  contents.on('did-finish-load', () => {
+    close()
+    close = openEventFeed(feed, (event) => {
+      if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event)
+    })
   })
-  contents.once('destroyed', close)
+  contents.once('destroyed', () => close())
 }

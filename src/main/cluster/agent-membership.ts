@@ -54,7 +54,7 @@ export class AgentMembership {
     const settings = this.deps.settings()
     const name = hello.vmName
     if (!store.vm(name)) {
-      const count = store.vms().length
+      const count = store.size
       if (count >= settings.maxVms) {
         return refuse(
           CloseCode.clusterFull,

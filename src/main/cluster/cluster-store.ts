@@ -73,7 +73,11 @@ export interface ListedVm {
   login?: SshLoginInfo | undefined
 }
 
-export type ClusterListener = () => void
+/**
+ * Called after every change with the VM that changed, or with undefined when something shown with every
+ * VM changed (the front proxy's URL, the agent keys), so that subscribers redo only what that VM touches.
+ */
+export type ClusterListener = (vmName: string | undefined) => void
 
 export class ClusterStore {
   private readonly records = new Map<string, VmRecord>()
@@ -92,13 +96,28 @@ export class ClusterStore {
     return this.records.get(id)
   }
 
+  /** How many VMs the store holds (without listing them). */
+  get size(): number {
+    return this.records.size
+  }
+
   vms(): VmRecord[] {
     return [...this.records.values()].sort((a, b) => compareNames(a.name, b.name))
   }
 
   snapshot(now = Date.now()): ClusterSnapshot {
-    const vms = this.vms().map((record) => ({ ...toVmInfo(record), agentKey: this.agentKeyOf(record.name) }))
+    const vms = this.vms().map((record) => this.info(record))
     return { at: now, vms, proxyUrl: this.proxyUrl }
+  }
+
+  /** One VM as the snapshot shows it. */
+  vmInfo(name: string): VmInfo | undefined {
+    const record = this.records.get(name)
+    return record && this.info(record)
+  }
+
+  private info(record: VmRecord): VmInfo {
+    return { ...toVmInfo(record), agentKey: this.agentKeyOf(record.name) }
   }
 
   /** Something shown with the VMs changed outside the store (an agent key was forgotten). */
@@ -114,7 +133,7 @@ export class ClusterStore {
     record.lastSeenAt = this.now()
     if (!record.agent) record.capacity = vm.capacity
     this.records.set(vm.name, record)
-    this.changed()
+    this.changed(vm.name)
   }
 
   /**
@@ -128,7 +147,7 @@ export class ClusterStore {
       if (record.provider !== kind || listed.has(record.name) || record.providerState === undefined) continue
       record.providerState = undefined
       record.login = null
-      this.changed()
+      this.changed(record.name)
     }
   }
 
@@ -153,7 +172,7 @@ export class ClusterStore {
     record.lastSeenAt = this.now()
     record.unhealthyReason = null
     this.records.set(arrival.name, record)
-    this.changed()
+    this.changed(arrival.name)
   }
 
   applyReport(name: string, report: ReportMessage, receivedAt: number): void {
@@ -185,7 +204,7 @@ export class ClusterStore {
       })
     }
     for (const id of [...record.containers.keys()]) if (!seen.has(id)) record.containers.delete(id)
-    this.changed()
+    this.changed(name)
   }
 
   /** What the front proxy's health check says of a VM's agent: null when it passes, else why not. */
@@ -193,7 +212,7 @@ export class ClusterStore {
     const record = this.records.get(name)
     if (!record || record.unhealthyReason === unhealthyReason) return
     record.unhealthyReason = unhealthyReason
-    this.changed()
+    this.changed(name)
   }
 
   agentDisconnected(name: string): void {
@@ -204,14 +223,14 @@ export class ClusterStore {
     record.unhealthyReason = null
     record.containers.clear()
     record.lastSeenAt = this.now()
-    this.changed()
+    this.changed(name)
   }
 
   setTarget(name: string, target: number): void {
     const record = this.records.get(name)
     if (!record || record.target === target) return
     record.target = target
-    this.changed()
+    this.changed(name)
   }
 
   /** The target on its way to the agent (or back to the last one it took, when a command failed). */
@@ -219,32 +238,32 @@ export class ClusterStore {
     const record = this.records.get(name)
     if (!record || record.sentTarget === target) return
     record.sentTarget = target
-    this.changed()
+    this.changed(name)
   }
 
   setDraining(name: string, draining: boolean): void {
     const record = this.records.get(name)
     if (!record || record.draining === draining || (draining && !record.agent)) return
     record.draining = draining
-    this.changed()
+    this.changed(name)
   }
 
   setLeaving(name: string, leaving: Departure | null): void {
     const record = this.records.get(name)
     if (!record || record.leaving === leaving) return
     record.leaving = leaving
-    this.changed()
+    this.changed(name)
   }
 
   setAddress(name: string, address: string): void {
     const record = this.records.get(name)
     if (!record || record.address === address) return
     record.address = address
-    this.changed()
+    this.changed(name)
   }
 
   removeVm(name: string): void {
-    if (this.records.delete(name)) this.changed()
+    if (this.records.delete(name)) this.changed(name)
   }
 
   /** Calls `listener` after every change; returns the unsubscribe function. */
@@ -273,8 +292,8 @@ export class ClusterStore {
     }
   }
 
-  private changed(): void {
-    for (const listener of this.listeners) listener()
+  private changed(vmName?: string): void {
+    for (const listener of this.listeners) listener(vmName)
   }
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { BackendStats } from '../balancer/backend-stats'
 import { ClusterSnapshot, VmInfo } from '../domain/cluster'
+import { ClusterDelta } from '../domain/cluster-delta'
 import { ClusterEvent, EventList, EventQuery } from '../domain/events'
 import {
   AddSshHostInput,
@@ -171,8 +172,10 @@ export type ControlApi = {
 }
 
 export const apiEvents = {
-  /** The whole cluster, pushed on connect and after every change (throttled). */
+  /** The whole cluster: on connect, then every 30 s while it changes (throttled with the deltas). */
   'cluster:snapshot': ClusterSnapshot,
+  /** What changed since the last snapshot or delta (`since` is its `at`), at most 4 times a second. */
+  'cluster:delta': ClusterDelta,
   /** Decision-log entries since the last push (batched with the snapshots). */
   'events:appended': z.array(ClusterEvent),
   /** The running traffic generator, once a second, then its summary (state 'finished'). */

@@ -2,6 +2,7 @@
 import { create } from 'zustand'
 import type { ApiEvent } from '../../../shared/api/contract'
 import type { ClusterSnapshot } from '../../../shared/domain/cluster'
+import { applyClusterDelta } from '../../../shared/domain/cluster-delta'
 import type { ConnectionState } from '../api/client'
 import { createToastSlice, type ToastState } from '../components/toasts/toast-slice'
 import { createDecisionLogSlice, type DecisionLogState } from '../views/events/decision-log'
@@ -43,6 +44,13 @@ export const createAppStore = (initialTheme: ThemeChoice = 'system') =>
         case 'cluster:snapshot':
           set({ cluster: event.data })
           break
+        case 'cluster:delta': {
+          // A delta against another snapshot (none yet, or one missed) waits for the next full one.
+          const current = get().cluster
+          const next = current && applyClusterDelta(current, event.data)
+          if (next) set({ cluster: next })
+          break
+        }
         case 'events:appended':
           get().addDecisionLog(event.data)
           break
