@@ -43,7 +43,10 @@ describe.runIf(run)('the Settings page in headless Chromium, lab of 1', () => {
     expect(await keep.isChecked()).toBe(false)
     await keep.check()
     await page.getByRole('status').filter({ hasText: 'Lab setting saved' }).waitFor()
-    const saved = await vimApi<{ lab: { keepContainers: boolean } }>(lab.vim, '/policy')
+    const saved = await vimApi<{
+      lab: { keepContainers: boolean }
+      scaling: { policy: { scaleDown: { stabilizationSeconds: number } } }
+    }>(lab.vim, '/policy')
     expect(saved.lab.keepContainers).toBe(true)
 
     const downloading = page.waitForEvent('download')
@@ -54,7 +57,9 @@ describe.runIf(run)('the Settings page in headless Chromium, lab of 1', () => {
     const hpa = parseAllDocuments(yaml)
       .map((doc) => doc.toJS())
       .find((o) => o.kind === 'HorizontalPodAutoscaler')
-    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(90)
+    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(
+      saved.scaling.policy.scaleDown.stabilizationSeconds,
+    )
     await page
       .getByRole('list', { name: 'What Kubernetes cannot say' })
       .getByText(/podPidsLimit/)
