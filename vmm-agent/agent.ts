@@ -13,7 +13,7 @@ import { UtilizationWindow } from '../src/shared/policy/utilization-window'
 import type { AgentEventKind } from '../src/shared/protocol/messages'
 import { HealthChecker, type HealthProbe } from '../src/shared/proxy/health-checker'
 import { RequestMeter } from '../src/shared/proxy/request-meter'
-import type { AgentConfig } from './config'
+import { type AgentConfig, DEFAULT_DRAIN_TIMEOUT_MS } from './config'
 import { evaluationDue, windowGraceMs } from './loop-timing'
 import {
   dueForReplacement,
@@ -384,7 +384,7 @@ export class Agent {
     replica.state = 'draining'
     if (serving) {
       this.pool.setBackend({ id, weight: 0 })
-      const deadline = this.now() + (this.deps.drainTimeoutMs ?? 30_000)
+      const deadline = this.now() + (this.deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
       while (this.inFlight(id) > 0 && this.now() < deadline && !this.stopped) await delay(100)
     }
     await this.removeReplica(id, why)

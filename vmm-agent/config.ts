@@ -59,6 +59,9 @@ interface OptionSpec {
   help: string
 }
 
+/** How long a leaving replica may finish its requests before it is removed anyway. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000
+
 const OPTIONS: Record<string, OptionSpec> = {
   name: { key: 'name', kind: 'string', arg: 'NAME', help: "this VM's name in the cluster (required)" },
   cluster: {

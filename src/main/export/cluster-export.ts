@@ -1,7 +1,7 @@
 // The running cluster's export: the saved policy, and the container size its agents announced (the most
 // common one; the lab's default before any agent joined). Pure.
 
-import { byteSize } from '../../../vmm-agent/config'
+import { byteSize, DEFAULT_DRAIN_TIMEOUT_MS } from '../../../vmm-agent/config'
 import { WORKLOAD_PORT } from '../../../vmm-agent/runtime/workload-image'
 import { DEFAULT_HEALTH_SETTINGS } from '../../shared/balancer/health-settings'
 import type { VimSettings } from '../../shared/domain/settings'
@@ -17,9 +17,6 @@ export interface ClusterExportInput {
   version: string
 }
 
-/** How long an agent lets a leaving replica finish its requests (vmm-agent drain). */
-const DRAIN_SECONDS = 30
-
 export function exportCluster(input: ClusterExportInput): Omit<KubernetesExport, 'objects'> {
   const { yaml, notes } = kubernetesExport({
     policy: input.settings.scaling.policy,
@@ -28,7 +25,7 @@ export function exportCluster(input: ClusterExportInput): Omit<KubernetesExport,
     clusterId: input.clusterId,
     image: `acs-workload:${input.version}`,
     port: WORKLOAD_PORT,
-    drainSeconds: DRAIN_SECONDS,
+    drainSeconds: DEFAULT_DRAIN_TIMEOUT_MS / 1000,
   })
   return { yaml, notes }
 }
