@@ -16,7 +16,7 @@ import {
   keepLoading,
   type LabVim,
 } from '../support/lab-vim'
-import { agentServers, haproxyInstalled, startHaproxyLab } from './haproxy-support'
+import { agentServers, frontServersUp, haproxyInstalled, startHaproxyLab } from './haproxy-support'
 
 const TOKEN = 'haproxy-health-test-token'
 const RATE = 25
@@ -41,6 +41,7 @@ describe.runIf(haproxyInstalled)('a killed container on --data-plane haproxy', (
       90_000,
     )
     proxyUrl = s.proxyUrl as string
+    await frontServersUp(vim, ['lab-1', 'lab-2'])
   }, 120_000)
 
   afterAll(async () => {

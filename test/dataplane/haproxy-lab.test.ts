@@ -15,7 +15,14 @@ import {
   keepLoading,
   type LabVim,
 } from '../support/lab-vim'
-import { agentServers, answered, frontServers, haproxyInstalled, startHaproxyLab } from './haproxy-support'
+import {
+  agentServers,
+  answered,
+  frontServers,
+  frontServersUp,
+  haproxyInstalled,
+  startHaproxyLab,
+} from './haproxy-support'
 
 const TOKEN = 'haproxy-lab-test-token'
 const RATE = 30
@@ -42,6 +49,7 @@ describe.runIf(haproxyInstalled)('the lab with --data-plane haproxy', () => {
       90_000,
     )
     proxyUrl = s.proxyUrl as string
+    await frontServersUp(vim, ['lab-1', 'lab-2'])
   }, 120_000)
 
   afterAll(async () => {

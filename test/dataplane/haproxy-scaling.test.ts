@@ -13,7 +13,7 @@ import {
   keepLoading,
   type LabVim,
 } from '../support/lab-vim'
-import { haproxyInstalled, startHaproxyLab } from './haproxy-support'
+import { frontServersUp, haproxyInstalled, startHaproxyLab } from './haproxy-support'
 
 const TOKEN = 'haproxy-scaling-test-token'
 const RATE = 25
@@ -42,6 +42,7 @@ describe.runIf(haproxyInstalled)('scaling on --data-plane haproxy under load', (
       90_000,
     )
     proxyUrl = s.proxyUrl as string
+    await frontServersUp(vim, ['lab-1', 'lab-2'])
   }, 120_000)
 
   afterAll(async () => {

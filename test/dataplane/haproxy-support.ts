@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { findHaproxy, runtimeCommand } from '../../src/shared/haproxy/haproxy-process'
 import { parseServerStats, type ServerReading } from '../../src/shared/haproxy/haproxy-stats'
+import { waitFor } from '../../src/shared/testing/poll'
 import type { HeadlessProcess } from '../support/headless-process'
 import { type LabVim, startLabVim } from '../support/lab-vim'
 
@@ -15,6 +16,23 @@ export function startHaproxyLab(vms: number, settings: unknown, token: string): 
 /** The front HAProxy's servers (one per VM in rotation), as `show stat` tells them. */
 export async function frontServers(vim: HeadlessProcess): Promise<ServerReading[]> {
   return parseServerStats(await runtimeCommand(join(vim.dataDir, 'haproxy', 'runtime.sock'), 'show stat'))
+}
+
+/**
+ * Waits until the front HAProxy holds exactly these VMs and its checks found each UP: the cluster view
+ * counts a VM ready a moment before HAProxy has added its server and passed the first check.
+ */
+export function frontServersUp(vim: HeadlessProcess, vms: readonly string[]): Promise<ServerReading[]> {
+  return waitFor(
+    `the front HAProxy's servers ${vms.join(', ')} UP`,
+    async () => {
+      const servers = await frontServers(vim)
+      const up = servers.filter((s) => s.status === 'UP').map((s) => s.id)
+      return servers.length === vms.length && vms.every((vm) => up.includes(vm)) ? servers : undefined
+    },
+    15_000,
+    100,
+  )
 }
 
 /** A lab agent's HAProxy servers (one per container), from its Runtime API beside its key file. */
