@@ -86,19 +86,22 @@ async function main(): Promise<void> {
   let lb: LocalLoadBalancer | undefined
   // Signals are handled from here on, so that a stop during start-up still cleans up as asked.
   let stopping = false
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, removeReplicas = config.cleanupOnExit) => {
     if (stopping) return
     stopping = true
-    say(`${signal}: stopping; ${config.cleanupOnExit ? 'removing' : 'leaving'} the containers`)
+    say(`${signal}: stopping; ${removeReplicas ? 'removing' : 'leaving'} the containers`)
     // Before anything that waits: the loop, or the link dropping to standalone, must start nothing now.
     agent.beginShutdown()
     await lb?.close()
     await link?.close()
-    await agent.stop({ removeReplicas: config.cleanupOnExit })
+    await agent.stop({ removeReplicas })
     process.exit(0)
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  // "Stop, and leave the containers for the next start to adopt", whatever --cleanup-on-exit says: how the
+  // VIM stops a lab agent when the user chose to keep the lab's containers after the agent started.
+  process.on('SIGUSR2', () => void shutdown('SIGUSR2', false))
 
   try {
     await agent.start()

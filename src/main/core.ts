@@ -13,9 +13,10 @@ import { ClusterStore } from './cluster/cluster-store'
 import { EventLog } from './cluster/event-log'
 import { SettingsStore } from './cluster/settings-store'
 import { ClusterSeries } from './cluster/time-series'
-import type { Runtime, VimOptions } from './config/cli'
-import { labNamePrefix, loadOrCreateClusterId } from './config/cluster-id'
+import type { VimOptions } from './config/cli'
+import { loadOrCreateClusterId } from './config/cluster-id'
 import { loadOrCreateJoinToken } from './config/join-token'
+import { labInEffect } from './config/lab-in-effect'
 import { interfaceAddresses } from './config/listen-address'
 import { enforcePrivateModes } from './config/private-file'
 import { exportCluster } from './export/cluster-export'
@@ -59,9 +60,6 @@ export interface Core {
   readonly proxyUrl: string
   stop(): Promise<void>
 }
-
-/** Lab VMs when the user configured none and gave no --lab: a newcomer sees a scaling cluster at once. */
-export const DEFAULT_LAB_VMS = 2
 
 export async function startCore(options: CoreOptions): Promise<Core> {
   const events = new EventLog()
@@ -173,26 +171,27 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         events.append({ kind: 'provider', message: entry.text, ...(entry.vm && { vmId: entry.vm }) })
       log[entry.level === 'error' ? 'warn' : 'debug'](entry.text)
     }
-    const labVms = options.lab ?? DEFAULT_LAB_VMS
-    if (labVms > 0) {
-      const lab = await LabProvider.open({
+    const lab = labInEffect(options, settings().lab, clusterId)
+    let labProvider: LabProvider | undefined
+    if (lab.vms > 0) {
+      labProvider = await LabProvider.open({
         agentBundle: options.agentBundle,
         cluster: clusterId,
-        namePrefix: labNamePrefix(options.labPrefix, settings().lab.namePrefix, clusterId),
+        namePrefix: lab.namePrefix,
         hubUrl: hubAddress.url,
         joinToken,
         caFingerprint: certificate.fingerprint,
         agentKeyFile: (vm) => prepareLabAgentKey(options.dataDir, vm, agentKeys),
-        runtime: options.runtime as Runtime,
-        initialVms: labVms,
+        runtime: lab.runtime,
+        initialVms: lab.vms,
         keepContainers: settings().lab.keepContainers,
         dataPlane,
         ownedElsewhere: (name) => ownedByAnotherProvider(store, name),
         log: providerLog,
         onAgentExit: (exit) => events.append({ kind: 'vm', vmId: exit.vm, message: exit.reason }),
       })
-      providers.push(lab)
-      stoppers.push(() => lab.close())
+      providers.push(labProvider)
+      stoppers.push(() => labProvider?.close())
     }
     const deployer = new DeployService({
       dataDir: options.dataDir,
@@ -300,6 +299,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         joinToken,
         clusterId,
       },
+      effective: { dataDir: options.dataDir, lab, dataPlane, proxyUrl, hubUrl: hubAddress.url },
       traffic,
       deploy: deployer,
       agentKeys,
@@ -318,6 +318,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         proxy.setHealthSettings(next.proxy.health)
         autoscaler.resetHistory()
         membership.refreshAddresses()
+        labProvider?.setKeepContainers(next.lab.keepContainers)
         for (const session of membership.sessions()) {
           session
             .command('setPolicy', { policy: agentPolicy(next, session.hello.capacity.containers) })

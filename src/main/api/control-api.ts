@@ -3,6 +3,7 @@ import {
   type AddVmInput,
   ApiError,
   type ControlApi,
+  type EffectiveSettings,
   type HubInfo,
   type KubernetesExport,
 } from '../../shared/api/contract'
@@ -40,6 +41,8 @@ export interface ControlApiDeps {
   proxy?: FrontDataPlane
   providers?: () => VmProvider[]
   hub?: HubInfo
+  /** What the VIM took at its start (lab, data plane, addresses, data directory). */
+  effective?: EffectiveSettings
   traffic?: TrafficService
   deploy?: AgentDeployer
   /** The agent keys the hub trusts per VM name (see hub/agent-keys.ts). */
@@ -195,6 +198,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       return emptySeries(query)
     },
     'hub:get': async () => need(deps.hub, 'The agent hub'),
+    'settings:effective': async () => need(deps.effective, 'The settings in effect'),
     'traffic:status': async () => need(deps.traffic, 'The traffic generator').status(),
     'traffic:start': (input) => need(deps.traffic, 'The traffic generator').start(input),
     'traffic:stop': () => need(deps.traffic, 'The traffic generator').stop(),

@@ -5,7 +5,7 @@ describe('parseVimArgs', () => {
   it('uses loopback and the default ports when given nothing', () => {
     expect(parseVimArgs([])).toEqual({
       kind: 'run',
-      options: { ...DEFAULTS, dataDir: undefined, lab: undefined, runtime: 'auto', allowedHosts: [] },
+      options: { ...DEFAULTS, dataDir: undefined, lab: undefined, runtime: undefined, allowedHosts: [] },
     })
   })
 

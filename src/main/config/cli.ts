@@ -2,11 +2,11 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { wholeNumber } from '../../shared/cli-values'
+import { LAB_RUNTIMES, type LabRuntime, MAX_LAB_VMS } from '../../shared/domain/settings'
 import { DATA_PLANES, type DataPlaneKind } from '../../shared/haproxy/data-plane'
 import { LAB_PREFIX_PATTERN } from '../../shared/names'
 
-export const RUNTIMES = ['auto', 'docker', 'process'] as const
-export type Runtime = (typeof RUNTIMES)[number]
+export type Runtime = LabRuntime
 
 export interface VimOptions {
   host: string
@@ -15,11 +15,12 @@ export interface VimOptions {
   hubPort: number
   /** Undefined: the platform's default data directory. */
   dataDir: string | undefined
-  /** Undefined: decided by configuration (a lab of 2 VMs when no VM is configured). */
+  /** Undefined: the setting lab.vms, else a lab of 2 VMs. */
   lab: number | undefined
   /** Lab VM names are `<prefix>-1`, … Undefined: the setting lab.namePrefix, else `lab-` + 4 characters of the cluster id. */
   labPrefix: string | undefined
-  runtime: Runtime
+  /** Undefined: the setting lab.runtime, else auto. */
+  runtime: Runtime | undefined
   /** Host names besides the bound address and loopback under which the UI and API answer. */
   allowedHosts: string[]
   /** Undefined: the setting proxy.dataPlane (embedded unless set). */
@@ -27,7 +28,6 @@ export interface VimOptions {
 }
 
 export const DEFAULTS = { host: '127.0.0.1', uiPort: 17000, proxyPort: 18080, hubPort: 17070 } as const
-export const MAX_LAB_VMS = 16
 /** The agent's rule for --name, leaving room for "-64". */
 
 export const USAGE = `Usage: npm run serve -- [options]
@@ -37,9 +37,11 @@ export const USAGE = `Usage: npm run serve -- [options]
   --proxy-port N      port of the front load balancer (default ${DEFAULTS.proxyPort})
   --hub-port N        port agents connect to (default ${DEFAULTS.hubPort})
   --data-dir DIR      where settings, the API token and certificates live
-  --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS})
+  --lab N             start a local lab of N VMs (0 turns it off; at most ${MAX_LAB_VMS};
+                      default: Settings → Lab, else 2)
   --lab-prefix P      lab VM names P-1, P-2, … (default lab-XXXX, from this data dir's cluster id)
-  --runtime R         lab container runtime: auto, docker or process (default auto)
+  --runtime R         lab container runtime: auto, docker or process
+                      (default: Settings → Lab, else auto)
   --data-plane P      embedded (Node) or haproxy (HAProxy, where installed) for the front proxy and
                       the lab's agents (default: settings.json proxy.dataPlane, else embedded)
   --allowed-host NAME another name the UI and API answer to (repeatable; e.g. vim.lab.example)
@@ -80,9 +82,9 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
   if (values.help) return { kind: 'help' }
 
   try {
-    const runtime = (values.runtime as string | undefined) ?? 'auto'
-    if (!(RUNTIMES as readonly string[]).includes(runtime)) {
-      throw new Error(`--runtime must be one of ${RUNTIMES.join(', ')}, not '${runtime}'`)
+    const runtime = values.runtime as string | undefined
+    if (runtime !== undefined && !(LAB_RUNTIMES as readonly string[]).includes(runtime)) {
+      throw new Error(`--runtime must be one of ${LAB_RUNTIMES.join(', ')}, not '${runtime}'`)
     }
     const lab =
       values.lab === undefined ? undefined : wholeNumber('--lab', String(values.lab), 0, MAX_LAB_VMS)
@@ -107,7 +109,7 @@ export function parseVimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         dataDir: dataDir === '' ? undefined : dataDir,
         lab,
         labPrefix,
-        runtime: runtime as Runtime,
+        runtime: runtime as Runtime | undefined,
         ...(dataPlane !== undefined ? { dataPlane: dataPlane as DataPlaneKind } : {}),
         allowedHosts: allowedHostsOption(
           values['allowed-host'] as string[] | undefined,

@@ -14,9 +14,10 @@ import {
   DeployState,
   UninstallInput,
 } from '../domain/provision'
-import { VimSettings, VimSettingsPatch } from '../domain/settings'
+import { LabRuntime, VimSettings, VimSettingsPatch } from '../domain/settings'
 import { SeriesQuery, SeriesResponse } from '../domain/time-series'
 import { TrafficSnapshot, TrafficStartInput, TrafficStatus } from '../domain/traffic'
+import { DataPlaneKind } from '../haproxy/data-plane'
 
 export const API_PREFIX = '/api/v1'
 
@@ -91,6 +92,29 @@ export const HubInfo = z.object({
 })
 export type HubInfo = z.infer<typeof HubInfo>
 
+const SettingSource = z.enum(['command line', 'settings', 'default'])
+export type SettingSource = z.infer<typeof SettingSource>
+
+/**
+ * What the running VIM took at its start, for the Settings page: lab and data-plane settings apply at the
+ * next start, so these may differ from the saved ones; and where it keeps its files and listens.
+ */
+export const EffectiveSettings = z.object({
+  dataDir: z.string(),
+  lab: z.object({
+    vms: z.number().int().nonnegative(),
+    runtime: LabRuntime,
+    /** Lab VM names are `<namePrefix>-1`, … */
+    namePrefix: z.string(),
+    /** What decided them: a command-line option wins over the saved settings. */
+    from: z.object({ vms: SettingSource, runtime: SettingSource }),
+  }),
+  dataPlane: DataPlaneKind,
+  proxyUrl: z.string(),
+  hubUrl: z.string(),
+})
+export type EffectiveSettings = z.infer<typeof EffectiveSettings>
+
 /** The cluster's workload and policy as Kubernetes objects: multi-document YAML, and what could not be said. */
 export const KubernetesExport = z.object({ yaml: z.string(), notes: z.array(z.string()) })
 export type KubernetesExport = z.infer<typeof KubernetesExport>
@@ -149,6 +173,12 @@ export const apiCalls = {
   'events:list': { method: 'GET', path: '/events', input: EventQuery, output: EventList },
   'series:get': { method: 'GET', path: '/series', input: SeriesQuery, output: SeriesResponse },
   'proxy:stats': { method: 'GET', path: '/proxy', input: NoInput, output: ProxyStats },
+  'settings:effective': {
+    method: 'GET',
+    path: '/settings/effective',
+    input: NoInput,
+    output: EffectiveSettings,
+  },
   'hub:get': { method: 'GET', path: '/hub', input: NoInput, output: HubInfo },
   'traffic:status': { method: 'GET', path: '/traffic', input: NoInput, output: TrafficStatus },
   'traffic:start': { method: 'POST', path: '/traffic', input: TrafficStartInput, output: TrafficStatus },

@@ -19,6 +19,15 @@ const LabNamePrefix = z
   .string()
   .regex(LAB_PREFIX_PATTERN, "namePrefix must be letters, digits, '.', '_' or '-' (at most 59)")
 
+/** How lab VMs run their containers: Docker where it answers (auto), Docker only, or plain processes. */
+export const LAB_RUNTIMES = ['auto', 'docker', 'process'] as const
+export const LabRuntime = z.enum(LAB_RUNTIMES)
+export type LabRuntime = z.infer<typeof LabRuntime>
+export const MAX_LAB_VMS = 16
+/** Lab VMs when neither --lab nor the setting says: a newcomer sees a scaling cluster at once. */
+export const DEFAULT_LAB_VMS = 2
+const LabVms = z.number().int().min(0).max(MAX_LAB_VMS, `vms must be at most ${MAX_LAB_VMS}`)
+
 export const VimSettings = settingsObject({
   scaling: ClusterScalingSettings.default(ClusterScalingSettings.parse({})),
   balancer: BalancerAlgorithm.default('least-outstanding'),
@@ -27,6 +36,10 @@ export const VimSettings = settingsObject({
     keepContainers: z.boolean().default(false),
     /** Lab VM names are `<prefix>-1`, …; unset: `lab-` and 4 characters of the cluster id. --lab-prefix wins. */
     namePrefix: LabNamePrefix.optional(),
+    /** Lab VMs started with the app (0: no lab); unset: DEFAULT_LAB_VMS. Read at start; --lab wins. */
+    vms: LabVms.optional(),
+    /** The lab's container runtime; unset: auto. Read at start; --runtime wins. */
+    runtime: LabRuntime.optional(),
   }).default({ keepContainers: false }),
   membership: MembershipSettings.default(DEFAULT_MEMBERSHIP_SETTINGS),
   proxy: settingsObject({
@@ -61,7 +74,14 @@ export type VimSettings = z.infer<typeof VimSettings>
 export const VimSettingsPatch = settingsObject({
   scaling: z.record(z.string(), z.unknown()).optional(),
   balancer: BalancerAlgorithm.optional(),
-  lab: settingsObject({ keepContainers: z.boolean(), namePrefix: LabNamePrefix }).partial().optional(),
+  lab: settingsObject({
+    keepContainers: z.boolean(),
+    namePrefix: LabNamePrefix,
+    vms: LabVms,
+    runtime: LabRuntime,
+  })
+    .partial()
+    .optional(),
   membership: z.record(z.string(), z.unknown()).optional(),
   proxy: settingsObject({
     trustedProxies: z.array(TrustedProxy).max(64),
@@ -69,6 +89,7 @@ export const VimSettingsPatch = settingsObject({
     timeouts: z.record(z.string(), z.unknown()),
     queue: z.record(z.string(), z.unknown()),
     health: HealthSettingsPatch,
+    dataPlane: DataPlaneKind,
   })
     .partial()
     .optional(),

@@ -84,9 +84,9 @@ describe('labAgentCommand', () => {
     })
   })
 
-  it('asks the agent to remove its containers on exit unless they are to be kept', () => {
+  it('asks the agent to remove its containers on SIGTERM, even when they are kept (kept ones get another signal)', () => {
     expect(labAgentFlags(settings(), 'lab-1', 'docker')).toContain('--cleanup-on-exit')
-    expect(labAgentFlags(settings({ keepContainers: true }), 'lab-1', 'docker')).not.toContain(
+    expect(labAgentFlags(settings({ keepContainers: true }), 'lab-1', 'docker')).toContain(
       '--cleanup-on-exit',
     )
   })

@@ -51,7 +51,9 @@ export function labAgentFlags(
     '0',
   ]
   if (runtime === 'docker' && settings.dockerHost) flags.push('--docker-host', settings.dockerHost)
-  if (!settings.keepContainers) flags.push('--cleanup-on-exit')
+  // Whether a stop keeps them is decided when it comes (keepContainers can change while the lab runs): a
+  // lab agent removes its containers on SIGTERM and leaves them on LEAVE_CONTAINERS_SIGNAL.
+  flags.push('--cleanup-on-exit')
   if (settings.dataPlane === 'haproxy') flags.push('--data-plane', 'haproxy')
   if (settings.hub) {
     flags.push('--vim', settings.hub.url)

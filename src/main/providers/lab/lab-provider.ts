@@ -53,12 +53,15 @@ export class LabProvider implements VmProvider {
   private readonly log: (entry: LabLogEntry) => void
   private runtimeChoice: Promise<LabRuntimeChoice> | undefined
   private closed = false
+  /** Whether stops leave the containers for the next start: the setting, which may change while the lab runs. */
+  private keepContainers: boolean
   /** Per VM: its crashes in a row, and the restart waiting to happen, if any. */
   private readonly restarts = new Map<string, { history: RestartHistory; timer?: NodeJS.Timeout }>()
 
   /** The lab with its initial VMs defined but stopped; see open() for one that is running. */
   constructor(private readonly options: LabProviderOptions) {
     this.settings = resolveLabSettings(options)
+    this.keepContainers = this.settings.keepContainers
     this.log = options.log ?? (() => {})
     for (let i = 0; i < this.settings.initialVms; i++) this.define()
   }
@@ -96,7 +99,12 @@ export class LabProvider implements VmProvider {
   async stop(id: string): Promise<void> {
     const vm = this.vm(id)
     this.cancelRestart(id)
-    await vm.stop({ timeoutMs: this.settings.stopTimeoutMs })
+    await vm.stop({ timeoutMs: this.settings.stopTimeoutMs, leaveContainers: this.keepContainers })
+  }
+
+  /** The user changed lab.keepContainers: the next stop (of a VM, or of the app) follows it. */
+  setKeepContainers(keep: boolean): void {
+    this.keepContainers = keep
   }
 
   /** Adds the next VM, up to `maxVms`, and starts it. */
@@ -125,7 +133,7 @@ export class LabProvider implements VmProvider {
     for (const name of this.restarts.keys()) this.cancelRestart(name)
     const results = await Promise.allSettled([...this.vms.values()].map((vm) => this.stop(vm.name)))
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []))
-    if (!this.settings.keepContainers) {
+    if (!this.keepContainers) {
       const problem = await this.sweep(new Set(), 'its agent left behind')
       if (problem) failures.push(problem)
     }

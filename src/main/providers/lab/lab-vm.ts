@@ -44,7 +44,15 @@ export interface LabVmHooks {
 /** What stop() needs: the bound on a graceful stop, after which the agent is killed. */
 export interface LabStopOptions {
   timeoutMs: number
+  /** Ask the agent to leave its containers running (adopted at the next start) instead of removing them. */
+  leaveContainers?: boolean
 }
+
+/**
+ * The agent's "stop and leave the containers" signal. Windows has no such signal (and no graceful SIGTERM
+ * either): there the agent is stopped outright, which leaves them too.
+ */
+export const LEAVE_CONTAINERS_SIGNAL: NodeJS.Signals = process.platform === 'win32' ? 'SIGTERM' : 'SIGUSR2'
 
 /** How long after its "load balancer on" line an agent that was asked to stop while starting gets. */
 const HANDLER_GRACE_MS = 200
@@ -100,9 +108,9 @@ export class LabVm {
   }
 
   /**
-   * SIGTERM to the recorded pid, then SIGKILL after `timeoutMs`. Resolves once the agent exited (it removes
-   * its containers first when started with --cleanup-on-exit) and its last lines were logged. Stopping a
-   * stopped VM does nothing.
+   * SIGTERM (or, to leave the containers, LEAVE_CONTAINERS_SIGNAL) to the recorded pid, then SIGKILL after
+   * `timeoutMs`. Resolves once the agent exited (on SIGTERM it removes its containers first) and its last
+   * lines were logged. Stopping a stopped VM does nothing.
    */
   stop(options: LabStopOptions): Promise<void> {
     this.stopping ??= this.stopAgent(options).finally(() => {
@@ -171,7 +179,7 @@ export class LabVm {
     })
   }
 
-  private async stopAgent({ timeoutMs }: LabStopOptions): Promise<void> {
+  private async stopAgent({ timeoutMs, leaveContainers = false }: LabStopOptions): Promise<void> {
     await this.starting?.catch(() => {})
     const child = this.child
     const pid = this.pid
@@ -184,7 +192,7 @@ export class LabVm {
     if (wasStarting && (await settlesWithin(this.up, timeoutMs))) await delay(HANDLER_GRACE_MS)
     // Only while Node has not reaped the child does its pid still name our agent and no other process.
     const reaped = () => child.exitCode !== null || child.signalCode !== null
-    if (!reaped()) signal(pid, 'SIGTERM')
+    if (!reaped()) signal(pid, leaveContainers ? LEAVE_CONTAINERS_SIGNAL : 'SIGTERM')
     if (await settlesWithin(this.exited, timeoutMs)) return this.finished
     const leftovers =
       this.runtime === 'docker'

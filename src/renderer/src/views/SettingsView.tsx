@@ -1,10 +1,13 @@
-// The Settings page: the theme, the lab's keep-containers switch (saved at once, used at the next stop),
-// where this VIM listens and how agents join it, and the cluster as Kubernetes YAML.
-import { useCallback, useEffect, useState } from 'react'
+// The Settings page: the theme, the lab (keep containers at the next stop; VMs, runtime, name prefix and
+// data plane at the next start), where this VIM listens and how agents join it, the settings as a file,
+// and the cluster as Kubernetes YAML.
+import { useEffect, useState } from 'react'
 import type { HubInfo } from '../../../shared/api/contract'
 import { useApiClient, useApp } from '../app-context'
-import { useAction, useNotify } from '../components/toasts/use-action'
+import { useAction } from '../components/toasts/use-action'
 import type { ThemeChoice } from '../store/app-store'
+import { LabSettings } from './settings/LabSettings'
+import { downloadText, SettingsTransfer } from './settings/SettingsTransfer'
 
 const THEMES: { value: ThemeChoice; label: string }[] = [
   { value: 'system', label: 'Follow the system' },
@@ -16,6 +19,8 @@ export function SettingsView() {
   const theme = useApp((state) => state.theme)
   const setTheme = useApp((state) => state.setTheme)
   const client = useApiClient()
+  // An import changes the saved settings under the lab form: it loads them again.
+  const [imports, setImports] = useState(0)
   return (
     <section className="settings">
       <fieldset>
@@ -33,61 +38,14 @@ export function SettingsView() {
           </label>
         ))}
       </fieldset>
-      <LabSettings />
+      <LabSettings key={imports} />
       <ClusterInfo />
+      <SettingsTransfer onImported={() => setImports((n) => n + 1)} />
       <KubernetesExport />
       <p className="muted">
         Connected over {client.transport === 'ipc' ? 'the desktop bridge' : 'HTTP and WebSocket'}.
       </p>
     </section>
-  )
-}
-
-function LabSettings() {
-  const client = useApiClient()
-  const run = useAction()
-  const notify = useNotify()
-  const [keep, setKeep] = useState<boolean>()
-  const [saving, setSaving] = useState(false)
-  const load = useCallback(async () => {
-    const result = await run('Could not load the settings', () => client.call('policy:get', {}))
-    if (result.ok) setKeep(result.value.lab.keepContainers)
-  }, [client, run])
-  useEffect(() => void load(), [load])
-
-  const change = async (next: boolean) => {
-    // Shown at once; put back if the VIM refuses it.
-    const before = keep
-    setKeep(next)
-    setSaving(true)
-    const result = await run('Could not save the lab setting', () =>
-      client.call('policy:set', { lab: { keepContainers: next } }),
-    )
-    setSaving(false)
-    if (!result.ok) return setKeep(before)
-    setKeep(result.value.lab.keepContainers)
-    notify(
-      'Lab setting saved',
-      next
-        ? 'When the app stops, the lab’s containers keep running and are adopted at the next start.'
-        : 'When the app stops, the lab’s containers stop with it.',
-    )
-  }
-
-  return (
-    <fieldset>
-      <legend>Lab</legend>
-      <label>
-        <input
-          type="checkbox"
-          checked={keep ?? false}
-          disabled={keep === undefined || saving}
-          onChange={(event) => void change(event.target.checked)}
-        />
-        Keep the lab’s containers running when the app stops
-      </label>
-      <p className="muted">Used at the next stop; kept containers are adopted at the next start.</p>
-    </fieldset>
   )
 }
 
@@ -145,13 +103,7 @@ function KubernetesExport() {
     const result = await run('Could not export the cluster', () => client.call('export:kubernetes', {}))
     if (!result.ok) return
     setNotes(result.value.notes)
-    const url = URL.createObjectURL(new Blob([result.value.yaml], { type: 'application/yaml' }))
-    const link = document.createElement('a')
-    link.href = url
-    link.download = 'auto-cloud-scaler-kubernetes.yaml'
-    link.click()
-    // The download has its own reference once started; the URL is only freed a little later.
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    downloadText(result.value.yaml, 'auto-cloud-scaler-kubernetes.yaml', 'application/yaml')
   }
   return (
     <fieldset>
