@@ -24,6 +24,7 @@ const announce = () => new Promise((resolve) => {
 const FAKES = {
   serving: `${ANNOUNCE}
 process.on('SIGTERM', () => { say('SIGTERM: stopping; removing the containers'); process.exit(0) })
+process.on('SIGUSR2', () => { say('SIGUSR2: stopping; leaving the containers'); process.exit(0) })
 await announce()`,
   crashing: `${ANNOUNCE}
 await announce()
@@ -172,6 +173,19 @@ describe('LabProvider', () => {
     await provider.start('lab-1')
     const [again] = await allRunning(provider)
     expect(again?.pid).not.toBe(pid)
+  })
+
+  it('asks the agents to leave their containers once the user chose to keep them, while the lab runs', async () => {
+    const provider = lab()
+    await provider.start('lab-1')
+    await provider.start('lab-2')
+    await allRunning(provider)
+    await provider.stop('lab-1')
+    provider.setKeepContainers(true)
+    await provider.stop('lab-2')
+    const lines = logs.map((l) => l.text)
+    expect(lines).toContain('lab-1: SIGTERM: stopping; removing the containers')
+    expect(lines).toContain('lab-2: SIGUSR2: stopping; leaving the containers')
   })
 
   it('waits for a starting agent to come up before SIGTERM, since it cannot clean up before that', async () => {
