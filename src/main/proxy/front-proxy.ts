@@ -52,6 +52,8 @@ export class FrontProxy {
   private server: Server | undefined
   /** Requests taken and not yet answered, whose connections close after the answer once stopping. */
   private readonly answering = new Set<ServerResponse>()
+  /** The X-Served-By of each relayed answer, for the metrics: told by the forwarder, read on finish. */
+  private readonly servedBy = new WeakMap<ServerResponse, string>()
   private readonly proxy
   private trustedProxies: TrustedProxies
   /** Probes every VM in rotation; an unhealthy VM stays in the pool but gets no new requests. */
@@ -83,6 +85,11 @@ export class FrontProxy {
       // A VM's id is its name ("lab-1"), which is how errors name it.
       describe: (id) => id,
       retryUnserved: true,
+      ...(options.onResponse && {
+        onRelay: (res: ServerResponse, servedBy: string | undefined) => {
+          if (servedBy !== undefined) this.servedBy.set(res, servedBy)
+        },
+      }),
       noBackendMessage: () =>
         this.addresses.size === 0
           ? 'No VM is ready yet: the cluster has no VM whose agent is connected with a ready container.'
@@ -166,9 +173,9 @@ export class FrontProxy {
     const { onResponse } = this.options
     if (onResponse) {
       res.once('finish', () => {
-        // The forwarder copies the agent's X-Served-By ("vm/container"): the VM that answered.
-        const servedBy = res.getHeader('x-served-by')
-        const vmName = typeof servedBy === 'string' ? servedBy.split('/')[0] : undefined
+        // The agent's X-Served-By ("vm/container") names the VM that answered.
+        const servedBy = this.servedBy.get(res)
+        const vmName = servedBy === undefined ? undefined : servedBy.split('/')[0]
         onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
       })
     }
