@@ -50,6 +50,10 @@ export function proxyMethod(result: ProxyBenchResult, loadAverage: number): stri
     "The agent LB is vmm-agent's own `startLocalLoadBalancer` given a stand-in Agent that holds a pool, meter and two ready replicas",
     "built as the Agent builds them; the front proxy is the VIM's `FrontProxy` as core.ts builds it (with the Prometheus hook and its health checks), one VM in",
     'rotation. Both forward with the shared `createBalancedProxy`. Each runs in its own process.',
+    "The HAProxy plane rows are the same two tiers with `--data-plane haproxy`: the agent's `startHaproxyLoadBalancer` and the VIM's",
+    "`HaproxyFrontProxy`, each running HAProxy with the configuration it generates (HAProxy's default of one thread per CPU,",
+    '`balance leastconn`, health checks, retries and the forwarding rules on, servers set through the Runtime API); their CPU is the',
+    'Node process and its HAProxy together.',
     `References: ${toolText('nginx', result.nginx)} with \`worker_processes 1\`, \`least_conn\`, \`keepalive 64\` upstream connections over HTTP/1.1, X-Forwarded-* set, \`access_log off\`;`,
     `${toolText('HAProxy', result.haproxy)} with \`nbthread 1\`, \`balance leastconn\`, \`http-reuse always\`, \`option forwardfor\`, no log. One worker or thread each: the fair match for one Node event loop.`,
     "Proxy CPU is the proxy processes' user + system time from /proc while loaded (the front row: front proxy and agent LB together), in cores.",
@@ -135,17 +139,23 @@ export function proxyTable(result: ProxyBenchResult): string {
         [
           ['front', 'VIM front proxy → agent LB (the whole chain)'],
           ['agent-lb', 'Agent LB alone (one hop, like the references)'],
+          ['haproxy-front', 'HAProxy plane: VIM front → agent LB (the whole chain)'],
+          ['haproxy-agent-lb', 'HAProxy plane: agent LB alone (one hop)'],
         ] as const
-      ).map(
-        ([ours, label]) =>
-          `| ${label} | ${references.flatMap((r) => [times(throughputRatio(result.rows, ours, r)), times(cpuRatio(ours, r))]).join(' | ')} |`,
-      ),
+      )
+        .filter(([ours]) => result.rows.some((row) => row.scenario === ours))
+        .map(
+          ([ours, label]) =>
+            `| ${label} | ${references.flatMap((r) => [times(throughputRatio(result.rows, ours, r)), times(cpuRatio(ours, r))]).join(' | ')} |`,
+        ),
     )
   }
   const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(3)} ms`)
   const hops: [string, ProxyScenario, ProxyScenario][] = [
     ['Agent LB (client → agent LB, over client → backend)', 'agent-lb', 'direct'],
     ['VIM front proxy (the chain, over the agent LB alone)', 'front', 'agent-lb'],
+    ['HAProxy plane: agent LB (over client → backend)', 'haproxy-agent-lb', 'direct'],
+    ['HAProxy plane: VIM front (its chain, over its agent LB alone)', 'haproxy-front', 'haproxy-agent-lb'],
     ['nginx (1 worker)', 'nginx-1', 'direct'],
     ['HAProxy (1 thread)', 'haproxy-1', 'direct'],
   ]
