@@ -166,21 +166,23 @@ export class FrontProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.answering.add(res)
-    res.once('close', () => this.answering.delete(res))
+    const started = performance.now()
+    // One listener per request: the answer went out in full (finished), or the client left before it did.
+    res.once('close', () => this.answered(res, started))
     // Stopping: answered, then the connection closes, so a keep-alive client does not hold the shutdown.
     if (this.server && !this.server.listening) res.shouldKeepAlive = false
-    const started = performance.now()
-    const { onResponse } = this.options
-    if (onResponse) {
-      res.once('finish', () => {
-        // The agent's X-Served-By ("vm/container") names the VM that answered.
-        const servedBy = this.servedBy.get(res)
-        const vmName = servedBy === undefined ? undefined : servedBy.split('/')[0]
-        onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
-      })
-    }
     if (isAgentPath(req.url)) sendJsonError(res, 404, 'Not found')
     else this.proxy.web(req, res)
+  }
+
+  private answered(res: ServerResponse, started: number): void {
+    this.answering.delete(res)
+    const { onResponse } = this.options
+    if (!onResponse || !res.writableFinished) return
+    // The agent's X-Served-By ("vm/container") names the VM that answered.
+    const servedBy = this.servedBy.get(res)
+    const vmName = servedBy === undefined ? undefined : servedBy.split('/')[0]
+    onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

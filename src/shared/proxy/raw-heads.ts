@@ -14,6 +14,9 @@ const NONE_LISTED: ReadonlySet<string> = new Set()
 /** What `Connection` listed beyond the fixed hop-by-hop set, which must go too; none in the usual case. */
 function extraListed(connection: string | undefined): ReadonlySet<string> {
   if (connection === undefined) return NONE_LISTED
+  // Nearly every message says just one of these: no need to split it.
+  const plain = connection.length <= 10 ? connection.toLowerCase() : ''
+  if (plain === 'keep-alive' || plain === 'close') return NONE_LISTED
   const listed = connectionListed(connection).filter((name) => !isHopByHop(name, NONE_LISTED))
   return listed.length === 0 ? NONE_LISTED : new Set(listed)
 }
