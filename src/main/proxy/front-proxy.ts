@@ -17,6 +17,13 @@ import { HealthChecker } from '../../shared/proxy/health-checker'
 import type { ProxyLimits } from '../../shared/proxy/proxy-limits'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
+/**
+ * The X-Served-By of a relayed answer, kept on the response itself until it closes: a WeakMap entry per
+ * request would cost the garbage collector more than the lookup saves.
+ */
+const SERVED_BY = Symbol('servedBy')
+type Answer = ServerResponse & { [SERVED_BY]?: string | undefined }
+
 export interface FrontBackend {
   vmId: string
   address: BackendAddress
@@ -52,8 +59,6 @@ export class FrontProxy {
   private server: Server | undefined
   /** Requests taken and not yet answered, whose connections close after the answer once stopping. */
   private readonly answering = new Set<ServerResponse>()
-  /** The X-Served-By of each relayed answer, for the metrics: told by the forwarder, read on finish. */
-  private readonly servedBy = new WeakMap<ServerResponse, string>()
   private readonly proxy
   private trustedProxies: TrustedProxies
   /** Probes every VM in rotation; an unhealthy VM stays in the pool but gets no new requests. */
@@ -87,7 +92,7 @@ export class FrontProxy {
       retryUnserved: true,
       ...(options.onResponse && {
         onRelay: (res: ServerResponse, servedBy: string | undefined) => {
-          if (servedBy !== undefined) this.servedBy.set(res, servedBy)
+          ;(res as Answer)[SERVED_BY] = servedBy
         },
       }),
       noBackendMessage: () =>
@@ -180,7 +185,7 @@ export class FrontProxy {
     const { onResponse } = this.options
     if (!onResponse || !res.writableFinished) return
     // The agent's X-Served-By ("vm/container") names the VM that answered.
-    const servedBy = this.servedBy.get(res)
+    const servedBy = (res as Answer)[SERVED_BY]
     const vmName = servedBy === undefined ? undefined : servedBy.split('/')[0]
     onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
   }
