@@ -13,6 +13,7 @@ function parsed(raw: string[]): IncomingHttpHeaders {
     const name = (raw[i] as string).toLowerCase()
     const value = raw[i + 1] as string
     if (name === 'host' || name === 'content-length') out[name] ??= value
+    else if (name === 'cookie') out[name] = out[name] === undefined ? value : `${out[name]}; ${value}`
     else out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`
   }
   return out
@@ -58,6 +59,7 @@ describe('upstreamHead', () => {
     ],
     ['a chunked body', ['Host', 'a', 'Transfer-Encoding', 'gzip, chunked'], untrusted],
     ['no Host', ['Accept', '*/*'], untrusted],
+    ['two Cookie lines', ['Host', 'a', 'Cookie', 'a=1', 'Accept', '*/*', 'Cookie', 'b=2'], untrusted],
   ])('agrees with the object rules: %s', (_, raw, context) => {
     const expected = addForwarding(upstreamRequestHeaders('POST', parsed(raw)), context)
     expect(asObject(upstreamHead(raw, context).headers)).toEqual({ ...expected })

@@ -54,6 +54,7 @@ export function upstreamHead(raw: readonly string[], context: ForwardingContext)
   let host: string | undefined
   let length: string | undefined
   let chunked = false
+  let cookie: string | undefined
   const sent: SentForwarding = {}
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase()
@@ -69,6 +70,9 @@ export function upstreamHead(raw: readonly string[], context: ForwardingContext)
       if (length !== undefined) continue
       length = value
       lines.push(name, value)
+    } else if (name === 'cookie') {
+      // One Cookie line upstream, as RFC 6265 §5.4 asks and Node's parser joins them.
+      cookie = cookie === undefined ? value : `${cookie}; ${value}`
     } else if (isForwardingHeader(name)) {
       if (!context.peerTrusted) continue
       if (name === 'x-forwarded-for') sent.for = join(sent.for, value)
@@ -91,6 +95,7 @@ export function upstreamHead(raw: readonly string[], context: ForwardingContext)
     if (listed.has('x-forwarded-port')) sent.port = undefined
     if (listed.has('forwarded')) sent.forwarded = undefined
   }
+  if (cookie !== undefined && !listed.has('cookie')) lines.push('cookie', cookie)
   if (chunked) lines.push('transfer-encoding', 'chunked')
   const hop = hopForwarding(sent, host, context)
   lines.push('x-forwarded-for', hop.for)
