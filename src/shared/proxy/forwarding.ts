@@ -172,16 +172,54 @@ export function hopForwarding(
   host: string | undefined,
   context: ForwardingContext,
 ): HopForwarding {
-  const peer = peerFacts(context.peer)
-  const proto = context.encrypted ? 'https' : 'http'
+  const own = ownForwarding(context.peer, host, context.encrypted)
+  // The usual case: nothing to extend (an untrusted peer, or a trusted one that sent no forwarding
+  // headers), so the remembered values for this peer and host go as they are.
+  if (
+    sent.for === undefined &&
+    sent.host === undefined &&
+    sent.proto === undefined &&
+    sent.port === undefined &&
+    sent.forwarded === undefined
+  )
+    return own
   const chain = (previous: string | undefined, next: string) => (previous ? `${previous}, ${next}` : next)
   return {
-    for: chain(sent.for, peer.address),
-    host: sent.host ?? host,
-    proto: sent.proto ?? proto,
-    port: sent.port ?? hostPort(host, context.encrypted),
-    forwarded: chain(sent.forwarded, forwardedElement(peer.node, host, proto)),
+    for: chain(sent.for, own.for),
+    host: sent.host ?? own.host,
+    proto: sent.proto ?? own.proto,
+    port: sent.port ?? own.port,
+    forwarded: chain(sent.forwarded, own.forwarded),
   }
+}
+
+/**
+ * What this hop says of a connection on its own: remembered per peer, host and scheme, since a proxy sees
+ * few of them (the tier in front, a handful of clients) and every request on a connection asks again.
+ */
+const ownMemo = new Map<string, HopForwarding>()
+const OWN_MEMO_LIMIT = 1024
+
+function ownForwarding(
+  peer: string | undefined,
+  host: string | undefined,
+  encrypted: boolean,
+): HopForwarding {
+  const key = `${peer ?? ''}|${encrypted ? 's' : ''}|${host ?? '\n'}`
+  let own = ownMemo.get(key)
+  if (own) return own
+  const facts = peerFacts(peer)
+  const proto = encrypted ? 'https' : 'http'
+  own = {
+    for: facts.address,
+    host,
+    proto,
+    port: hostPort(host, encrypted),
+    forwarded: forwardedElement(facts.node, host, proto),
+  }
+  if (ownMemo.size >= OWN_MEMO_LIMIT) ownMemo.clear()
+  ownMemo.set(key, own)
+  return own
 }
 
 interface PeerFacts {
@@ -210,12 +248,10 @@ function peerFacts(peer: string | undefined): PeerFacts {
   return facts
 }
 
-/** Forwarded's element for this hop; the host part is remembered since a connection keeps its Host. */
-let lastHost: { host: string; value: string } | undefined
+/** Forwarded's element for this hop. */
 function forwardedElement(node: string, host: string | undefined, proto: string): string {
   if (host === undefined) return `for=${node};proto=${proto}`
-  if (lastHost?.host !== host) lastHost = { host, value: forwardedValue(host) }
-  return `for=${node};host=${lastHost.value};proto=${proto}`
+  return `for=${node};host=${forwardedValue(host)};proto=${proto}`
 }
 
 /**
