@@ -27,6 +27,13 @@ export interface ProxyProcessReady {
   ports: number[]
 }
 
+/** A folder of this process's own, removed when it exits however it exits (the parent may cut a clean-up short). */
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -93,7 +100,7 @@ function benchAgent(backendPorts: number[], stateDir: string) {
  * startHaproxyLoadBalancer (HAProxy with the configuration the agent generates), given a stand-in Agent.
  */
 async function startAgentLoadBalancer(backendPorts: number[], haproxy?: string): Promise<void> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'acs-bench-agent-'))
+  const stateDir = temporaryDir('acs-bench-agent-')
   const agent = benchAgent(backendPorts, stateDir)
   const status = () => ({ name: 'bench-vm' }) as AgentStatus
   let lb: LocalLoadBalancer
@@ -145,7 +152,7 @@ async function startFrontProxy(lbPort: number): Promise<void> {
 
 /** The VIM's front on the HAProxy plane as core.ts builds it (createFrontDataPlane), one VM in rotation. */
 async function startHaproxyFrontProxy(lbPort: number, haproxy: string): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'acs-bench-front-'))
+  const dataDir = temporaryDir('acs-bench-front-')
   const metrics = new VimMetrics()
   const front = new HaproxyFrontProxy({
     host: '127.0.0.1',
