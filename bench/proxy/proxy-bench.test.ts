@@ -73,6 +73,7 @@ describe('benchProxy', () => {
         'direct',
         'agent-lb',
         'front',
+        ...(haproxy ? ['haproxy-agent-lb', 'haproxy-front'] : []),
         ...(nginx ? ['nginx-1'] : []),
         ...(haproxy ? ['haproxy-1'] : []),
       ])
@@ -96,6 +97,8 @@ describe('benchProxy', () => {
       expect(table).toContain('| client → VIM front proxy → agent LB → 2 backends |')
       expect(table).toMatch(/\| Agent LB \(client → agent LB, over client → backend\) \| -?\d+\.\d{3} ms \|/)
       if (nginx) expect(table).toMatch(/\| VIM front proxy → agent LB \(the whole chain\) \| \d+\.\d\d× \|/)
+      if (nginx && haproxy)
+        expect(table).toMatch(/\| HAProxy plane: agent LB alone \(one hop\) \| \d+\.\d\d× \|/)
     },
   )
 })

@@ -13,7 +13,14 @@ import { findWrk, runWrk, type WrkRun } from './wrk'
 
 const PROXY_PROCESS = 'bench/proxy/proxy-process.ts'
 
-export type ProxyScenario = 'direct' | 'agent-lb' | 'front' | 'nginx-1' | 'haproxy-1'
+export type ProxyScenario =
+  | 'direct'
+  | 'agent-lb'
+  | 'front'
+  | 'haproxy-agent-lb'
+  | 'haproxy-front'
+  | 'nginx-1'
+  | 'haproxy-1'
 
 export interface ProxyBenchOptions {
   /** Measured seconds per path per round at the fixed concurrency (whole seconds, wrk's resolution). */
@@ -138,6 +145,27 @@ export async function benchProxy({
         pids: [front.pid, lb.pid],
       },
     ]
+    if ('binary' in haproxyTool) {
+      // Our HAProxy data plane (--data-plane haproxy): HAProxy run and configured by the agent's and the
+      // VIM's own code, one process tree each.
+      const binary = haproxyTool.binary
+      const haLb = await child('haproxy-agent-lb', binary, ...backendPorts.map(String))
+      const haFront = await child('haproxy-front', binary, String(haLb.ready.ports[0]))
+      targets.push(
+        {
+          scenario: 'haproxy-agent-lb',
+          path: 'client → agent LB (HAProxy plane) → 2 backends',
+          port: haLb.ready.ports[0]!,
+          pids: [haLb.pid],
+        },
+        {
+          scenario: 'haproxy-front',
+          path: 'client → VIM front (HAProxy plane) → agent LB (HAProxy plane) → 2 backends',
+          port: haFront.ready.ports[0]!,
+          pids: [haFront.pid, haLb.pid],
+        },
+      )
+    }
     if ('binary' in nginxTool) {
       const running = await startNginx({
         binary: nginxTool.binary,
@@ -168,6 +196,8 @@ export async function benchProxy({
     }
 
     const url = (target: ProxyTarget) => `http://127.0.0.1:${target.port}/`
+    // HAProxy's planes take servers in once their first health checks pass.
+    for (const target of targets) await untilServing(url(target), target.scenario)
     for (const target of targets) {
       log(`bench: proxy warm-up ${target.scenario} (${warmupSeconds} s)…`)
       await runWrk({ binary: wrk, url: url(target), connections, seconds: warmupSeconds })
@@ -264,6 +294,24 @@ export async function benchProxy({
     for (const reference of references) await reference.stop()
     for (const started of children.reverse()) await started.stop()
   }
+}
+
+/** Polls `url` until it answers 200, for at most `deadlineMs`; throws naming the path otherwise. */
+async function untilServing(url: string, scenario: string, deadlineMs = 20_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  let last = 'no answer'
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url)
+      await response.arrayBuffer()
+      if (response.status === 200) return
+      last = `HTTP ${response.status}`
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${scenario} at ${url} did not answer 200 within ${deadlineMs / 1000} s (${last})`)
 }
 
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */

@@ -17,6 +17,13 @@ import { HealthChecker } from '../../shared/proxy/health-checker'
 import type { ProxyLimits } from '../../shared/proxy/proxy-limits'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
+/**
+ * The X-Served-By of a relayed answer, kept on the response itself until it closes: a WeakMap entry per
+ * request would cost the garbage collector more than the lookup saves.
+ */
+const SERVED_BY = Symbol('servedBy')
+type Answer = ServerResponse & { [SERVED_BY]?: string | undefined }
+
 export interface FrontBackend {
   vmId: string
   address: BackendAddress
@@ -83,6 +90,11 @@ export class FrontProxy {
       // A VM's id is its name ("lab-1"), which is how errors name it.
       describe: (id) => id,
       retryUnserved: true,
+      ...(options.onResponse && {
+        onRelay: (res: ServerResponse, servedBy: string | undefined) => {
+          ;(res as Answer)[SERVED_BY] = servedBy
+        },
+      }),
       noBackendMessage: () =>
         this.addresses.size === 0
           ? 'No VM is ready yet: the cluster has no VM whose agent is connected with a ready container.'
@@ -159,21 +171,23 @@ export class FrontProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.answering.add(res)
-    res.once('close', () => this.answering.delete(res))
+    const started = performance.now()
+    // One listener per request: the answer went out in full (finished), or the client left before it did.
+    res.once('close', () => this.answered(res, started))
     // Stopping: answered, then the connection closes, so a keep-alive client does not hold the shutdown.
     if (this.server && !this.server.listening) res.shouldKeepAlive = false
-    const started = performance.now()
-    const { onResponse } = this.options
-    if (onResponse) {
-      res.once('finish', () => {
-        // The forwarder copies the agent's X-Served-By ("vm/container"): the VM that answered.
-        const servedBy = res.getHeader('x-served-by')
-        const vmName = typeof servedBy === 'string' ? servedBy.split('/')[0] : undefined
-        onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
-      })
-    }
     if (isAgentPath(req.url)) sendJsonError(res, 404, 'Not found')
     else this.proxy.web(req, res)
+  }
+
+  private answered(res: ServerResponse, started: number): void {
+    this.answering.delete(res)
+    const { onResponse } = this.options
+    if (!onResponse || !res.writableFinished) return
+    // The agent's X-Served-By ("vm/container") names the VM that answered.
+    const servedBy = (res as Answer)[SERVED_BY]
+    const vmName = servedBy === undefined ? undefined : servedBy.split('/')[0]
+    onResponse(vmName, res.statusCode, (performance.now() - started) / 1000)
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

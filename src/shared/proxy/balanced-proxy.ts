@@ -11,12 +11,13 @@ import { createProxyServer } from 'http-proxy-3'
 import type { BackendPool, RequestOutcome } from '../balancer'
 import { secondsText } from '../duration-text'
 import { AdmissionQueue, slotsFor, type Waiter } from './admission-queue'
-import { addForwarding, clientAddress, TrustedProxies } from './forwarding'
+import { addForwarding, clientAddress, type ForwardingContext, TrustedProxies } from './forwarding'
 import { isWebSocketUpgrade, upstreamRequestHeaders, withoutHopByHop } from './hop-by-hop'
+import { upstreamHead } from './raw-heads'
 import type { RequestMeter } from './request-meter'
 import { failureAnswer, failureOutcome, MAX_ATTEMPTS, mayRetry, type RequestShape } from './retry-rules'
 import { RETRY_AFTER_SECONDS, UNSERVED_HEADER, type UnservedReason } from './unserved'
-import { exchange, hasBody } from './upstream-exchange'
+import { exchange } from './upstream-exchange'
 import { UpstreamPools } from './upstream-pools'
 
 export interface BackendAddress {
@@ -40,6 +41,8 @@ export interface BalancedProxyOptions {
   meter?: RequestMeter
   /** Peers whose forwarding headers are kept and extended; asked per request (it may change). */
   trustedProxies?: () => TrustedProxies
+  /** Told as a backend's response head goes to the client, with its X-Served-By (the front's metrics). */
+  onRelay?: (res: ServerResponse, servedBy: string | undefined) => void
 }
 
 export interface BalancedProxy {
@@ -102,21 +105,10 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
     for (const onDown of [...(waiting.get(id) ?? [])]) onDown(reason)
   })
 
-  /**
-   * Replaces the request's headers with what goes upstream (end-to-end headers, truthful forwarding
-   * headers) and returns the client's address for the balancer's hash key.
-   */
-  function prepareUpstream(req: IncomingMessage): string | undefined {
-    const trusted = trustedProxies()
+  /** The facts about the client's connection that its forwarding headers are judged by. */
+  function forwardingContext(req: IncomingMessage, trusted: TrustedProxies): ForwardingContext {
     const peer = req.socket.remoteAddress
-    const client = clientAddress(peer, req.headers['x-forwarded-for'], trusted)
-    // One copy of the headers per request: hop-by-hop ones dropped, then this hop's forwarding set on it.
-    req.headers = addForwarding(upstreamRequestHeaders(req.method, req.headers), {
-      peer,
-      peerTrusted: trusted.has(peer),
-      encrypted: req.socket instanceof TLSSocket,
-    })
-    return client
+    return { peer, peerTrusted: trusted.has(peer), encrypted: req.socket instanceof TLSSocket }
   }
 
   function unserved(res: ServerResponse, reason: UnservedReason, message: string): void {
@@ -124,8 +116,12 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   }
 
   function web(req: IncomingMessage, res: ServerResponse): void {
-    const hashKey = prepareUpstream(req)
-    const shape: RequestShape = { method: req.method ?? 'GET', bodyless: !hasBody(req) }
+    const trusted = trustedProxies()
+    const context = forwardingContext(req, trusted)
+    // Built once from the raw lines, and sent as is on every try.
+    const head = upstreamHead(req.rawHeaders, context)
+    const hashKey = clientAddress(context.peer, head.forwardedFor, trusted)
+    const shape: RequestShape = { method: req.method ?? 'GET', bodyless: head.bodyless }
     const tried = new Set<string>()
     /** Another backend for a retry, within the attempt limit; undefined when none has room. */
     const nextBackend = () =>
@@ -168,12 +164,15 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
         {
           req,
           res,
+          headers: head.headers,
+          bodyless: head.bodyless,
           host: address.host,
           port: address.port,
           agent,
           pools,
           timeouts,
           interceptUnserved: !!options.retryUnserved,
+          onRelay: options.onRelay,
         },
         {
           failed: (failure) => {
@@ -260,7 +259,11 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
       servePlain(req, socket, head)
       return
     }
-    const hashKey = prepareUpstream(req)
+    const trusted = trustedProxies()
+    const context = forwardingContext(req, trusted)
+    const hashKey = clientAddress(context.peer, req.headers['x-forwarded-for'], trusted)
+    // http-proxy-3 sends req.headers: the end-to-end ones with this hop's forwarding set on them.
+    req.headers = addForwarding(upstreamRequestHeaders(req.method, req.headers), context)
     const id = pool.pick(hashKey)
     const address = id === undefined ? undefined : options.resolve(id)
     if (id === undefined || address === undefined) {

@@ -30,9 +30,11 @@ export class TrustedProxies {
   private readonly list = new BlockList()
   private constructor(readonly entries: readonly string[]) {}
 
+  /** No trusted peer; one shared instance, since a proxy without any asks for it on every request. */
   static none(): TrustedProxies {
-    return new TrustedProxies([])
+    return TrustedProxies.NONE
   }
+  private static readonly NONE = new TrustedProxies([])
 
   /** Parses "10.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"; names the first entry that is none of these. */
   static parse(entries: readonly string[]): TrustedProxiesResult {
@@ -117,17 +119,107 @@ export function withForwarding(
  */
 export function addForwarding(out: IncomingHttpHeaders, context: ForwardingContext): IncomingHttpHeaders {
   if (!context.peerTrusted) for (const name in out) if (FORWARDING_HEADERS.has(name)) delete out[name]
-  const peer = peerFacts(context.peer)
-  const proto = context.encrypted ? 'https' : 'http'
-  const host = single(out.host)
-  const chain = (previous: string | undefined, next: string) => (previous ? `${previous}, ${next}` : next)
-
-  out['x-forwarded-for'] = chain(single(out['x-forwarded-for']), peer.address)
-  if (out['x-forwarded-host'] === undefined && host !== undefined) out['x-forwarded-host'] = host
-  out['x-forwarded-proto'] ??= proto
-  out['x-forwarded-port'] ??= hostPort(host, context.encrypted)
-  out.forwarded = chain(single(out.forwarded), forwardedElement(peer.node, host, proto))
+  const hop = hopForwarding(
+    {
+      for: single(out['x-forwarded-for']),
+      host: single(out['x-forwarded-host']),
+      proto: single(out['x-forwarded-proto']),
+      port: single(out['x-forwarded-port']),
+      forwarded: single(out.forwarded),
+    },
+    single(out.host),
+    context,
+  )
+  out['x-forwarded-for'] = hop.for
+  if (hop.host !== undefined) out['x-forwarded-host'] = hop.host
+  out['x-forwarded-proto'] = hop.proto
+  out['x-forwarded-port'] = hop.port
+  out.forwarded = hop.forwarded
   return out
+}
+
+/** Whether a header (name in lower case) can claim another address, host or scheme. */
+export function isForwardingHeader(name: string): boolean {
+  return FORWARDING_HEADERS.has(name)
+}
+
+/** The chained and defaulted forwarding headers a trusted peer sent (repeated lines joined), or none. */
+export interface SentForwarding {
+  for?: string | undefined
+  host?: string | undefined
+  proto?: string | undefined
+  port?: string | undefined
+  forwarded?: string | undefined
+}
+
+/** The forwarding headers that go upstream from this hop. */
+export interface HopForwarding {
+  for: string
+  /** Undefined when neither the peer nor the request named a host. */
+  host: string | undefined
+  proto: string
+  port: string
+  forwarded: string
+}
+
+/**
+ * The one rule for this hop's forwarding headers, whatever shape the headers travel in: a trusted peer's
+ * chains are extended and its host, scheme and port kept; otherwise `sent` must be empty and the
+ * connection's own facts are said.
+ */
+export function hopForwarding(
+  sent: SentForwarding,
+  host: string | undefined,
+  context: ForwardingContext,
+): HopForwarding {
+  const own = ownForwarding(context.peer, host, context.encrypted)
+  // The usual case: nothing to extend (an untrusted peer, or a trusted one that sent no forwarding
+  // headers), so the remembered values for this peer and host go as they are.
+  if (
+    sent.for === undefined &&
+    sent.host === undefined &&
+    sent.proto === undefined &&
+    sent.port === undefined &&
+    sent.forwarded === undefined
+  )
+    return own
+  const chain = (previous: string | undefined, next: string) => (previous ? `${previous}, ${next}` : next)
+  return {
+    for: chain(sent.for, own.for),
+    host: sent.host ?? own.host,
+    proto: sent.proto ?? own.proto,
+    port: sent.port ?? own.port,
+    forwarded: chain(sent.forwarded, own.forwarded),
+  }
+}
+
+/**
+ * What this hop says of a connection on its own: remembered per peer, host and scheme, since a proxy sees
+ * few of them (the tier in front, a handful of clients) and every request on a connection asks again.
+ */
+const ownMemo = new Map<string, HopForwarding>()
+const OWN_MEMO_LIMIT = 1024
+
+function ownForwarding(
+  peer: string | undefined,
+  host: string | undefined,
+  encrypted: boolean,
+): HopForwarding {
+  const key = `${peer ?? ''}|${encrypted ? 's' : ''}|${host ?? '\n'}`
+  let own = ownMemo.get(key)
+  if (own) return own
+  const facts = peerFacts(peer)
+  const proto = encrypted ? 'https' : 'http'
+  own = {
+    for: facts.address,
+    host,
+    proto,
+    port: hostPort(host, encrypted),
+    forwarded: forwardedElement(facts.node, host, proto),
+  }
+  if (ownMemo.size >= OWN_MEMO_LIMIT) ownMemo.clear()
+  ownMemo.set(key, own)
+  return own
 }
 
 interface PeerFacts {
@@ -156,12 +248,10 @@ function peerFacts(peer: string | undefined): PeerFacts {
   return facts
 }
 
-/** Forwarded's element for this hop; the host part is remembered since a connection keeps its Host. */
-let lastHost: { host: string; value: string } | undefined
+/** Forwarded's element for this hop. */
 function forwardedElement(node: string, host: string | undefined, proto: string): string {
   if (host === undefined) return `for=${node};proto=${proto}`
-  if (lastHost?.host !== host) lastHost = { host, value: forwardedValue(host) }
-  return `for=${node};host=${lastHost.value};proto=${proto}`
+  return `for=${node};host=${forwardedValue(host)};proto=${proto}`
 }
 
 /**

@@ -4,14 +4,14 @@
 // connect within connectMs (the pool's), response head within responseHeadMs, no idle body gap beyond
 // idleMs. A request that never reached a connected socket can go elsewhere whole. Node-only.
 import type { Dispatcher } from 'undici'
-import { isHopByHop, listedInConnection } from './hop-by-hop'
-import { UNSERVED_HEADER } from './unserved'
-import type {
-  ExchangeControl,
-  ExchangeHandlers,
-  RelayEnd,
-  UpstreamExchange,
-  UpstreamFailure,
+import { type RelayedHead, relayedHead } from './raw-heads'
+import {
+  type ExchangeControl,
+  type ExchangeHandlers,
+  type RelayEnd,
+  type UpstreamExchange,
+  type UpstreamFailure,
+  writeRelayedHead,
 } from './upstream-exchange'
 import type { UpstreamPools } from './upstream-pools'
 
@@ -47,7 +47,7 @@ export function pooledExchange(
   let abortOnConnect = false
   let status = 0
   let statusText = ''
-  let headers: Record<string, string | string[]> | undefined
+  let head: RelayedHead | undefined
   let held: Buffer[] = []
   let heldComplete = false
   let resume: (() => void) | undefined
@@ -73,14 +73,9 @@ export function pooledExchange(
 
   function startRelay(): void {
     phase = 'relaying'
-    const listed = listedInConnection(headers as Record<string, string | string[]>)
-    for (const name in headers) {
-      if (name === UNSERVED_HEADER || isHopByHop(name, listed)) continue
-      res.setHeader(name, headers[name] as string | string[])
-    }
-    // The client's connection stays as Node decided for it; said outright, Node adds no Keep-Alive hint.
-    res.setHeader('connection', res.shouldKeepAlive ? 'keep-alive' : 'close')
-    res.writeHead(status, statusText)
+    const relayed = head as RelayedHead
+    writeRelayedHead(res, status, statusText, relayed.headers)
+    options.onRelay?.(res, relayed.servedBy)
     res.on('drain', onDrain)
     const chunks = held
     held = []
@@ -99,19 +94,8 @@ export function pooledExchange(
       status = statusCode
       statusText = text
       resume = resumeUpstream
-      // Names in lower case and values as bytes (latin1), as Node's own parser gives them; a repeated
-      // header keeps every value, each relayed on its own line.
-      const parsed: Record<string, string | string[]> = Object.create(null)
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = (rawHeaders[i] as Buffer).toString('latin1').toLowerCase()
-        const value = (rawHeaders[i + 1] as Buffer).toString('latin1')
-        const previous = parsed[name]
-        if (previous === undefined) parsed[name] = value
-        else if (Array.isArray(previous)) previous.push(value)
-        else parsed[name] = [previous, value]
-      }
-      headers = parsed
-      if (options.interceptUnserved && statusCode === 503 && parsed[UNSERVED_HEADER] !== undefined) {
+      head = relayedHead(rawHeaders)
+      if (options.interceptUnserved && statusCode === 503 && head.unserved) {
         phase = 'held'
         // The caller decides at once: discard it (another backend takes the request) or relay it.
         handlers.unserved(
@@ -164,7 +148,7 @@ export function pooledExchange(
         origin: undefined,
         path: req.url ?? '/',
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: req.headers as Record<string, string | string[]>,
+        headers: options.headers,
         headersTimeout: timeouts.responseHeadMs,
         bodyTimeout: timeouts.idleMs,
       } as Dispatcher.DispatchOptions,

@@ -4,10 +4,9 @@
 // is connected, so a request that could not connect can go to another backend whole. Node-only.
 import { type Agent, type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { isHopByHop, listedInConnection } from './hop-by-hop'
 import { pooledExchange } from './pooled-exchange'
 import type { ProxyTimeouts } from './proxy-limits'
-import { UNSERVED_HEADER } from './unserved'
+import { relayedHead } from './raw-heads'
 import type { UpstreamPools } from './upstream-pools'
 
 /** What went wrong before any byte of the response reached the client. */
@@ -26,6 +25,10 @@ export type RelayEnd = 'complete' | 'broken' | 'idle-timeout' | 'client-gone'
 export interface UpstreamExchange {
   req: IncomingMessage
   res: ServerResponse
+  /** The head that goes upstream, flat [name, value, …] (raw-heads.ts's upstreamHead). */
+  headers: string[]
+  /** No body announced: the lean path may take it. */
+  bodyless: boolean
   host: string
   port: number
   agent: Agent
@@ -34,6 +37,8 @@ export interface UpstreamExchange {
   timeouts: ProxyTimeouts
   /** Hand a 503 carrying the unserved marker to `unserved` instead of relaying it. */
   interceptUnserved: boolean
+  /** Told as a response head goes to the client, with its X-Served-By: one shared function, no closure. */
+  onRelay?: ((res: ServerResponse, servedBy: string | undefined) => void) | undefined
 }
 
 export interface ExchangeHandlers {
@@ -56,7 +61,8 @@ export interface ExchangeControl {
 /** Forwards `req` to the backend; exactly one of the handlers' terminal callbacks runs. */
 export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers): ExchangeControl {
   const { req, res, timeouts } = options
-  const pooled = options.pools && !hasBody(req) ? pooledExchange(options, options.pools, handlers) : undefined
+  const pooled =
+    options.pools && options.bodyless ? pooledExchange(options, options.pools, handlers) : undefined
   if (pooled) return pooled
   let settled = false
   let timer: NodeJS.Timeout | undefined
@@ -77,7 +83,7 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
     port: options.port,
     method: req.method,
     path: req.url,
-    headers: req.headers,
+    headers: options.headers,
     agent: options.agent,
   })
 
@@ -107,7 +113,7 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
       if (settled) return
       timer = setTimeout(() => fail({ kind: 'head-timeout' }), timeouts.responseHeadMs)
     })
-    if (hasBody(req)) req.pipe(upstream)
+    if (!options.bodyless) req.pipe(upstream)
     else upstream.end()
   }
   upstream.once('socket', (socket: Socket) => {
@@ -121,12 +127,9 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
   upstream.once('response', (response: IncomingMessage) => {
     if (settled) return void response.resume()
     clearTimer()
-    const relay = () => relayResponse(response)
-    if (
-      options.interceptUnserved &&
-      response.statusCode === 503 &&
-      response.headers[UNSERVED_HEADER] !== undefined
-    ) {
+    const head = relayedHead(response.rawHeaders)
+    const relay = () => relayResponse(response, head.headers, head.servedBy)
+    if (options.interceptUnserved && response.statusCode === 503 && head.unserved) {
       settle()
       res.off('close', onClientClose)
       handlers.unserved(
@@ -143,7 +146,7 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
     relay()
   })
 
-  function relayResponse(response: IncomingMessage): void {
+  function relayResponse(response: IncomingMessage, headers: string[], servedBy: string | undefined): void {
     // From here the head is the client's: whatever happens next ends the exchange, never a retry.
     settled = true
     res.off('close', onClientClose)
@@ -155,18 +158,8 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
       clearTimer()
       handlers.ended(how, status)
     }
-    // Straight from the response's headers onto the client's, hop-by-hop ones and the marker left out:
-    // no intermediate copy on the path every request takes. Node gives the names in lower case.
-    const headers = response.headers
-    const listed = listedInConnection(headers)
-    for (const name in headers) {
-      const value = headers[name]
-      if (value === undefined || name === UNSERVED_HEADER || isHopByHop(name, listed)) continue
-      res.setHeader(name, value)
-    }
-    // The client's connection stays as Node decided for it; said outright, Node adds no Keep-Alive hint.
-    res.setHeader('connection', res.shouldKeepAlive ? 'keep-alive' : 'close')
-    res.writeHead(status, response.statusMessage)
+    writeRelayedHead(res, status, response.statusMessage, headers)
+    options.onRelay?.(res, servedBy)
     timer = setTimeout(() => {
       end('idle-timeout')
       upstream.destroy()
@@ -205,8 +198,16 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
   }
 }
 
-/** Node's parser removed the client's framing; a body is announced by a length above 0 or chunking. */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+/**
+ * The relayed head in one write of a header list (no per-header setHeader). The client's connection stays
+ * as Node decided for it; said outright, Node adds no Keep-Alive hint.
+ */
+export function writeRelayedHead(
+  res: ServerResponse,
+  status: number,
+  statusText: string | undefined,
+  headers: string[],
+): void {
+  headers.push('connection', res.shouldKeepAlive ? 'keep-alive' : 'close')
+  res.writeHead(status, statusText, headers)
 }
