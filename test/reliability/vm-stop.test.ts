@@ -28,7 +28,6 @@ describe(`a user stop drains the VM first under ${RATE} req/s (lab of 2, ${runti
   let lab: LabVim
   let vim: HeadlessProcess
   let proxyUrl: string
-  let holder: string
 
   beforeAll(async () => {
     lab = await startLabVim(2, settings, TOKEN)
@@ -43,7 +42,6 @@ describe(`a user stop drains the VM first under ${RATE} req/s (lab of 2, ${runti
       90_000,
     )
     proxyUrl = s.proxyUrl as string
-    holder = containersOn(s, 'lab-1', 'ready') === 1 ? 'lab-1' : 'lab-2'
   }, 120_000)
 
   afterAll(async () => {
@@ -51,7 +49,8 @@ describe(`a user stop drains the VM first under ${RATE} req/s (lab of 2, ${runti
   })
 
   it('stops the VM holding the only replica without a failed request, after the replica moved', async () => {
-    const other = holder === 'lab-1' ? 'lab-2' : 'lab-1'
+    let holder = 'lab-1'
+    let other = 'lab-2'
     const loadStartedAt = Date.now()
     const traffic = new OpenLoopLoad({
       url: `${proxyUrl}/healthz`,
@@ -62,6 +61,9 @@ describe(`a user stop drains the VM first under ${RATE} req/s (lab of 2, ${runti
     let records: RequestRecord[] = []
     try {
       await keepLoading(3000)
+      // Where the replica is now, read just before the stop: placement may have moved it since the start.
+      const now = await api<ClusterSnapshot>(vim, '/cluster')
+      if (containersOn(now, 'lab-2', 'ready') === 1) [holder, other] = ['lab-2', 'lab-1']
       const answer = await api<{ pending?: boolean; message?: string }>(vim, `/vms/${holder}/stop`, {
         method: 'POST',
       })
