@@ -122,9 +122,19 @@ export class SwarmEngine {
       })
   }
 
-  async removeService(): Promise<void> {
+  /** Removes the service and waits (bounded) until this engine runs none of its task containers. */
+  async removeService(timeoutMs = 20_000): Promise<void> {
     const existing = await this.service()
     if (existing) await this.docker.getService(existing.ID).remove()
+    const filters = { label: [`com.docker.swarm.service.name=${serviceName(this.clusterId)}`] }
+    const deadline = Date.now() + timeoutMs
+    while ((await this.docker.listContainers({ all: true, filters })).length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `the service's containers were still there ${Math.round(timeoutMs / 1000)} s after it was removed`,
+        )
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
   }
 
   /** Leaves the Swarm (the manager's last act); only for a Swarm the VIM made. */

@@ -105,14 +105,14 @@ export function drainStep(node: string, input: DrainInput): DrainStep {
         input.tasksOnNode === 0
           ? 'it runs no task'
           : replaced
-            ? `${input.readyElsewhere} tasks are ready on other nodes`
+            ? `${plural(input.readyElsewhere, 'task')} ready on other nodes`
             : `no replacement was ready within ${Math.round(input.replaceTimeoutMs / 1000)} s`
       return {
         phase: 'draining',
         surge: input.tasksOnNode,
         outOfRotation: true,
         drainNow: false,
-        message: `${node}: out of the rotation (${why}); its ${input.tasksOnNode} tasks finish their requests`,
+        message: `${node}: out of the rotation (${why}); its ${plural(input.tasksOnNode, 'task')} finish their requests`,
       }
     }
     return { phase: 'replacing', surge: input.tasksOnNode, outOfRotation: false, drainNow: false }
@@ -132,4 +132,8 @@ export function drainStep(node: string, input: DrainInput): DrainStep {
     return { phase: 'draining', surge: input.tasksOnNode, outOfRotation: true, drainNow: false }
   }
   return { phase: 'drained', surge: 0, outOfRotation: true, drainNow: false }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
