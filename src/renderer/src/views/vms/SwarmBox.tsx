@@ -4,6 +4,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import type { SwarmStatus } from '../../../../shared/domain/swarm'
 import { useApiClient } from '../../app-context'
 import { useAction, useNotify } from '../../components/toasts/use-action'
+import { HostField } from './HostField'
 
 export function SwarmBox() {
   const client = useApiClient()
@@ -54,19 +55,16 @@ export function SwarmBox() {
             join: the same limits, hardening and scaling policy; each node shows as a VM, each task as a
             container. A Swarm the VIM starts is left again when Swarm mode ends.
           </p>
-          <div className="form-field">
-            <label htmlFor="swarm-advertise">Manager address (optional)</label>
-            <input
-              id="swarm-advertise"
-              value={advertise}
-              placeholder="192.168.56.1"
-              autoComplete="off"
-              onChange={(event) => setAdvertise(event.target.value)}
-            />
-            <p className="form-hint">
-              An address of this machine the nodes reach; by default, its first one.
-            </p>
-          </div>
+          <HostField
+            id="swarm-advertise"
+            label="Manager address (optional)"
+            placeholder="192.168.56.1"
+            autoComplete="off"
+            hint="An address of this machine the nodes reach; by default, its first one."
+            value={advertise}
+            error={undefined}
+            onChange={setAdvertise}
+          />
           {status.problem && <p className="form-error">{status.problem}</p>}
           <div className="form-actions">
             <button type="submit" className="ui-button primary" disabled={busy}>

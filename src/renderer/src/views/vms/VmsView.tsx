@@ -76,8 +76,8 @@ export function VmsView() {
       )}
       <div className="vms-panels">
         {hostFormOpen && <AddHostForm id={HOST_FORM_ID} onDeployAgent={openAgentPanel} />}
-        <HubJoinBox />
         <SwarmBox />
+        <HubJoinBox />
       </div>
       {agentPanelVm && <DeployPanel key={agentPanelVm.name} vm={agentPanelVm} onClose={closeAgentPanel} />}
     </div>
