@@ -268,6 +268,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       clusterId,
       dataDir: options.dataDir,
       agentBundle: options.agentBundle,
+      dataPlane,
       settings: () => settings().scaling,
       taskSize: () => containerSize(membership.sessions().map((session) => session.hello)),
       inFlight: (id) => proxy.pool.snapshot().find((backend) => backend.id === id)?.inFlight ?? 0,

@@ -16,10 +16,12 @@ export interface SwarmModeOptions
   > {
   /** dist/vmm-agent.mjs; the workload server is bundled beside it (dist/workload-server.cjs). */
   agentBundle: string
+  /** The front data plane: Swarm mode needs the embedded one, which probes each task's own /healthz. */
+  dataPlane: 'embedded' | 'haproxy'
 }
 
 export function openSwarmMode(options: SwarmModeOptions): SwarmProvider {
-  const { agentBundle, ...deps } = options
+  const { agentBundle, dataPlane, ...deps } = options
   const dockerHost = process.env.DOCKER_HOST
   let engine: { docker: ReturnType<typeof connectDocker>['docker']; swarm: SwarmEngine } | undefined
   const local = () => {
@@ -41,6 +43,10 @@ export function openSwarmMode(options: SwarmModeOptions): SwarmProvider {
     defaultAdvertiseAddress: () =>
       interfaceAddresses().find((entry) => !entry.internal && !entry.address.includes(':'))?.address,
     drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
+    unsupported: () =>
+      dataPlane === 'haproxy'
+        ? 'the HAProxy data plane does not yet probe each Swarm task on its own /healthz: run the VIM with --data-plane embedded for Swarm mode'
+        : undefined,
   })
 }
 

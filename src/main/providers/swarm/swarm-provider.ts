@@ -50,6 +50,8 @@ export interface SwarmProviderDeps {
   /** Requests the front proxy has in flight to a backend (a task's `node/task` id). */
   inFlight: (backendId: string) => number
   drainTimeoutMs: number
+  /** Why Swarm mode cannot run in this VIM (its data plane, say), or undefined when it can. */
+  unsupported?: () => string | undefined
 }
 
 interface Running {
@@ -104,6 +106,8 @@ export class SwarmProvider implements VmProvider {
   /** Swarm mode on: a Swarm on the VIM's engine (or the one it manages) and the workload service. */
   async startMode(input: SwarmStartInput): Promise<SwarmStatus> {
     if (this.running) return this.status()
+    const unsupported = this.deps.unsupported?.()
+    if (unsupported) throw new Error(unsupported)
     const advertise = input.advertiseAddress ?? this.deps.defaultAdvertiseAddress()
     if (!advertise)
       throw new Error(
