@@ -125,10 +125,28 @@ describe.skipIf(!lab.ok || !dockerAvailable)('Swarm mode', () => {
           hosts.hosts.some((h) => h.name === vm.name),
       )
       expect(victim, JSON.stringify(busy.vms.map((vm) => [vm.name, vm.containers.length]))).toBeDefined()
+      // What clients notice of a stop: the tasks taking requests never fewer than before it (make before break).
+      const serving = async () =>
+        (await vimApi<{ backends: { weight: number }[] }>(vim, '/proxy')).backends.filter((b) => b.weight > 0)
+          .length
+      const before = await serving()
+      let fewest = before
+      let sampling = true
+      const sampler = (async () => {
+        while (sampling) {
+          fewest = Math.min(fewest, await serving())
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      })()
       const stopped = await vimApi<{ ok: boolean }>(vim, `/vms/${victim!.name}/stop`, {
         method: 'POST',
         body: '{}',
-      })
+      }).finally(() => (sampling = false))
+      await sampler
+      expect(
+        fewest,
+        `tasks in the rotation: ${before} before the stop, ${fewest} at the fewest`,
+      ).toBeGreaterThanOrEqual(before)
       expect(stopped.ok).toBe(true)
       const after = await clusterWhere(vim, `${victim!.name} stopped with no task`, (s) => {
         const vm = s.vms.find((v) => v.name === victim!.name)

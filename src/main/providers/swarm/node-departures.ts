@@ -29,6 +29,8 @@ interface Departure {
   surge: number
   outOfRotation: boolean
   paused: boolean
+  /** The node's availability updates, one after the other (Swarm refuses two at once). */
+  updates: Promise<void>
   done: () => void
   failed: (error: Error) => void
 }
@@ -64,6 +66,7 @@ export class NodeDepartures {
         surge: 0,
         outOfRotation: false,
         paused: false,
+        updates: Promise.resolve(),
         done: resolve,
         failed: reject,
       })
@@ -130,16 +133,23 @@ export class NodeDepartures {
   }
 
   private update(name: string, departure: Departure, availability: 'pause' | 'drain'): void {
-    this.deps.setAvailability(departure.nodeId, availability).catch((error: Error) => {
-      this.nodes.delete(name)
-      this.deps.store.setLeaving(name, null)
-      this.deps.events.append({
-        kind: 'error',
-        vmId: name,
-        message: `${name}: could not set availability ${availability} (${error.message}); it takes tasks again`,
-      })
-      departure.failed(error)
+    departure.updates = departure.updates.then(() =>
+      this.deps
+        .setAvailability(departure.nodeId, availability)
+        .catch((error: Error) => this.failed(name, departure, availability, error)),
+    )
+  }
+
+  private failed(name: string, departure: Departure, availability: string, error: Error): void {
+    if (this.nodes.get(name) !== departure) return
+    this.nodes.delete(name)
+    this.deps.store.setLeaving(name, null)
+    this.deps.events.append({
+      kind: 'error',
+      vmId: name,
+      message: `${name}: could not set availability ${availability} (${error.message}); it takes tasks again`,
     })
+    departure.failed(error)
   }
 
   private finish(name: string, departure: Departure): void {

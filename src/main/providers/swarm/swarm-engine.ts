@@ -103,13 +103,22 @@ export class SwarmEngine {
   }
 
   async setAvailability(nodeId: string, availability: 'active' | 'pause' | 'drain'): Promise<void> {
-    const node = (await this.docker.getNode(nodeId).inspect()) as {
-      Version: { Index: number }
-      Spec: Record<string, unknown>
+    // Swarm refuses an update made against an old version of the node ("update out of sequence"): read
+    // it again and retry, since another update (Swarm's own status, say) may have come in between.
+    for (let attempt = 1; ; attempt++) {
+      const node = (await this.docker.getNode(nodeId).inspect()) as {
+        Version: { Index: number }
+        Spec: Record<string, unknown>
+      }
+      try {
+        await this.docker
+          .getNode(nodeId)
+          .update({ ...node.Spec, Availability: availability, version: node.Version.Index })
+        return
+      } catch (error) {
+        if (attempt >= 3 || !/out of sequence/.test(dockerMessage(error))) throw error
+      }
     }
-    await this.docker
-      .getNode(nodeId)
-      .update({ ...node.Spec, Availability: availability, version: node.Version.Index })
   }
 
   /** Forgets a node that left (or will never come back). */
