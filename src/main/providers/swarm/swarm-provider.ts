@@ -10,26 +10,26 @@ import type { PolicyState } from '../../../shared/policy'
 import { probeHealth } from '../../../shared/proxy/health-checker'
 import type { ClusterScalingSettings } from '../../../shared/scaler'
 import type { ClusterStore } from '../../cluster/cluster-store'
-import { type EventLog, scalingEvent } from '../../cluster/event-log'
+import type { EventLog } from '../../cluster/event-log'
 import type { ClusterSeries } from '../../cluster/time-series'
 import { KnownHosts } from '../../provision/known-hosts'
 import type { ProviderVm, VmProvider } from '../provider'
 import { NodeDepartures } from './node-departures'
+import { joinNode } from './node-join'
 import { NodeLink, streamLocalStats } from './node-link'
+import { planService } from './service-plan'
 import { serviceName, serviceSpec } from './service-spec'
 import { apiAtLeast, type SwarmEngine, type SwarmHandle } from './swarm-engine'
-import { decideServiceReplicas } from './swarm-scaling'
+import { departureFacts, recordSwarm, SWARM_OFF, swarmStatus, TASK_HEALTH_PATH } from './swarm-records'
 import {
   nodeProviderState,
   nodeVmName,
   type SwarmNodeView,
   type SwarmTaskView,
-  taskName,
   taskRoutes,
-  taskState,
   tasksToProbe,
 } from './swarm-view'
-import { percentOfLimit, taskIdOf } from './task-stats'
+import { taskIdOf } from './task-stats'
 
 export interface SwarmProviderDeps {
   store: ClusterStore
@@ -66,8 +66,6 @@ interface JoinedNode {
   link: NodeLink
   stats: AbortController
 }
-
-const HEALTH_PATH = '/healthz'
 
 export class SwarmProvider implements VmProvider {
   readonly kind = 'swarm' as const
@@ -143,24 +141,16 @@ export class SwarmProvider implements VmProvider {
 
   status(): SwarmStatus {
     const running = this.running
-    const tasksOn = (id: string) => this.tasks.filter((t) => t.nodeId === id && t.state === 'running').length
-    return {
-      mode: running ? (running.handle.owned ? 'owned' : 'adopted') : 'off',
-      managerAddress: running?.handle.managerAddress ?? null,
-      service: running ? serviceName(this.deps.clusterId) : null,
-      replicas: running ? this.wanted + this.departures.surge() : null,
-      nodes: running
-        ? this.nodes.map((node) => ({
-            name: nodeVmName(node),
-            address: node.address,
-            availability: node.availability,
-            state: node.state,
-            manager: node.manager,
-            tasks: tasksOn(node.id),
-          }))
-        : [],
+    if (!running) return { ...SWARM_OFF, problem: this.problem }
+    return swarmStatus({
+      owned: running.handle.owned,
+      managerAddress: running.handle.managerAddress,
+      service: serviceName(this.deps.clusterId),
+      replicas: this.wanted + this.departures.surge(),
+      nodes: this.nodes,
+      tasks: this.tasks,
       problem: this.problem,
-    }
+    })
   }
 
   /** Swarm mode off: the service goes; the nodes the VIM joined leave; a Swarm it made is left. */
@@ -224,50 +214,29 @@ export class SwarmProvider implements VmProvider {
       throw new Error(`the Swarm provider adds Swarm nodes, not ${input.provider} VMs`)
     const running = this.running
     if (!running) throw new Error('Swarm mode is off: switch it on (POST /api/v1/swarm) before adding nodes')
-    const link = await NodeLink.open(
-      {
-        host: input.address,
-        port: input.port,
-        user: input.user,
-        auth: input.auth,
-        keyPath: input.keyPath,
-        password: input.password,
-        passphrase: input.passphrase,
-      },
-      this.knownHosts,
-    )
-    try {
-      const state = await link.swarmState()
-      if (state !== 'inactive')
-        throw new Error(
-          `${input.address}: its Docker Engine is already in a Swarm (${state}); the VIM joins only engines outside one`,
-        )
-      await link.loadImage(this.deps.engine().docker, running.image)
-      const before = new Set(this.nodes.map((n) => n.id))
-      await link.join(await this.engine().workerToken(), running.handle.managerAddress)
-      const node = await this.waitForNode((n) => !before.has(n.id) && n.address === input.address)
-      const name = nodeVmName(node)
-      const stats = new AbortController()
-      const statsLink = await NodeLink.open(link.login(), this.knownHosts)
-      void statsLink.streamStats((s) => this.recordStats(s), stats.signal).finally(() => statsLink.close())
-      this.joined.set(name, { link, stats })
-      this.deps.events.append({
-        kind: 'vm',
-        vmId: name,
-        message: `${name}: joined the Swarm as a worker (${input.address})`,
-      })
-      await this.tick()
-      return {
-        name,
-        provider: 'swarm',
-        state: 'running',
-        address: node.address,
-        capacity: running.options.tasksPerNode,
-      }
-    } catch (error) {
+    const { node, link } = await joinNode(input, {
+      knownHosts: this.knownHosts,
+      local: this.deps.engine().docker,
+      swarm: this.engine(),
+      image: running.image,
+      managerAddress: running.handle.managerAddress,
+    })
+    const name = nodeVmName(node)
+    const stats = new AbortController()
+    const statsLink = await NodeLink.open(link.login(), this.knownHosts).catch((error) => {
       link.close()
       throw error
-    }
+    })
+    void statsLink.streamStats((s) => this.recordStats(s), stats.signal).finally(() => statsLink.close())
+    this.joined.set(name, { link, stats })
+    this.deps.events.append({
+      kind: 'vm',
+      vmId: name,
+      message: `${name}: joined the Swarm as a worker (${input.address})`,
+    })
+    await this.tick()
+    const capacity = running.options.tasksPerNode
+    return { name, provider: 'swarm', state: 'running', address: node.address, capacity }
   }
 
   /** Stops a node: make before break (see node-departures.ts); resolves once it is drained. */
@@ -312,16 +281,6 @@ export class SwarmProvider implements VmProvider {
     const node = this.nodes.find((n) => nodeVmName(n) === name)
     if (!node) throw new Error(`${name} is not a node of the VIM's Swarm`)
     return node
-  }
-
-  private async waitForNode(match: (node: SwarmNodeView) => boolean): Promise<SwarmNodeView> {
-    const deadline = Date.now() + 30_000
-    while (Date.now() < deadline) {
-      const node = (await this.engine().nodes()).find(match)
-      if (node?.state === 'ready') return node
-      await new Promise((resolve) => setTimeout(resolve, 250))
-    }
-    throw new Error('the node joined but the manager did not see it ready within 30 s')
   }
 
   private recordStats(stats: { name: string; cpuPercent: number; memoryBytes: number }): void {
@@ -383,7 +342,7 @@ export class SwarmProvider implements VmProvider {
       pending.map(async (target) => {
         const result = await probeHealth(
           { id: target.taskId, host: target.host, port: target.port },
-          HEALTH_PATH,
+          TASK_HEALTH_PATH,
           800,
         )
         if (result.ok) this.answered.add(target.taskId)
@@ -392,150 +351,62 @@ export class SwarmProvider implements VmProvider {
   }
 
   private show(running: Running, now: number): void {
-    const { store } = this.deps
-    const size = this.deps.taskSize()
-    const routes = new Map(
-      taskRoutes(this.deps.clusterId, running.options.portBase, this.nodes, this.tasks, this.answered).map(
-        (r) => [r.taskId, r],
-      ),
+    recordSwarm(
+      { store: this.deps.store, series: this.deps.series },
+      {
+        clusterId: this.deps.clusterId,
+        portBase: running.options.portBase,
+        tasksPerNode: running.options.tasksPerNode,
+        taskCpus: this.deps.taskSize().cpus,
+        nodes: this.nodes,
+        tasks: this.tasks,
+        answered: this.answered,
+        stats: this.cpu,
+        upSince: this.upSince,
+        leaving: (name) => this.departures.leaving(name),
+        outOfRotation: (name) => this.departures.outOfRotation(name),
+        inFlight: this.deps.inFlight,
+      },
+      now,
     )
-    store.providerListed(
-      'swarm',
-      this.nodes.map((node) => ({
-        name: nodeVmName(node),
-        provider: 'swarm' as const,
-        state: nodeProviderState(node, this.departures.leaving(nodeVmName(node))),
-        capacity: running.options.tasksPerNode,
-      })),
-    )
-    for (const node of this.nodes) {
-      const name = nodeVmName(node)
-      if (node.state === 'ready' && !this.upSince.has(name)) this.upSince.set(name, now)
-      if (node.state !== 'ready') this.upSince.delete(name)
-      const containers = this.tasks.flatMap((task) => {
-        if (task.nodeId !== node.id) return []
-        const state = taskState(task, this.answered.has(task.id))
-        if (!state) return []
-        const route = routes.get(task.id)
-        const stats = this.cpu.get(task.id)
-        return [
-          {
-            id: task.id,
-            name: taskName(this.deps.clusterId, task),
-            state,
-            cpuPercent: stats ? percentOfLimit(stats.cpuPercent, size.cpus) : 0,
-            memoryBytes: stats?.memoryBytes ?? 0,
-            inFlight: route ? this.deps.inFlight(route.id) : 0,
-            requestRate: 0,
-            latencyMsP95: null,
-            unhealthyReason: state === 'crashed' ? (task.error ?? 'exited') : null,
-            ...(route && {
-              route: { backendId: route.id, host: route.host, port: route.port, healthPath: HEALTH_PATH },
-            }),
-          },
-        ]
-      })
-      const since = this.upSince.get(name)
-      store.observeVm(
-        name,
-        {
-          capacity: running.options.tasksPerNode,
-          address: node.address,
-          up:
-            since !== undefined
-              ? {
-                  version: `Docker ${node.engineVersion} (Swarm ${node.manager ? 'manager' : 'worker'})`,
-                  since,
-                }
-              : null,
-          containers,
-        },
-        now,
-      )
-      this.record(name, containers, now)
-      store.setDraining(name, this.departures.outOfRotation(name))
-      store.setTarget(name, containers.filter((c) => c.state !== 'draining').length)
-    }
-  }
-
-  private record(
-    name: string,
-    containers: readonly { id: string; state: string; cpuPercent: number; memoryBytes: number }[],
-    at: number,
-  ): void {
-    const { series } = this.deps
-    const serving = containers.filter((c) => c.state === 'ready' || c.state === 'draining')
-    series.recordVm(name, at, {
-      cpuPercent: serving.length ? serving.reduce((sum, c) => sum + c.cpuPercent, 0) / serving.length : 0,
-      memoryBytes: containers.reduce((sum, c) => sum + c.memoryBytes, 0),
-      replicas: containers.length,
-      readyReplicas: containers.filter((c) => c.state === 'ready').length,
-      requestRate: 0,
-    })
-    for (const c of containers)
-      series.recordContainer(name, c.id, at, { cpuPercent: c.cpuPercent, memoryBytes: c.memoryBytes })
-    series.retainContainers(name, new Set(containers.map((c) => c.id)))
   }
 
   private departureFacts(running: Running) {
-    return (name: string) => {
-      const node = this.nodes.find((n) => nodeVmName(n) === name)
-      const onNode = this.tasks.filter((t) => t.nodeId === node?.id && t.state === 'running')
-      const routes = taskRoutes(
-        this.deps.clusterId,
-        running.options.portBase,
-        this.nodes,
-        this.tasks,
-        this.answered,
-      )
-      const elsewhere = routes.filter((r) => r.vmName !== name && !this.departures.leaving(r.vmName))
-      return {
-        tasksOnNode: onNode.length,
-        readyElsewhere: elsewhere.length,
+    const routes = taskRoutes(
+      this.deps.clusterId,
+      running.options.portBase,
+      this.nodes,
+      this.tasks,
+      this.answered,
+    )
+    return (name: string) =>
+      departureFacts(name, {
+        nodes: this.nodes,
+        tasks: this.tasks,
+        routes,
         wanted: this.wanted,
-        inFlight: routes
-          .filter((r) => r.vmName === name)
-          .reduce((sum, r) => sum + this.deps.inFlight(r.id), 0),
-      }
-    }
+        leaving: (vm) => this.departures.leaving(vm),
+        inFlight: this.deps.inFlight,
+      })
   }
 
   private plan(running: Running, settings: ClusterScalingSettings, now: number): void {
-    const { store, events } = this.deps
-    const windowMs = settings.policy.metricWindowSeconds * 1000
-    const leaving = (name: string) => this.departures.leaving(name)
-    const nodes = this.nodes.map((node) => ({
-      name: nodeVmName(node),
-      schedulable: node.state === 'ready' && node.availability === 'active' && !leaving(nodeVmName(node)),
-      capacity: running.options.tasksPerNode,
-    }))
-    const tasks = nodes.flatMap((node) => {
-      const record = store.vm(node.name)
-      if (!record || leaving(node.name)) return []
-      return [...record.containers.values()]
-        .filter((c) => c.state === 'ready' || c.state === 'starting')
-        .map((c) => ({
-          id: c.id,
-          node: node.name,
-          ready: c.state === 'ready',
-          readySinceMs: c.readySinceMs,
-          utilization: c.window.utilization(now, windowMs),
-        }))
-    })
-    if (!nodes.some((n) => n.schedulable)) return
-    const decision = decideServiceReplicas(
-      { now, policy: settings.policy, current: this.wanted, nodes, tasks },
+    const plan = planService(
+      {
+        now,
+        settings,
+        service: serviceName(this.deps.clusterId),
+        tasksPerNode: running.options.tasksPerNode,
+        nodes: this.nodes,
+        wanted: this.wanted,
+        store: this.deps.store,
+        leaving: (name) => this.departures.leaving(name),
+      },
       this.policyState,
     )
-    this.policyState = decision.state
-    if (decision.desired === this.wanted) return
-    events.append(scalingEvent(decision.reason))
-    events.append({
-      kind: 'placement',
-      message: `Swarm service ${serviceName(this.deps.clusterId)}: ${this.wanted} → ${decision.desired} tasks; Swarm places them (${
-        settings.placement === 'spread' ? 'spread over nodes' : 'its default spread'
-      }, at most ${running.options.tasksPerNode} per node)`,
-    })
-    this.wanted = decision.desired
+    if (!plan) return
+    this.policyState = plan.state
+    for (const event of plan.events) this.deps.events.append(event)
+    this.wanted = plan.desired
   }
 }
