@@ -1,12 +1,14 @@
 // Bundles the VMM agent into one file, dist/vmm-agent.mjs, that runs with only Node ≥ 18 and Docker on a
 // VM. The workload server is bundled first and embedded, so the agent can build its image offline.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { hashSources, root } from './ensure-build.mjs'
 
 export const agentBundle = join(root, 'dist', 'vmm-agent.mjs')
+/** The workload server alone (one CommonJS file), from which the VIM builds the Swarm service's image. */
+export const workloadBundle = join(root, 'dist', 'workload-server.cjs')
 const stampFile = join(root, 'dist', '.agent-stamp')
 const inputs = ['vmm-agent', 'src/shared', 'package-lock.json', 'scripts/build-agent.mjs']
 
@@ -45,6 +47,8 @@ export async function buildAgent() {
     format: 'cjs',
     write: false,
   })
+  mkdirSync(dirname(workloadBundle), { recursive: true })
+  writeFileSync(workloadBundle, workload.outputFiles[0].text)
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   await build({
     ...common,
@@ -75,7 +79,12 @@ export async function buildAgent() {
 /** Builds when the agent's sources changed since the last build; returns the bundle's path. */
 export async function ensureAgentBuild() {
   const hash = hashSources(inputs)
-  if (!existsSync(agentBundle) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== hash) {
+  if (
+    !existsSync(agentBundle) ||
+    !existsSync(workloadBundle) ||
+    !existsSync(stampFile) ||
+    readFileSync(stampFile, 'utf8') !== hash
+  ) {
     process.stderr.write('Building the VMM agent bundle…\n')
     await buildAgent()
     writeFileSync(stampFile, hash)

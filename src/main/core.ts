@@ -19,7 +19,7 @@ import { loadOrCreateJoinToken } from './config/join-token'
 import { labInEffect } from './config/lab-in-effect'
 import { interfaceAddresses } from './config/listen-address'
 import { enforcePrivateModes } from './config/private-file'
-import { exportCluster } from './export/cluster-export'
+import { containerSize, exportCluster } from './export/cluster-export'
 import { AgentHub } from './hub/agent-hub'
 import { AgentKeys } from './hub/agent-keys'
 import { loadOrCreateHubCertificate } from './hub/certificate'
@@ -31,6 +31,7 @@ import { LabProvider } from './providers/lab/lab-provider'
 import type { VmProvider } from './providers/provider'
 import { keyFileSecretBox, type SecretBox } from './providers/ssh/secret-box'
 import { SshHostProvider } from './providers/ssh/ssh-host-provider'
+import { openSwarmMode } from './providers/swarm/swarm-mode'
 import { VirtualBoxMembers } from './providers/virtualbox/virtualbox-members'
 import { DeployService } from './provision/deploy-service'
 import { createFrontDataPlane } from './proxy/front-data-plane'
@@ -259,6 +260,21 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const providerTimer = setInterval(() => void refreshProviders().catch(() => {}), 1000)
     stoppers.push(() => clearInterval(providerTimer))
 
+    const swarm = openSwarmMode({
+      store,
+      series,
+      events,
+      clusterId,
+      dataDir: options.dataDir,
+      agentBundle: options.agentBundle,
+      dataPlane,
+      settings: () => settings().scaling,
+      taskSize: () => containerSize(membership.sessions().map((session) => session.hello)),
+      inFlight: (id) => proxy.pool.snapshot().find((backend) => backend.id === id)?.inFlight ?? 0,
+    })
+    providers.push(swarm)
+    stoppers.push(() => swarm.close())
+
     const departures = new VmDepartures({
       store,
       events,
@@ -272,7 +288,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       metrics,
       settings: () => settings().scaling,
       session: (name) => membership.session(name),
-      providers: () => providers,
+      // Swarm nodes are scaled by the Swarm provider's own loop (one service, Swarm places the tasks).
+      providers: () => providers.filter((provider) => provider !== swarm),
       inFlight: (name) => proxy.pool.snapshot().find((backend) => backend.id === name)?.inFlight ?? 0,
     })
     autoscaler.start()
@@ -304,6 +321,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       deploy: deployer,
       agentKeys,
       departures,
+      swarm,
       exportKubernetes: () =>
         exportCluster({
           settings: settings(),

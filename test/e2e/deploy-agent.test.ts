@@ -42,8 +42,8 @@ describe.runIf(run)('Deploy agent on the VMs page', () => {
     await page.goto(vim.uiUrl.href)
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'VMs' }).click()
 
-    await page.getByRole('button', { name: 'Add SSH host / VirtualBox VM' }).click()
-    const form = page.getByRole('form', { name: 'Add an SSH host or a VirtualBox VM' })
+    await page.getByRole('button', { name: 'Add SSH host / VirtualBox VM / Swarm node' }).click()
+    const form = page.getByRole('form', { name: 'Add an SSH host, a VirtualBox VM or a Swarm node' })
     await form.getByLabel('Address').fill(host.address)
     await form.getByLabel('User').fill(hosts.users.admin.user)
     await form.getByLabel('Authentication').selectOption('key')

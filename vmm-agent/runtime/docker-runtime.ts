@@ -18,17 +18,13 @@ import {
 } from './docker-connection'
 import { ExitWatcher } from './docker-exits'
 import { freeLoopbackPort } from './free-port'
+import { hardeningHostConfig } from './replica-hardening'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle, ReplicaSpec } from './runtime'
 import { ensureImagePresent, ensureWorkloadImage, WORKLOAD_PORT, type WorkloadImage } from './workload-image'
 
 export type DockerNetwork = 'bridge' | 'host'
 
 export { LABEL_CLUSTER, LABEL_MANAGED_BY, LABEL_PORT, LABEL_VM, MANAGED_BY } from './container-labels'
-
-/** Most processes (threads count too) one replica may run: stops a fork bomb, leaves Node room. */
-export const REPLICA_PIDS_LIMIT = 128
-/** The only writable place in a replica, whose root file system is read-only. */
-export const REPLICA_TMPFS = { '/tmp': 'rw,noexec,nosuid,nodev,size=16m' }
 
 /** Docker refuses smaller memory limits. */
 const MIN_MEMORY_BYTES = 6 * 1024 * 1024
@@ -230,12 +226,7 @@ export class DockerRuntime implements ContainerRuntime {
             ...(host ? {} : { PortBindings: { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } }),
             // The agent restarts crashed replicas itself, so that it sees and reports each crash.
             RestartPolicy: { Name: 'no' },
-            // Hardening: a replica serves HTTP and needs no privilege, no writes outside /tmp and few processes.
-            CapDrop: ['ALL'],
-            SecurityOpt: ['no-new-privileges'],
-            PidsLimit: REPLICA_PIDS_LIMIT,
-            ReadonlyRootfs: true,
-            Tmpfs: REPLICA_TMPFS,
+            ...hardeningHostConfig(),
           },
         })
       } catch (error) {

@@ -15,12 +15,14 @@ import type {
   UninstallInput,
 } from '../../shared/domain/provision'
 import type { VimSettings } from '../../shared/domain/settings'
+import type { SwarmStartInput, SwarmStatus } from '../../shared/domain/swarm'
 import {
   type SeriesQuery,
   type SeriesResponse,
   VM_METRICS,
   type VmMetric,
 } from '../../shared/domain/time-series'
+import { errorMessage } from '../../shared/issues'
 import type { ClusterStore } from '../cluster/cluster-store'
 import type { EventLog } from '../cluster/event-log'
 import type { SettingsStore } from '../cluster/settings-store'
@@ -49,6 +51,12 @@ export interface ControlApiDeps {
   agentKeys?: Pick<AgentKeys, 'forget' | 'get'>
   /** Cordons and drains a VM before its stop or remove; without it, both run at once. */
   departures?: Pick<VmDepartures, 'leave' | 'cancel'>
+  /** Swarm mode (providers/swarm): switched on and off here, its nodes added through vms:add. */
+  swarm?: {
+    status(): SwarmStatus
+    startMode(input: SwarmStartInput): Promise<SwarmStatus>
+    stopMode(): Promise<SwarmStatus>
+  }
   /** The cluster as Kubernetes objects (export/cluster-export.ts). */
   exportKubernetes?: () => KubernetesExport
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
@@ -61,6 +69,7 @@ const NO_PROVIDER: Record<AddVmInput['provider'], string> = {
   ssh: 'SSH hosts cannot be added in this process (no SSH-host provider).',
   virtualbox:
     'VirtualBox is not set up: install VirtualBox so that VBoxManage is on the PATH (or set ACS_VBOXMANAGE), then restart the VIM.',
+  swarm: 'Swarm mode is not available in this process.',
 }
 
 /** Deploys, upgrades and uninstalls agents over SSH (src/main/provision). */
@@ -179,6 +188,16 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       return need(deps.deploy, 'Agent deployment').state(id)
     },
     'policy:get': async () => need(deps.settings, 'The settings store').get(),
+    'swarm:get': async () => need(deps.swarm, 'Swarm mode').status(),
+    'swarm:start': async (input) => {
+      try {
+        return await need(deps.swarm, 'Swarm mode').startMode(input)
+      } catch (error) {
+        if (error instanceof ApiError) throw error
+        throw new ApiError('conflict', `Swarm mode could not start: ${errorMessage(error)}`)
+      }
+    },
+    'swarm:stop': async () => need(deps.swarm, 'Swarm mode').stopMode(),
     'export:kubernetes': async () => need(deps.exportKubernetes, 'The Kubernetes export')(),
     'policy:set': async (patch) => {
       const settings = need(deps.settings, 'The settings store')

@@ -20,6 +20,17 @@ export interface ContainerRecord extends ContainerInfo {
   /** When the VIM first saw it ready, on the VIM's clock (agents' clocks may differ). */
   readySinceMs: number | undefined
   window: UtilizationWindow
+  /** Where the front proxy reaches it directly (a Swarm task), as backend `backendId`; absent behind an agent. */
+  route?: { backendId: string; host: string; port: number; healthPath: string }
+}
+
+/** A VM the VIM watches without an agent (a Swarm node): what its engine says, once a second. */
+export interface VmObservation {
+  capacity: number
+  address: string
+  /** Connected as far as the VIM can tell (the node is up); shown like an agent's session. */
+  up: { version: string; since: number } | null
+  containers: (Omit<ContainerRecord, 'readySinceMs' | 'window'> & { cpuPercent: number })[]
 }
 
 export interface VmRecord {
@@ -207,6 +218,33 @@ export class ClusterStore {
     this.changed(name)
   }
 
+  /** A VM without an agent (a Swarm node) as its engine shows it; it is listed by its provider too. */
+  observeVm(name: string, observed: VmObservation, at: number): void {
+    const record = this.records.get(name)
+    if (!record) return
+    record.capacity = observed.capacity
+    record.address = observed.address
+    record.agent = observed.up && {
+      version: observed.up.version,
+      runtime: 'docker',
+      mode: 'following',
+      connectedAt: observed.up.since,
+      recommendation: null,
+    }
+    record.lastSeenAt = at
+    const seen = new Set<string>()
+    for (const c of observed.containers) {
+      seen.add(c.id)
+      const previous = record.containers.get(c.id)
+      const window = previous?.window ?? new UtilizationWindow()
+      if (c.state === 'ready') window.push(at, c.cpuPercent, this.metricWindowMs())
+      const readySinceMs = c.state === 'ready' ? (previous?.readySinceMs ?? at) : undefined
+      record.containers.set(c.id, { ...c, readySinceMs, window })
+    }
+    for (const id of [...record.containers.keys()]) if (!seen.has(id)) record.containers.delete(id)
+    this.changed(name)
+  }
+
   /** What the front proxy's health check says of a VM's agent: null when it passes, else why not. */
   setVmHealth(name: string, unhealthyReason: string | null): void {
     const record = this.records.get(name)
@@ -327,7 +365,9 @@ export function readyContainers(record: VmRecord): number {
 }
 
 function toVmInfo(record: VmRecord): VmInfo {
-  const containers = [...record.containers.values()].map(({ readySinceMs: _r, window: _w, ...info }) => info)
+  const containers = [...record.containers.values()].map(
+    ({ readySinceMs: _r, window: _w, route: _route, ...info }) => info,
+  )
   return {
     name: record.name,
     status: vmStatus(record),

@@ -30,7 +30,7 @@ export function exportCluster(input: ClusterExportInput): Omit<KubernetesExport,
   return { yaml, notes }
 }
 
-function containerSize(hellos: ClusterExportInput['hellos']): { cpus: number; memoryBytes: number } {
+export function containerSize(hellos: ClusterExportInput['hellos']): { cpus: number; memoryBytes: number } {
   const counts = new Map<string, number>()
   for (const hello of hellos) {
     const key = `${hello.cpusPerContainer}/${hello.memoryPerContainerBytes}`

@@ -31,6 +31,8 @@ export interface FrontBackend {
   readyContainers: number
   /** On its way to 0 replicas: weight 0, so in-flight requests finish and no new one arrives. */
   draining?: boolean
+  /** Probed here instead of the agent's /_agent/healthz (a Swarm task the front reaches directly). */
+  healthPath?: string | undefined
 }
 
 export interface FrontProxyOptions {
@@ -56,6 +58,7 @@ export class FrontProxy {
   readonly pool: BackendPool
   readonly meter = new RequestMeter()
   private readonly addresses = new Map<string, BackendAddress>()
+  private readonly healthPaths = new Map<string, string>()
   private server: Server | undefined
   /** Requests taken and not yet answered, whose connections close after the answer once stopping. */
   private readonly answering = new Set<ServerResponse>()
@@ -74,7 +77,8 @@ export class FrontProxy {
     this.health = new HealthChecker({
       path: AGENT_HEALTH_PATH,
       settings: options.health ?? DEFAULT_HEALTH_SETTINGS,
-      targets: () => [...this.addresses].map(([id, address]) => ({ id, ...address })),
+      targets: () =>
+        [...this.addresses].map(([id, address]) => ({ id, ...address, path: this.healthPaths.get(id) })),
       onChange: (id, healthy, reason) => {
         this.pool.setHealth(id, healthy, reason)
         options.onHealthChange?.(id, { healthy, ...(reason !== undefined && { reason }) })
@@ -109,6 +113,7 @@ export class FrontProxy {
     for (const id of [...this.addresses.keys()]) {
       if (!ids.has(id)) {
         this.addresses.delete(id)
+        this.healthPaths.delete(id)
         this.pool.removeBackend(id)
         this.meter.forget(id)
         if (this.health.forget(id)?.healthy === false) this.options.onHealthChange?.(id, null)
@@ -116,6 +121,7 @@ export class FrontProxy {
     }
     for (const backend of inRotation) {
       this.addresses.set(backend.vmId, backend.address)
+      if (backend.healthPath) this.healthPaths.set(backend.vmId, backend.healthPath)
       this.pool.setBackend({ id: backend.vmId, weight: backend.draining ? 0 : backend.readyContainers })
     }
     // More ready containers mean more room: queued requests need not wait for the next release.

@@ -83,3 +83,60 @@ describe('followCluster', () => {
     expect(listings).not.toHaveBeenCalled()
   })
 })
+
+describe('a VM without an agent whose containers the front reaches directly (a Swarm node)', () => {
+  const task = (id: string, state: 'ready' | 'starting', port: number) => ({
+    id,
+    name: `acs-workload-c1.${port - 30000}.${id}`,
+    state,
+    cpuPercent: 10,
+    memoryBytes: 1,
+    inFlight: 0,
+    requestRate: 0,
+    latencyMsP95: null,
+    unhealthyReason: null,
+    route: { backendId: `h1/${id}`, host: '10.231.4.11', port, healthPath: '/healthz' },
+  })
+
+  it('puts each ready task in the rotation with its own health path, and drains them with the node', () => {
+    const store = new ClusterStore()
+    const synced: FrontBackend[][] = []
+    followCluster(store, { syncBackends: (b) => synced.push([...b]) })
+    store.providerVm({ name: 'h1', provider: 'swarm', state: 'running', capacity: 2 })
+    const up = { version: 'Docker 27 (Swarm worker)', since: 1 }
+    store.observeVm(
+      'h1',
+      {
+        capacity: 2,
+        address: '10.231.4.11',
+        up,
+        containers: [task('a', 'ready', 30001), task('b', 'starting', 30002)],
+      },
+      10,
+    )
+    expect(synced.at(-1)).toEqual([
+      {
+        vmId: 'h1/a',
+        address: { host: '10.231.4.11', port: 30001 },
+        readyContainers: 1,
+        draining: false,
+        healthPath: '/healthz',
+      },
+    ])
+    store.observeVm(
+      'h1',
+      {
+        capacity: 2,
+        address: '10.231.4.11',
+        up,
+        containers: [task('a', 'ready', 30001), task('b', 'ready', 30002)],
+      },
+      11,
+    )
+    expect(brief(synced.at(-1)!)).toEqual(['h1/a@30001#1', 'h1/b@30002#1'])
+    store.setDraining('h1', true)
+    expect(brief(synced.at(-1)!)).toEqual(['h1/a@30001#1-', 'h1/b@30002#1-'])
+    store.observeVm('h1', { capacity: 2, address: '10.231.4.11', up: null, containers: [] }, 12)
+    expect(synced.at(-1)).toEqual([])
+  })
+})

@@ -17,14 +17,47 @@ export function rotationEntry(vm: VmRecord): FrontBackend | undefined {
   return { vmId: vm.name, address, readyContainers: readyContainers(vm), draining: vm.draining }
 }
 
+/**
+ * A VM's backends: its agent's load balancer, or, for a VM without an agent (a Swarm node), each of its
+ * ready containers that the front proxy reaches directly.
+ */
+export function rotationEntries(vm: VmRecord): FrontBackend[] {
+  const routed = [...vm.containers.values()].filter((c) => c.route)
+  if (routed.length === 0) {
+    const entry = rotationEntry(vm)
+    return entry ? [entry] : []
+  }
+  if (!vm.agent) return []
+  return routed.flatMap(({ route, state }) =>
+    route && state === 'ready'
+      ? [
+          {
+            vmId: route.backendId,
+            address: { host: route.host, port: route.port },
+            readyContainers: 1,
+            draining: vm.draining,
+            healthPath: route.healthPath,
+          },
+        ]
+      : [],
+  )
+}
+
 function sameEntry(a: FrontBackend | undefined, b: FrontBackend | undefined): boolean {
   if (!a || !b) return a === b
   return (
+    a.vmId === b.vmId &&
     a.address.host === b.address.host &&
     a.address.port === b.address.port &&
     a.readyContainers === b.readyContainers &&
-    a.draining === b.draining
+    a.draining === b.draining &&
+    a.healthPath === b.healthPath
   )
+}
+
+function sameEntries(a: readonly FrontBackend[] | undefined, b: readonly FrontBackend[]): boolean {
+  if (!a) return b.length === 0
+  return a.length === b.length && a.every((entry, i) => sameEntry(entry, b[i]))
 }
 
 export function followCluster(
@@ -32,7 +65,7 @@ export function followCluster(
   proxy: Pick<FrontDataPlane, 'syncBackends'>,
   onSync?: (inRotation: number) => void,
 ): () => void {
-  const entries = new Map<string, FrontBackend>()
+  const entries = new Map<string, FrontBackend[]>()
   // The names in `entries`, in name order (as the store lists its VMs), kept sorted as VMs come and go:
   // sorting them all again for each of 1,000 agents joining cost seconds of CPU.
   const order: string[] = []
@@ -47,16 +80,16 @@ export function followCluster(
     return low
   }
   const push = () => {
-    const backends = order.map((name) => entries.get(name)!)
+    const backends = order.flatMap((name) => entries.get(name)!)
     proxy.syncBackends(backends)
     onSync?.(backends.filter((b) => b.readyContainers > 0 && !b.draining).length)
   }
   const update = (name: string): boolean => {
     const record = store.vm(name)
-    const entry = record && rotationEntry(record)
+    const entry = record ? rotationEntries(record) : []
     const previous = entries.get(name)
-    if (sameEntry(previous, entry)) return false
-    if (entry) {
+    if (sameEntries(previous, entry)) return false
+    if (entry.length > 0) {
       if (!previous) order.splice(place(name), 0, name)
       entries.set(name, entry)
     } else {

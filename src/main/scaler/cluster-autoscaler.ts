@@ -39,6 +39,11 @@ export interface AutoscalerDeps {
   departures?: Pick<VmDepartures, 'step'>
 }
 
+/** The VMs whose agents this loop drives; Swarm nodes are scaled by the Swarm provider's own loop. */
+function agentVms(store: ClusterStore) {
+  return store.vms().filter((record) => record.provider !== 'swarm')
+}
+
 export class ClusterAutoscaler {
   private timer: NodeJS.Timeout | undefined
   private planState: ClusterPlanState | undefined
@@ -100,7 +105,7 @@ export class ClusterAutoscaler {
   private planReplicas(settings: ClusterScalingSettings, now: number): number {
     const { store, events, metrics } = this.deps
     const windowMs = settings.policy.metricWindowSeconds * 1000
-    const vms: ClusterVm[] = store.vms().map((record) => ({
+    const vms: ClusterVm[] = agentVms(store).map((record) => ({
       id: record.name,
       name: record.name,
       ready: record.agent !== null,
@@ -156,7 +161,7 @@ export class ClusterAutoscaler {
   /** Sends the targets that are safe now, marks the VMs to drain, and says once why a step waits. */
   private applyStep(now: number): void {
     const { store, events } = this.deps
-    const records = store.vms()
+    const records = agentVms(store)
     const plan = applyTargets(
       {
         now,

@@ -15,6 +15,7 @@ import {
   UninstallInput,
 } from '../domain/provision'
 import { LabRuntime, VimSettings, VimSettingsPatch } from '../domain/settings'
+import { AddSwarmNodeInput, SwarmStartInput, SwarmStatus } from '../domain/swarm'
 import { SeriesQuery, SeriesResponse } from '../domain/time-series'
 import { TrafficSnapshot, TrafficStartInput, TrafficStatus } from '../domain/traffic'
 import { DataPlaneKind } from '../haproxy/data-plane'
@@ -61,8 +62,11 @@ export const AddVmInput = z
     z.object({ provider: z.literal('lab') }).strict(),
     AddSshHostInput,
     AddVirtualBoxVmInput,
+    AddSwarmNodeInput,
   ])
-  .describe('lab: another local lab VM; ssh: a Linux host by address and login; virtualbox: a VM by name')
+  .describe(
+    'lab: another local lab VM; ssh: a Linux host by address and login; virtualbox: a VM by name; swarm: an SSH host that joins the Swarm',
+  )
 export type AddVmInput = z.infer<typeof AddVmInput>
 
 export const ProxyStats = z.object({
@@ -183,6 +187,11 @@ export const apiCalls = {
   'traffic:status': { method: 'GET', path: '/traffic', input: NoInput, output: TrafficStatus },
   'traffic:start': { method: 'POST', path: '/traffic', input: TrafficStartInput, output: TrafficStatus },
   'traffic:stop': { method: 'POST', path: '/traffic/stop', input: NoInput, output: TrafficStatus },
+  'swarm:get': { method: 'GET', path: '/swarm', input: NoInput, output: SwarmStatus },
+  /** Swarm mode on: a Swarm on the VIM's engine (or the one it manages), the workload as one service. */
+  'swarm:start': { method: 'POST', path: '/swarm', input: SwarmStartInput, output: SwarmStatus },
+  /** Swarm mode off: the service removed, and a Swarm the VIM made left by every node it joined. */
+  'swarm:stop': { method: 'DELETE', path: '/swarm', input: NoInput, output: SwarmStatus },
   'export:kubernetes': {
     method: 'GET',
     path: '/export/kubernetes',

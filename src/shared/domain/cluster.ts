@@ -6,7 +6,7 @@ import { SshLoginInfo } from './provision'
 export const VmStatus = z.enum(['provisioning', 'ready', 'unhealthy', 'draining', 'down', 'stopped'])
 export type VmStatus = z.infer<typeof VmStatus>
 
-export const ProviderKind = z.enum(['lab', 'ssh', 'virtualbox'])
+export const ProviderKind = z.enum(['lab', 'ssh', 'virtualbox', 'swarm'])
 export type ProviderKind = z.infer<typeof ProviderKind>
 
 /** A VM's power state as its provider reports it (distinct from VmStatus, which includes the agent). */

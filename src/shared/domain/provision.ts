@@ -23,7 +23,7 @@ export const HostAddress = z
   .regex(/^[A-Za-z0-9.:_-]+$/, 'address must be a host name or an IP address, without user or port')
 
 /** How the VIM logs in to a host. Secrets (password, key passphrase) travel only when they are used. */
-const sshLoginFields = {
+export const sshLoginFields = {
   address: HostAddress,
   port: z.number().int().min(1).max(65535).default(22),
   user: UserName,
@@ -34,7 +34,10 @@ const sshLoginFields = {
   passphrase: z.string().min(1).optional(),
 }
 
-function requireKeyPath(login: { auth: SshAuthMethod; keyPath?: string | undefined }, ctx: z.RefinementCtx) {
+export function requireKeyPath(
+  login: { auth: SshAuthMethod; keyPath?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
   if (login.auth === 'key' && !login.keyPath)
     ctx.addIssue({ code: 'custom', path: ['keyPath'], message: 'keyPath is required with auth "key"' })
 }

@@ -10,6 +10,8 @@ export interface HealthTarget {
   readonly id: string
   readonly host: string
   readonly port: number
+  /** This backend's own health path (a Swarm task's /healthz among agents), instead of the checker's. */
+  readonly path?: string | undefined
 }
 
 /** One probe; resolves with the verdict, never rejects. */
@@ -115,7 +117,7 @@ export class HealthChecker {
   private async check(target: HealthTarget, watched: Watched): Promise<void> {
     watched.probing = true
     const sentAt = this.options.now?.() ?? Date.now()
-    const result = await this.probe(target, this.options.path, this.settings.timeoutMs)
+    const result = await this.probe(target, target.path ?? this.options.path, this.settings.timeoutMs)
     watched.probing = false
     // The backend may have left or checks been switched off while the probe ran.
     if (!this.running || !this.settings.enabled || this.watched.get(target.id) !== watched) return

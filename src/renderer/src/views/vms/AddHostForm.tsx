@@ -1,5 +1,6 @@
-// "Add SSH host / VirtualBox VM": checks the fields in the browser, then asks the VIM (vms:add). A new
-// SSH host is offered its agent deploy at once; the VIM's refusal (e.g. no VirtualBox) shows as it said it.
+// "Add SSH host / VirtualBox VM / Swarm node": checks the fields in the browser, then asks the VIM (vms:add).
+// A new SSH host is offered its agent deploy at once; a Swarm node is joined to the Swarm over SSH (its
+// deploy step); the VIM's refusal (e.g. no VirtualBox, Swarm mode off) shows as it said it.
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import type { VmInfo } from '../../../../shared/domain/cluster'
 import { useApiClient } from '../../app-context'
@@ -54,12 +55,14 @@ export function AddHostForm({ id, onDeployAgent }: Props) {
     setFailure(undefined)
     setAdded(undefined)
     if (!check.ok) return setRejections((n) => n + 1)
-    const what = check.input.provider === 'ssh' ? check.input.address : check.input.vmName
+    const what = check.input.provider === 'virtualbox' ? check.input.vmName : check.input.address
     setBusy(true)
     const result = await run(`Could not add ${what}`, () => client.call('vms:add', check.input))
     setBusy(false)
     if (!result.ok) return setFailure(result.message)
     if (result.value.provider === 'ssh') setAdded(result.value)
+    else if (result.value.provider === 'swarm')
+      notify(`${result.value.name} joined the Swarm`, 'The workload service may place its tasks there now.')
     else notify(`${result.value.name} added`, 'It appears in the table; its agent connects once deployed.')
     setDraft(EMPTY_HOST_DRAFT)
     setSubmitted(false)
@@ -74,7 +77,7 @@ export function AddHostForm({ id, onDeployAgent }: Props) {
       noValidate
       onSubmit={submit}
     >
-      <h2 id={`${id}-title`}>Add an SSH host or a VirtualBox VM</h2>
+      <h2 id={`${id}-title`}>Add an SSH host, a VirtualBox VM or a Swarm node</h2>
       <fieldset className="choice">
         <legend>Kind</legend>
         <label>
@@ -95,8 +98,23 @@ export function AddHostForm({ id, onDeployAgent }: Props) {
           />
           VirtualBox VM
         </label>
+        <label>
+          <input
+            type="radio"
+            name="host-kind"
+            checked={draft.kind === 'swarm'}
+            onChange={() => change({ ...draft, kind: 'swarm' })}
+          />
+          Swarm node
+        </label>
       </fieldset>
-      {draft.kind === 'ssh' ? (
+      {draft.kind === 'swarm' && (
+        <p className="muted">
+          A host with Docker that joins the VIM’s Swarm as a worker: the VIM logs in over SSH, loads the
+          workload image and runs <code>docker swarm join</code>. Switch Swarm mode on first.
+        </p>
+      )}
+      {draft.kind !== 'virtualbox' ? (
         <SshHostFields draft={draft} field={field} onChange={change} />
       ) : (
         <div className="form-grid">
@@ -129,7 +147,13 @@ export function AddHostForm({ id, onDeployAgent }: Props) {
       )}
       <div className="form-actions">
         <button type="submit" className="ui-button primary" disabled={busy}>
-          {busy ? 'Adding…' : draft.kind === 'ssh' ? 'Add host' : 'Add VM'}
+          {busy
+            ? 'Adding…'
+            : draft.kind === 'ssh'
+              ? 'Add host'
+              : draft.kind === 'swarm'
+                ? 'Join the Swarm'
+                : 'Add VM'}
         </button>
       </div>
     </form>

@@ -56,29 +56,34 @@ export function SshHostFields({ draft, field, onChange }: Props) {
       {draft.auth === 'password' && (
         <HostField label="Password" type="password" autoComplete="off" {...field('password')} />
       )}
-      <HostField
-        label="Name (optional)"
-        placeholder="lab-host-1"
-        hint="How the cluster calls it; by default, from the address."
-        autoComplete="off"
-        {...field('name')}
-      />
-      <HostField
-        label="Capacity (optional)"
-        inputMode="numeric"
-        hint={`Most containers it runs, 1 to ${MAX_HOST_CAPACITY}; by default, its cores ÷ the CPU per container.`}
-        {...field('capacity')}
-      />
-      {draft.auth !== 'agent' && (
-        <div className="form-field inline remember-secret">
-          <input
-            id="host-remember"
-            type="checkbox"
-            checked={draft.remember}
-            onChange={(event) => onChange({ ...draft, remember: event.target.checked })}
+      {/* A Swarm node is named by its host name, holds the service's tasks and logs in once. */}
+      {draft.kind === 'ssh' && (
+        <>
+          <HostField
+            label="Name (optional)"
+            placeholder="lab-host-1"
+            hint="How the cluster calls it; by default, from the address."
+            autoComplete="off"
+            {...field('name')}
           />
-          <label htmlFor="host-remember">{REMEMBER_LABEL}</label>
-        </div>
+          <HostField
+            label="Capacity (optional)"
+            inputMode="numeric"
+            hint={`Most containers it runs, 1 to ${MAX_HOST_CAPACITY}; by default, its cores ÷ the CPU per container.`}
+            {...field('capacity')}
+          />
+          {draft.auth !== 'agent' && (
+            <div className="form-field inline remember-secret">
+              <input
+                id="host-remember"
+                type="checkbox"
+                checked={draft.remember}
+                onChange={(event) => onChange({ ...draft, remember: event.target.checked })}
+              />
+              <label htmlFor="host-remember">{REMEMBER_LABEL}</label>
+            </div>
+          )}
+        </>
       )}
     </div>
   )

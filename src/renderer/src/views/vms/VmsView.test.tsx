@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { SwarmStatus } from '../../../../shared/domain/swarm'
 import { deployProgress } from '../../test-support/deploy-fixtures'
 import { FakeApiClient } from '../../test-support/fake-api-client'
 import { container, snapshot, vm } from '../../test-support/fixtures'
@@ -16,8 +17,17 @@ const HUB = {
   clusterId: 'c0ffee01',
 }
 
+const SWARM_OFF: SwarmStatus = {
+  mode: 'off',
+  managerAddress: null,
+  service: null,
+  replicas: null,
+  nodes: [],
+  problem: null,
+}
+
 function setUp() {
-  const client = new FakeApiClient().on('hub:get', () => HUB)
+  const client = new FakeApiClient().on('hub:get', () => HUB).on('swarm:get', () => SWARM_OFF)
   const app = renderWithApp(<VmsView />, { client })
   act(() =>
     client.emit({
@@ -72,7 +82,7 @@ describe('the VMs page', () => {
   })
 
   it('shows a VM the user stopped as draining, with the reason, while its replicas move', () => {
-    const client = new FakeApiClient().on('hub:get', () => HUB)
+    const client = new FakeApiClient().on('hub:get', () => HUB).on('swarm:get', () => SWARM_OFF)
     renderWithApp(<VmsView />, { client })
     const reason = "stopping at the user's request: its replicas move to other VMs, then it drains"
     act(() =>
@@ -137,7 +147,7 @@ describe('the VMs page', () => {
   })
 
   it('tells a newcomer what to do when there is no VM', () => {
-    const client = new FakeApiClient().on('hub:get', () => HUB)
+    const client = new FakeApiClient().on('hub:get', () => HUB).on('swarm:get', () => SWARM_OFF)
     renderWithApp(<VmsView />, { client })
     act(() => client.emit({ name: 'cluster:snapshot', data: snapshot([]) }))
     expect(screen.getByRole('heading', { name: 'No VMs yet' })).toBeTruthy()
@@ -147,7 +157,7 @@ describe('the VMs page', () => {
 describe('the add-host form', () => {
   const open = () => {
     const app = setUp()
-    fireEvent.click(screen.getByRole('button', { name: 'Add SSH host / VirtualBox VM' }))
+    fireEvent.click(screen.getByRole('button', { name: 'Add SSH host / VirtualBox VM / Swarm node' }))
     return app
   }
   const type = (label: string, value: string) =>
@@ -180,7 +190,9 @@ describe('the add-host form', () => {
         { provider: 'ssh', address: '192.168.56.10', port: 22, user: 'ubuntu', auth: 'agent' },
       ]),
     )
-    const form = within(screen.getByRole('form', { name: 'Add an SSH host or a VirtualBox VM' }))
+    const form = within(
+      screen.getByRole('form', { name: 'Add an SSH host, a VirtualBox VM or a Swarm node' }),
+    )
     expect((await form.findByRole('alert')).textContent).toContain('no SSH-host provider')
     expect(screen.getAllByRole('alert')).toHaveLength(2)
   })
@@ -219,6 +231,42 @@ describe('the add-host form', () => {
     fireEvent.keyDown(panel, { key: 'Escape' })
     expect(screen.queryByRole('dialog')).toBeNull()
     expect(document.activeElement).toBe(deployNow)
+  })
+
+  it('offers Swarm: a Swarm node joins with its SSH login, and Swarm mode switches on', async () => {
+    const { client } = open()
+    const node = vm({ name: 'lab-h1', provider: 'swarm', address: '10.231.4.11' })
+    client.on('vms:add', () => node)
+    client.on('swarm:start', () => ({
+      ...SWARM_OFF,
+      mode: 'owned' as const,
+      managerAddress: '10.231.4.1:2377',
+      service: 'acs-workload-c0ffee01',
+      replicas: 1,
+    }))
+    fireEvent.click(screen.getByLabelText('Swarm node'))
+    expect(screen.queryByLabelText('Name (optional)')).toBeNull()
+    type('Address', '10.231.4.11')
+    type('User', 'acs')
+    type('Private key path', '/keys/acs_ed25519')
+    fireEvent.click(screen.getByRole('button', { name: 'Join the Swarm' }))
+    await waitFor(() =>
+      expect(client.callsTo('vms:add')).toEqual([
+        {
+          provider: 'swarm',
+          address: '10.231.4.11',
+          port: 22,
+          user: 'acs',
+          auth: 'key',
+          keyPath: '/keys/acs_ed25519',
+        },
+      ]),
+    )
+    const swarm = within(screen.getByRole('region', { name: 'Swarm mode' }))
+    fireEvent.click(swarm.getByRole('button', { name: 'Switch Swarm mode on' }))
+    await waitFor(() => expect(client.callsTo('swarm:start')).toEqual([{}]))
+    expect(await swarm.findByText('acs-workload-c0ffee01 · 1 tasks')).toBeTruthy()
+    expect(swarm.getByRole('button', { name: 'Switch Swarm mode off' })).toBeTruthy()
   })
 
   it('shows a key passphrase field and no “remember” for the SSH agent', () => {

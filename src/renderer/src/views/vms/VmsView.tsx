@@ -1,5 +1,5 @@
-// The VMs page: the cluster's VMs with their actions, adding a lab VM or your own host, deploying an
-// agent to a host over SSH, and how an agent on any machine joins the hub.
+// The VMs page: the cluster's VMs with their actions, adding a lab VM, your own host or a Swarm node,
+// deploying an agent to a host over SSH, how an agent on any machine joins the hub, and Swarm mode.
 import { useCallback, useRef, useState } from 'react'
 import type { VmInfo } from '../../../../shared/domain/cluster'
 import { useApiClient, useApp } from '../../app-context'
@@ -7,6 +7,7 @@ import { useAction, useNotify } from '../../components/toasts/use-action'
 import { AddHostForm } from './AddHostForm'
 import { DeployPanel } from './deploy/DeployPanel'
 import { HubJoinBox } from './HubJoinBox'
+import { SwarmBox } from './SwarmBox'
 import { VmTable } from './VmTable'
 
 const HOST_FORM_ID = 'add-host-form'
@@ -57,7 +58,7 @@ export function VmsView() {
           aria-controls={HOST_FORM_ID}
           onClick={() => setHostFormOpen(!hostFormOpen)}
         >
-          Add SSH host / VirtualBox VM
+          Add SSH host / VirtualBox VM / Swarm node
         </button>
       </div>
       {!cluster ? (
@@ -75,6 +76,7 @@ export function VmsView() {
       )}
       <div className="vms-panels">
         {hostFormOpen && <AddHostForm id={HOST_FORM_ID} onDeployAgent={openAgentPanel} />}
+        <SwarmBox />
         <HubJoinBox />
       </div>
       {agentPanelVm && <DeployPanel key={agentPanelVm.name} vm={agentPanelVm} onClose={closeAgentPanel} />}

@@ -1,10 +1,11 @@
-// The "Add SSH host / VirtualBox VM" form's model: its fields → the vms:add input, checked in the
+// The "Add SSH host / VirtualBox VM / Swarm node" form's model: its fields → the vms:add input, checked in the
 // browser first, so a typo is named next to its field before the VIM is asked.
 import { z } from 'zod'
 import type { AddSshHostInput, AddVirtualBoxVmInput } from '../../../../shared/domain/provision'
+import type { AddSwarmNodeInput } from '../../../../shared/domain/swarm'
 import { VM_NAME_PATTERN } from '../../../../shared/names'
 
-export type HostKind = 'ssh' | 'virtualbox'
+export type HostKind = 'ssh' | 'virtualbox' | 'swarm'
 export type AuthMethod = 'key' | 'password' | 'agent'
 
 export interface HostDraft {
@@ -137,7 +138,10 @@ function requireSecret(login: { auth: AuthMethod; keyPath: string; password: str
 }
 
 /** What vms:add receives: only the fields the chosen kind and login method use. */
-export type AddHostInput = z.input<typeof AddSshHostInput> | z.input<typeof AddVirtualBoxVmInput>
+export type AddHostInput =
+  | z.input<typeof AddSshHostInput>
+  | z.input<typeof AddVirtualBoxVmInput>
+  | z.input<typeof AddSwarmNodeInput>
 
 export type HostCheck =
   | { ok: true; input: AddHostInput }
@@ -158,6 +162,18 @@ export function checkHostDraft(draft: HostDraft): HostCheck {
   const result = SshHost.safeParse({ ...draft, provider: 'ssh' })
   if (!result.success) return collect(result.error.issues)
   const { name, capacity, keyPath, password, passphrase, remember, ...login } = result.data
+  if (draft.kind === 'swarm')
+    // A Swarm node joins with the login once; it is named by its host name and holds the service's tasks.
+    return {
+      ok: true,
+      input: {
+        ...login,
+        provider: 'swarm',
+        ...(login.auth === 'key' && { keyPath }),
+        ...(login.auth === 'password' && { password }),
+        ...(login.auth === 'key' && passphrase && { passphrase }),
+      },
+    }
   const secret = login.auth === 'password' ? password : login.auth === 'key' ? passphrase : ''
   return {
     ok: true,

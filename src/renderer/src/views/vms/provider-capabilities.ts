@@ -7,12 +7,15 @@ export const PROVIDER_LABELS: Record<ProviderKind, string> = {
   lab: 'Lab',
   ssh: 'SSH host',
   virtualbox: 'VirtualBox',
+  swarm: 'Swarm node',
 }
 
 /** Why a provider cannot start or stop its VMs, or undefined when it can. */
 const NO_POWER: Record<ProviderKind, string | undefined> = {
   lab: undefined,
   virtualbox: undefined,
+  // Stop drains the node (its tasks move first); start makes it take tasks again.
+  swarm: undefined,
   ssh: 'An SSH host is a machine the VIM does not own: power it on and off yourself.',
 }
 
