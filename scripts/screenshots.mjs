@@ -1,6 +1,6 @@
-// `npm run screenshots`: retakes the README's screenshots with the e2e test that takes them
-// (test/e2e/screenshots.test.ts: a lab of 2 VMs, a little traffic, Debian's chromium), writing them
-// into docs/screenshots/ instead of test-output/. A missing Chromium fails the run rather than skipping.
+// `npm run screenshots`: retakes the README's screenshots with the e2e tests that take them
+// (test/e2e/screenshots.test.ts: a lab of 2 VMs, a little traffic, Debian's chromium; and the pages
+// photographed by their own tests), writing them into docs/screenshots/ instead of test-output/. A missing Chromium fails the run rather than skipping.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { root } from './ensure-build.mjs'
@@ -13,6 +13,7 @@ const vitest = spawn(
     '--project',
     'integration',
     'test/e2e/screenshots.test.ts',
+    'test/e2e/vms-swarm-screenshots.test.ts',
   ],
   {
     cwd: root,

@@ -9,10 +9,11 @@ import { OpenLoopLoad, type RequestRecord } from '../../bench/chaos/open-loop'
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import type { SwarmStatus } from '../../src/shared/domain/swarm'
 import { waitFor } from '../../src/shared/testing/poll'
-import { dockerAvailable } from '../support/docker'
+import { shouldRunDocker } from '../support/docker'
 import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
 import { type Lab, labAvailable, startLab } from '../support/lab-hosts'
 import { clusterWhere, eventLog, expectNoFailure, vimApi } from '../support/lab-vim'
+import { shouldRun } from '../support/services'
 
 const TOKEN = 'swarm-mode-test-token'
 const lab = labAvailable()
@@ -44,7 +45,9 @@ async function swarmState(docker: Docker): Promise<string> {
   return info.Swarm?.LocalNodeState ?? 'unknown'
 }
 
-describe.skipIf(!lab.ok || !dockerAvailable)('Swarm mode', () => {
+const run = shouldRun('ssh', lab.ok, lab.ok ? '' : lab.reason) && shouldRunDocker()
+
+describe.runIf(run)('Swarm mode', () => {
   let hosts: Lab
   let vim: HeadlessProcess
   let cluster: string

@@ -4,7 +4,7 @@ import Docker from 'dockerode'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SwarmStatus } from '../../src/shared/domain/swarm'
 import { waitFor } from '../../src/shared/testing/poll'
-import { dockerAvailable } from '../support/docker'
+import { shouldRunDocker } from '../support/docker'
 import { clusterIdOf, type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
 import { vimApi } from '../support/lab-vim'
 
@@ -28,7 +28,7 @@ async function startVim(): Promise<{ vim: HeadlessProcess; service: string }> {
 const services = async () =>
   ((await docker.listServices()) as { Spec: { Name: string } }[]).map((s) => s.Spec.Name)
 
-describe.skipIf(!dockerAvailable)('Swarm mode owns only what it made', () => {
+describe.runIf(shouldRunDocker())('Swarm mode owns only what it made', () => {
   let vim: HeadlessProcess | undefined
   /** A Swarm this test started itself (the second case), left at the end whatever happens. */
   let testSwarm = false
