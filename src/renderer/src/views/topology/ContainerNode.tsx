@@ -11,7 +11,7 @@ export const ContainerNode = memo(function ContainerNode({ data }: NodeProps<Con
     <div className={`topology-node container-node level-${usageLevel(data.cpuPercent)}`}>
       <header className="topology-node-header">
         <span className="topology-node-name" title={data.name}>
-          {data.name}
+          {data.shortName}
         </span>
         <StatusBadge status={data.state} reason={data.unhealthyReason} />
       </header>

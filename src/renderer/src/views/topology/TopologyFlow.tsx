@@ -13,14 +13,15 @@ import {
 } from '@xyflow/react'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { useApp } from '../../app-context'
+import { CellNode } from './CellNode'
 import { ContainerNode } from './ContainerNode'
 import { RateEdge } from './RateEdge'
 import type { TopologyGraph, TopologyNode } from './topology-graph'
-import { boundsOf, initialViewport, READABLE_ZOOM } from './topology-viewport'
+import { boundsOf, initialViewport, OVERVIEW_ZOOM } from './topology-viewport'
 import { VimNode } from './VimNode'
 import { VmNode } from './VmNode'
 
-const NODE_TYPES: NodeTypes = { vim: VimNode, vm: VmNode, container: ContainerNode }
+const NODE_TYPES: NodeTypes = { vim: VimNode, vm: VmNode, container: ContainerNode, cell: CellNode }
 const EDGE_TYPES: EdgeTypes = { rate: RateEdge }
 /** The "fit view" control: the whole cluster, however small that makes it. */
 const FIT: FitViewOptions<TopologyNode> = { maxZoom: 1, padding: 0.05 }
@@ -90,7 +91,7 @@ export function TopologyFlow({ graph, onOpen }: { graph: TopologyGraph; onOpen(n
           if (event) userMoved.current = true
         }}
         // Also called for the app's own moves (the opening frame, "Fit View").
-        onMove={(_event, viewport) => setOverview(viewport.zoom < READABLE_ZOOM)}
+        onMove={(_event, viewport) => setOverview(viewport.zoom < OVERVIEW_ZOOM)}
         // Zoomed in on a big cluster, React Flow then mounts only the nodes in view.
         onlyRenderVisibleElements={graph.nodes.length > 200}
         minZoom={0.05}

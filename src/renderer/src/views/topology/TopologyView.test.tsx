@@ -83,6 +83,8 @@ describe('TopologyView', () => {
     expect(lab1.querySelector('.vm-node.is-ready')).toBeTruthy()
     expect(node('VM lab-2, down').querySelector('.vm-node.is-down')).toBeTruthy()
     expect(within(node('VM lab-2, down')).queryByText('no isolation')).toBeNull()
+    // A down VM runs nothing and reports no room: said in words, not as zeros.
+    expect(within(node('VM lab-2, down')).getByText('no containers · not reachable')).toBeTruthy()
     const web = node('Container acs-lab-1-web-1 on lab-1, ready')
     expect(within(web).getByText('72 %')).toBeTruthy()
     expect(web.querySelector('.container-node.level-warn')).toBeTruthy()

@@ -23,7 +23,7 @@ export const VmNode = memo(function VmNode({ data }: NodeProps<VmFlowNode>) {
         level={data.memoryPercent >= 90 ? 'bad' : 'neutral'}
       />
       <p className="topology-node-line" title={replicasTitle(data)}>
-        {data.replicas} running · target {data.target} · max {data.capacity}
+        {replicasText(data)}
       </p>
       {/* The node's size is fixed: why it is unhealthy takes the agent line's place. */}
       {data.unhealthyReason ? (
@@ -43,6 +43,13 @@ export const VmNode = memo(function VmNode({ data }: NodeProps<VmFlowNode>) {
     </div>
   )
 })
+
+/** A VM that is down or stopped runs nothing and reports no room: say that, not "0 · 3 · 0". */
+export function replicasText(data: VmNodeData): string {
+  if ((data.status === 'down' || data.status === 'stopped') && data.replicas === 0)
+    return data.status === 'down' ? 'no containers · not reachable' : 'no containers · stopped'
+  return `${data.replicas} running · target ${data.target} · max ${data.capacity}`
+}
 
 function replicasTitle(data: VmNodeData): string {
   const waiting = data.replicas - data.ready

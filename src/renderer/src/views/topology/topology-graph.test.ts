@@ -19,6 +19,25 @@ const containerNode = (graph: TopologyGraph, vmId: string, id: string) =>
   graph.nodeById.get(containerNodeId(vmId, id)) as ContainerFlowNode
 
 describe('buildTopologyGraph', () => {
+  it('draws many containers per VM as cells four to a row, named by what tells them apart', () => {
+    const many = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => container({ id: `${prefix}${i}`, name: `acs-lab-1-${prefix}${i}` }))
+    const compact = buildTopologyGraph(
+      snapshot([vm({ name: 'lab-1', containers: many(8, 'c') }), vm({ name: 'lab-2' })]),
+    )
+    const cells = compact.nodes.filter((node) => node.type === 'cell')
+    expect(cells).toHaveLength(8)
+    expect(cells.map((cell) => (cell.data as { shortName: string }).shortName)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `c${i}`),
+    )
+    // Two rows of four, side by side: no cell overlaps another.
+    expect(new Set(cells.map((cell) => cell.position.y)).size).toBe(2)
+    expect(new Set(cells.map((cell) => `${cell.position.x},${cell.position.y}`)).size).toBe(8)
+    // Four per VM still get full nodes.
+    const full = buildTopologyGraph(snapshot([vm({ name: 'lab-1', containers: many(4, 'c') })]))
+    expect(full.nodes.filter((node) => node.type === 'container')).toHaveLength(4)
+  })
+
   it('draws the VIM, each VM and each container, with an edge VIM → VM', () => {
     const graph = buildTopologyGraph(
       snapshot([

@@ -11,10 +11,14 @@ import type {
   VmStatus,
 } from '../../../../shared/domain/cluster'
 import { roundRate, toMiB } from '../../components/units'
+import { shortNames } from './short-names'
 import {
+  CELL_SIZE,
   CONTAINER_SIZE,
+  cellPosition,
   containerPosition,
   EMPTY_LAYOUT,
+  isCompact,
   layoutTopology,
   type TopologyLayout,
   VIM_SIZE,
@@ -54,6 +58,8 @@ export type ContainerNodeData = {
   vmId: string
   containerId: string
   name: string
+  /** What tells it apart from its VM's other containers (the name without their common start). */
+  shortName: string
   state: ContainerState
   cpuPercent: number
   memoryMiB: number
@@ -65,7 +71,9 @@ export type ContainerNodeData = {
 export type VimFlowNode = Node<VimNodeData, 'vim'>
 export type VmFlowNode = Node<VmNodeData, 'vm'>
 export type ContainerFlowNode = Node<ContainerNodeData, 'container'>
-export type TopologyNode = VimFlowNode | VmFlowNode | ContainerFlowNode
+/** A container drawn as a compact cell (see isCompact): the same data, a smaller node. */
+export type CellFlowNode = Node<ContainerNodeData, 'cell'>
+export type TopologyNode = VimFlowNode | VmFlowNode | ContainerFlowNode | CellFlowNode
 
 /** What the user opened: a VM or one of its containers. */
 export type TopologySelection =
@@ -97,7 +105,7 @@ export function selectionNodeId(selection: TopologySelection | undefined): strin
 /** The selection a node stands for; the VIM node opens nothing. */
 export function selectionOf(node: TopologyNode | undefined): TopologySelection | undefined {
   if (node?.type === 'vm') return { kind: 'vm', vmId: node.data.vmId }
-  if (node?.type === 'container')
+  if (node?.type === 'container' || node?.type === 'cell')
     return { kind: 'container', vmId: node.data.vmId, containerId: node.data.containerId }
   return undefined
 }
@@ -128,6 +136,7 @@ export function buildTopologyGraph(
   }
 
   keep(vimNode(snapshot))
+  const compact = isCompact(snapshot.vms)
   for (const vm of snapshot.vms) {
     const column = layout.columns.get(vm.name) ?? 0
     const vmId = vmNodeId(vm.name)
@@ -143,11 +152,30 @@ export function buildTopologyGraph(
       className: `topology-edge status-${vm.status}`,
     })
     const rows = layout.rows.get(vm.name)
+    const short = shortNames(vm.containers.map((c) => c.name))
     for (const container of vm.containers) {
       const id = containerNodeId(vm.name, container.id)
       const row = rows?.get(container.id) ?? 0
-      const position = containerPosition(column, row)
-      keep(containerNode(vm.name, container, id, position, id === selectedNodeId, row === 0))
+      const node = containerNode(vm.name, container, short.get(container.name) ?? container.name, id)
+      keep(
+        compact
+          ? {
+              ...node,
+              type: 'cell',
+              position: cellPosition(column, row),
+              ...sized(CELL_SIZE),
+              selected: id === selectedNodeId,
+            }
+          : {
+              ...node,
+              // The line from the VM down its column is drawn by CSS per node (topology.css), not by 500
+              // edges: each React Flow edge costs a store subscriber and an SVG, and these carry no information.
+              className: row === 0 ? 'first-in-column' : 'in-column',
+              position: containerPosition(column, row),
+              ...sized(CONTAINER_SIZE),
+              selected: id === selectedNodeId,
+            },
+      )
     }
   }
 
@@ -215,28 +243,22 @@ function vmNode(vm: VmInfo, position: XY, selected: boolean): VmFlowNode {
   }
 }
 
+/** The container's node without where and how big: the caller draws it as a full node or a cell. */
 function containerNode(
   vmId: string,
   container: ContainerInfo,
+  shortName: string,
   id: string,
-  position: XY,
-  selected: boolean,
-  first: boolean,
-): ContainerFlowNode {
+): Omit<ContainerFlowNode, 'position'> {
   return {
     id,
     type: 'container',
-    // The line from the VM down its column is drawn by CSS per node (topology.css), not by 500 edges:
-    // each React Flow edge costs a store subscriber and an SVG, and these carry no information.
-    className: first ? 'first-in-column' : 'in-column',
-    position,
-    ...sized(CONTAINER_SIZE),
-    selected,
     ariaLabel: `Container ${container.name} on ${vmId}, ${container.state}${container.unhealthyReason ? `: ${container.unhealthyReason}` : ''}`,
     data: {
       vmId,
       containerId: container.id,
       name: container.name,
+      shortName,
       state: container.state,
       cpuPercent: Math.round(container.cpuPercent),
       memoryMiB: toMiB(container.memoryBytes),

@@ -6,6 +6,15 @@
 export const VIM_SIZE = { width: 220, height: 72 } as const
 export const VM_SIZE = { width: 230, height: 136 } as const
 export const CONTAINER_SIZE = { width: 210, height: 76 } as const
+/** A container as a compact cell: its short name and CPU, four to a row under its VM. */
+export const CELL_SIZE = { width: 48, height: 46 } as const
+/**
+ * Above this many containers on one VM the whole graph shows containers as cells: a column of full nodes
+ * would not fit the screen without zooming their text below a readable size.
+ */
+export const COMPACT_ABOVE = 4
+const CELLS_PER_ROW = 4
+const CELL_GAP = 6
 
 const COLUMN_PITCH = VM_SIZE.width + 40
 const VM_ROW_Y = VIM_SIZE.height + 90
@@ -74,6 +83,21 @@ export function vmPosition(column: number): XY {
 
 export function containerPosition(column: number, row: number): XY {
   return { x: column * COLUMN_PITCH + CONTAINER_INDENT, y: CONTAINER_TOP + row * CONTAINER_PITCH }
+}
+
+/** Whether containers show as cells: when any VM holds more than COMPACT_ABOVE of them. Pure. */
+export function isCompact(vms: readonly LayoutVm[]): boolean {
+  return vms.some((vm) => vm.containers.length > COMPACT_ABOVE)
+}
+
+/** The `slot`th cell under the VM of `column`: rows of four, left to right. */
+export function cellPosition(column: number, slot: number): XY {
+  const row = Math.floor(slot / CELLS_PER_ROW)
+  const inRow = slot % CELLS_PER_ROW
+  return {
+    x: column * COLUMN_PITCH + CONTAINER_INDENT + inRow * (CELL_SIZE.width + CELL_GAP),
+    y: CONTAINER_TOP + row * (CELL_SIZE.height + CELL_GAP),
+  }
 }
 
 const EMPTY_SLOTS: ReadonlyMap<string, number> = new Map()

@@ -14,8 +14,14 @@ export interface Viewport {
   zoom: number
 }
 
-/** Below this zoom node text is too small to read (12 px × 0.5 = 6 px), and edge dashes too small to see. */
-export const READABLE_ZOOM = 0.5
+/**
+ * Below this zoom node text is too small to read: the smallest is 12 px, and 12 × 0.85 = 10.2 px. The
+ * graph opens no smaller (a cluster too big to fit opens at the VIM's corner; "fit view" shows it all).
+ */
+export const READABLE_ZOOM = 0.85
+
+/** Zoomed out below this, busy edges stop their marching dashes: too small to see, costly to paint. */
+export const OVERVIEW_ZOOM = 0.5
 
 export interface ViewportOptions {
   padding?: number
