@@ -13,6 +13,7 @@ const vitest = spawn(
     '--project',
     'integration',
     'test/e2e/screenshots.test.ts',
+    'test/e2e/topology-scale.test.ts',
     'test/e2e/vms-swarm-screenshots.test.ts',
   ],
   {

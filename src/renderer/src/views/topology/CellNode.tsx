@@ -15,7 +15,7 @@ export const CellNode = memo(function CellNode({ data }: NodeProps<CellFlowNode>
       <span className="cell-name">{data.shortName}</span>
       <span className="cell-cpu">
         <span className={`cell-state is-${data.state}`} aria-hidden="true" />
-        {data.cpuPercent} %
+        {data.cpuPercent}%
       </span>
       <span className="cell-bar" style={{ width: `${Math.min(100, data.cpuPercent)}%` }} aria-hidden="true" />
     </div>

@@ -7,14 +7,14 @@ export const VIM_SIZE = { width: 220, height: 72 } as const
 export const VM_SIZE = { width: 230, height: 136 } as const
 export const CONTAINER_SIZE = { width: 210, height: 76 } as const
 /** A container as a compact cell: its short name and CPU, four to a row under its VM. */
-export const CELL_SIZE = { width: 48, height: 46 } as const
+export const CELL_SIZE = { width: 50, height: 46 } as const
 /**
  * Above this many containers on one VM the whole graph shows containers as cells: a column of full nodes
  * would not fit the screen without zooming their text below a readable size.
  */
 export const COMPACT_ABOVE = 4
 const CELLS_PER_ROW = 4
-const CELL_GAP = 6
+const CELL_GAP = 3
 
 const COLUMN_PITCH = VM_SIZE.width + 40
 const VM_ROW_Y = VIM_SIZE.height + 90
