@@ -6,6 +6,7 @@ import { AGENT_USAGE, type AgentConfig, parseAgentArgs } from './config'
 import { startAgentDataPlane } from './proxy/haproxy-lb'
 import type { LocalLoadBalancer } from './proxy/local-lb'
 import { DockerRuntime } from './runtime/docker-runtime'
+import { LogRing } from './runtime/log-lines'
 import { ProcessRuntime } from './runtime/process-runtime'
 import type { ContainerRuntime } from './runtime/runtime'
 import { createStatsSource } from './stats'
@@ -21,8 +22,12 @@ export const AGENT_VERSION = typeof __ACS_AGENT_VERSION__ === 'string' ? __ACS_A
 process.stdout.on('error', () => {})
 process.stderr.on('error', () => {})
 
+/** The agent's own log, kept for the VIM's "agent log" panel as well as printed. */
+const ownLog = new LogRing()
+
 function say(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`)
+  ownLog.add(line)
 }
 
 function fail(message: string, exitCode: number): never {
@@ -157,6 +162,14 @@ async function main(): Promise<void> {
         lb.port,
         status,
         say,
+        ({ containerId, ...query }) => {
+          if (containerId === undefined) return Promise.resolve(ownLog.read(query))
+          if (!runtime.logs)
+            return Promise.reject(
+              new Error(`the ${config.runtime} runtime keeps no container output to read`),
+            )
+          return runtime.logs(containerId, query)
+        },
       )
     } catch (error) {
       // A link configuration a person must fix; the containers keep serving meanwhile.

@@ -2,10 +2,11 @@
 // the VIM's commands. While the link is down the agent decides alone (standalone mode).
 import { availableParallelism, totalmem } from 'node:os'
 import type { AgentKey } from '../src/shared/protocol/agent-identity'
-import type { ContainerReport } from '../src/shared/protocol/messages'
+import type { ContainerReport, LogLine } from '../src/shared/protocol/messages'
 import type { Agent } from './agent'
 import type { AgentConfig } from './config'
 import { type LinkState, VimLink } from './link/vim-link'
+import { fitOneMessage, type LogQuery } from './runtime/log-lines'
 import type { AgentStatus } from './status'
 
 export interface VimSession {
@@ -24,6 +25,8 @@ export function connectToVim(
   lbPort: number,
   status: () => AgentStatus,
   say: (line: string) => void,
+  /** A container's recent output (by id), or the agent's own log (no id). */
+  readLogs: (query: LogQuery & { containerId?: string }) => Promise<LogLine[]>,
 ): VimSession {
   const link = new VimLink({
     url: config.vim,
@@ -42,6 +45,7 @@ export function connectToVim(
       lbHost: config.lbHost,
       lbPort,
       replicas: [...agent.replicas.values()].filter((r) => r.state !== 'draining').length,
+      features: ['logs'],
     }),
     warn: (message) => say(`link: ${message}`),
   })
@@ -66,6 +70,17 @@ export function connectToVim(
     }),
   )
   link.onMessage('setPolicy', (message) => ack(message.commandId, () => agent.setPolicy(message.policy)))
+  link.onMessage('readLogs', ({ commandId, containerId, tail, sinceMs }) => {
+    readLogs({
+      tail,
+      ...(containerId !== undefined && { containerId }),
+      ...(sinceMs !== undefined && { sinceMs }),
+    })
+      .then((logs) => link.send({ type: 'ack', commandId, ok: true, logs: fitOneMessage(logs) }))
+      .catch((error: Error) =>
+        link.send({ type: 'ack', commandId, ok: false, error: error.message.slice(0, 2000) }),
+      )
+  })
   link.onStateChange((state) => {
     say(`link: ${describeState(state)}`)
     // Without the VIM the agent follows its own recommendation again.

@@ -317,6 +317,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         clusterId,
       },
       effective: { dataDir: options.dataDir, lab, dataPlane, proxyUrl, hubUrl: hubAddress.url },
+      agentSession: (name) => membership.session(name),
       traffic,
       deploy: deployer,
       agentKeys,

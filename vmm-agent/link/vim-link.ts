@@ -48,6 +48,7 @@ const phaseFor: Record<VimMessageType, Phase | 'any'> = {
   welcome: 'awaiting-welcome',
   setTarget: 'connected',
   setPolicy: 'connected',
+  readLogs: 'connected',
   ping: 'any',
   pong: 'any',
 }

@@ -2,6 +2,7 @@
 // agent find and adopt its containers; Docker's event stream reports the ones that exit on their own.
 import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
+import { type LogLine, MAX_LOG_LINES } from '../../src/shared/protocol/messages'
 import {
   type ContainerOwner,
   LABEL_PORT,
@@ -18,6 +19,7 @@ import {
 } from './docker-connection'
 import { ExitWatcher } from './docker-exits'
 import { freeLoopbackPort } from './free-port'
+import { type LogQuery, parseDockerLogs } from './log-lines'
 import { hardeningHostConfig } from './replica-hardening'
 import type { ContainerRuntime, ReplicaExit, ReplicaHandle, ReplicaSpec } from './runtime'
 import { ensureImagePresent, ensureWorkloadImage, WORKLOAD_PORT, type WorkloadImage } from './workload-image'
@@ -272,6 +274,23 @@ export class DockerRuntime implements ContainerRuntime {
 
   onExit(listener: (exit: ReplicaExit) => void): () => void {
     return this.exits.subscribe(listener)
+  }
+
+  /** The replica's output as Docker keeps it; only this agent's containers are read. */
+  async logs(id: string, query: LogQuery): Promise<LogLine[]> {
+    const info = await this.inspect(id)
+    if (!info || !ownsContainer(info.Config.Labels, this.owner))
+      throw new Error(`VM ${this.options.vmName} has no container ${id}`)
+    const buffer = (await this.docker.getContainer(info.Id).logs({
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      follow: false,
+      tail: Math.min(query.tail, MAX_LOG_LINES),
+      // Docker's `since` is in whole seconds: the lines of that second are filtered again by time.
+      ...(query.sinceMs !== undefined && { since: Math.floor(query.sinceMs / 1000) }),
+    })) as unknown as Buffer
+    return parseDockerLogs(buffer, query)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 // What the agent needs from a container runtime. Docker (isolated, real limits) and plain processes
 // (no isolation, for machines without Docker) both implement it, so the agent's loops do not care.
+import type { LogLine } from '../../src/shared/protocol/messages'
+import type { LogQuery } from './log-lines'
 
 export type RuntimeKind = 'docker' | 'process'
 
@@ -49,5 +51,7 @@ export interface ContainerRuntime {
   remove(id: string): Promise<void>
   /** Called when a replica exits on its own (crash, kill, OOM). Returns the unsubscribe function. */
   onExit(listener: (exit: ReplicaExit) => void): () => void
+  /** A replica's recent output, where the runtime keeps it (Docker does; plain processes do not). */
+  logs?(id: string, query: LogQuery): Promise<LogLine[]>
   close(): Promise<void>
 }

@@ -1,6 +1,7 @@
 // The workload server in-process: routes, the X-Served-By header, the CPU cost of a request, session
 // validation and duty cycle, and the graceful close.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { until } from '../../src/shared/testing/poll'
 import { type RunningWorkload, readWorkloadConfig, startWorkloadServer } from './server'
 
 const servedBy = 'lab-1/acs-lab-1-test'
@@ -126,5 +127,32 @@ describe('workload server', () => {
     const body = (await (await session).json()) as { session: { interrupted: boolean } }
     expect(body.session.interrupted).toBe(true)
     await expect(fetch(`${url}/healthz`)).rejects.toThrow()
+  })
+})
+
+describe('the workload’s access log', () => {
+  it('says each second what it served, health checks apart, and each session that starts', async () => {
+    const lines: string[] = []
+    const logged = await startWorkloadServer(
+      { port: 0, host: '127.0.0.1', servedBy: 'lab-1/acs-log', cpuMs: 1, cpus: 0.5 },
+      { log: (line) => lines.push(line) },
+    )
+    try {
+      const base = `http://127.0.0.1:${logged.port}`
+      for (const path of ['/', '/', '/healthz', '/nope']) await (await fetch(`${base}${path}`)).text()
+      await (await fetch(`${base}/session?seconds=0.05`)).text()
+      // The requests may straddle a second: together the lines count all four, and never a health check.
+      const served = () =>
+        lines.reduce((sum, l) => sum + Number(/^served (\d+) request/.exec(l)?.[1] ?? 0), 0)
+      await until('the access lines', () => served() === 4, 3000)
+      expect(lines).toContain('session of 0.05 s started')
+      for (const line of lines.filter((l) => l.startsWith('served')))
+        expect(line).toMatch(
+          /^served \d+ requests? in 1 s: GET \/\S* ×\d+(, GET \/\S* ×\d+)*; \d+ sessions? running, [01] health checks?$/,
+        )
+      expect(lines.join('\n')).toMatch(/GET \/nope ×1/)
+    } finally {
+      await logged.close()
+    }
   })
 })

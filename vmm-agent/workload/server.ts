@@ -35,6 +35,35 @@ export const SESSION_HEARTBEAT_MS = 10_000
 
 export interface WorkloadTiming {
   sessionHeartbeatMs?: number
+  /** The access log: a line per second with traffic, one per session. None unless given. */
+  log?: (line: string) => void
+}
+
+/** Requests answered since the last access-log line, by route; health checks apart (they never stop). */
+class AccessCounts {
+  private counts = new Map<string, number>()
+  private healthChecks = 0
+
+  count(route: string): void {
+    if (route === '/healthz') this.healthChecks++
+    else this.counts.set(route, (this.counts.get(route) ?? 0) + 1)
+  }
+
+  /** The line for the second just ended, or undefined when only health checks came. */
+  take(sessions: number): string | undefined {
+    const total = [...this.counts.values()].reduce((sum, n) => sum + n, 0)
+    const line =
+      total === 0
+        ? undefined
+        : `served ${total} request${total === 1 ? '' : 's'} in 1 s: ${[...this.counts]
+            .map(([route, n]) => `GET ${route} ×${n}`)
+            .join(
+              ', ',
+            )}; ${sessions} session${sessions === 1 ? '' : 's'} running, ${this.healthChecks} health check${this.healthChecks === 1 ? '' : 's'}`
+    this.counts = new Map()
+    this.healthChecks = 0
+    return line
+  }
 }
 
 export function readWorkloadConfig(env: NodeJS.ProcessEnv): WorkloadConfig {
@@ -78,6 +107,15 @@ export async function startWorkloadServer(
   timing: WorkloadTiming = {},
 ): Promise<RunningWorkload> {
   const heartbeatMs = timing.sessionHeartbeatMs ?? SESSION_HEARTBEAT_MS
+  const log = timing.log
+  const access = new AccessCounts()
+  let sessions = 0
+  const accessLog = log
+    ? setInterval(() => {
+        const line = access.take(sessions)
+        if (line) log(line)
+      }, 1000).unref()
+    : undefined
   // A single JS thread can hold at most one core, whatever the allotment.
   const busyFraction = Math.min(1, config.cpus * 0.5)
   let closing = false
@@ -146,6 +184,7 @@ export async function startWorkloadServer(
       return
     }
     const route = url.pathname
+    if (log) access.count(route)
     if (route !== '/' && route !== '/healthz' && route !== '/session') {
       send(res, 404, { error: `no route ${route}` })
       return
@@ -165,6 +204,9 @@ export async function startWorkloadServer(
         send(res, 400, { error: `seconds must be a number in (0, ${MAX_SESSION_SECONDS}]` })
         return
       }
+      sessions++
+      res.once('close', () => sessions--)
+      log?.(`session of ${seconds} s started`)
       session(req, res, seconds)
     }
   })
@@ -186,6 +228,7 @@ export async function startWorkloadServer(
     port,
     close() {
       closing = true
+      clearInterval(accessLog)
       // Node ≥ 19 also drops idle keep-alive sockets here; busy ones close after their response.
       closed ??= new Promise<void>((resolve) => server.close(() => resolve()))
       return closed
@@ -196,7 +239,7 @@ export async function startWorkloadServer(
 /** The container's entry point: config from the environment, graceful exit on SIGTERM/SIGINT. */
 export async function runWorkloadServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = readWorkloadConfig(env)
-  const running = await startWorkloadServer(config)
+  const running = await startWorkloadServer(config, { log: (line) => console.log(line) })
   console.log(`workload ${config.servedBy} listening on ${config.host}:${running.port}`)
   // As PID 1 in a container, node ignores signals it does not handle: handle them explicitly.
   const stop = (signal: string): void => {

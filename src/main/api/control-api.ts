@@ -28,6 +28,8 @@ import type { EventLog } from '../cluster/event-log'
 import type { SettingsStore } from '../cluster/settings-store'
 import type { ClusterSeries } from '../cluster/time-series'
 import type { AgentKeys } from '../hub/agent-keys'
+import type { AgentSession } from '../hub/agent-session'
+import { readLogs } from './logs-api'
 import type { VmProvider } from '../providers/provider'
 import type { FrontDataPlane } from '../proxy/front-plane'
 import type { VmDepartures } from '../scaler/vm-departures'
@@ -59,6 +61,8 @@ export interface ControlApiDeps {
   }
   /** The cluster as Kubernetes objects (export/cluster-export.ts). */
   exportKubernetes?: () => KubernetesExport
+  /** The live agent session of a VM, for what only its agent can answer (logs). */
+  agentSession?: (vmName: string) => AgentSession | undefined
   /** Applies saved settings to the running parts (balancer, autoscaler history). */
   onSettingsChanged?: (settings: VimSettings) => void
   now?: () => number
@@ -218,6 +222,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     },
     'hub:get': async () => need(deps.hub, 'The agent hub'),
     'settings:effective': async () => need(deps.effective, 'The settings in effect'),
+    'logs:get': (query) => readLogs(need(deps.agentSession, 'The agent hub'), query),
     'traffic:status': async () => need(deps.traffic, 'The traffic generator').status(),
     'traffic:start': (input) => need(deps.traffic, 'The traffic generator').start(input),
     'traffic:stop': () => need(deps.traffic, 'The traffic generator').stop(),

@@ -14,7 +14,7 @@ import {
 } from '../../shared/protocol/messages'
 import type { HubClock } from './hub-options'
 
-export type CommandType = 'setTarget' | 'setPolicy'
+export type CommandType = 'setTarget' | 'setPolicy' | 'readLogs'
 
 /** A command's fields; the session adds the type, version and command id. */
 export type CommandPayload<T extends CommandType> = Omit<MessageOf<VimMessage, T>, 'type' | 'v' | 'commandId'>

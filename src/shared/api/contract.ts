@@ -16,9 +16,11 @@ import {
 } from '../domain/provision'
 import { LabRuntime, VimSettings, VimSettingsPatch } from '../domain/settings'
 import { AddSwarmNodeInput, SwarmStartInput, SwarmStatus } from '../domain/swarm'
+import { queryNumber } from '../domain/query-params'
 import { SeriesQuery, SeriesResponse } from '../domain/time-series'
 import { TrafficSnapshot, TrafficStartInput, TrafficStatus } from '../domain/traffic'
 import { DataPlaneKind } from '../haproxy/data-plane'
+import { LogLine, MAX_LOG_LINES } from '../protocol/messages'
 
 export const API_PREFIX = '/api/v1'
 
@@ -119,6 +121,19 @@ export const EffectiveSettings = z.object({
 })
 export type EffectiveSettings = z.infer<typeof EffectiveSettings>
 
+/** A container's recent output (`containerId`), or its VM agent's own log (none), newer than `sinceMs`. */
+export const LogsQuery = z
+  .object({
+    id: z.string().min(1, 'id is required'),
+    containerId: z.string().min(1).max(128).optional(),
+    tail: queryNumber(z.number().int().min(1).max(MAX_LOG_LINES, `tail must be at most ${MAX_LOG_LINES}`)).optional(),
+    sinceMs: queryNumber(z.number().nonnegative('sinceMs must be a time in milliseconds since the epoch')).optional(),
+  })
+  .strict()
+export type LogsQuery = z.infer<typeof LogsQuery>
+export const LogsAnswer = z.object({ lines: z.array(LogLine) })
+export type LogsAnswer = z.infer<typeof LogsAnswer>
+
 /** The cluster's workload and policy as Kubernetes objects: multi-document YAML, and what could not be said. */
 export const KubernetesExport = z.object({ yaml: z.string(), notes: z.array(z.string()) })
 export type KubernetesExport = z.infer<typeof KubernetesExport>
@@ -172,6 +187,7 @@ export const apiCalls = {
     output: DeployProgress,
   },
   'deploy:get': { method: 'GET', path: '/vms/:id/deploy', input: VmRef, output: DeployState },
+  'logs:get': { method: 'GET', path: '/vms/:id/logs', input: LogsQuery, output: LogsAnswer },
   'policy:get': { method: 'GET', path: '/policy', input: NoInput, output: VimSettings },
   'policy:set': { method: 'PUT', path: '/policy', input: VimSettingsPatch, output: VimSettings },
   'events:list': { method: 'GET', path: '/events', input: EventQuery, output: EventList },

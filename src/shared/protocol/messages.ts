@@ -61,6 +61,22 @@ const version = z.literal(PROTOCOL_VERSION)
 
 // --- Agent → VIM -----------------------------------------------------------------------------------
 
+/** Commands an agent may or may not know, named in its hello's `features`. */
+export const AGENT_FEATURES = ['logs'] as const
+export type AgentFeature = (typeof AGENT_FEATURES)[number]
+
+/** Most log lines in one answer, and the longest line: an answer stays well under MAX_MESSAGE_BYTES. */
+export const MAX_LOG_LINES = 200
+export const MAX_LOG_LINE_CHARS = 1000
+
+/** One line of a container's output (stdout, stderr) or of the agent's own log. */
+export const LogLine = z.object({
+  at: EpochMs,
+  stream: z.enum(['stdout', 'stderr', 'agent']),
+  text: z.string().max(MAX_LOG_LINE_CHARS),
+})
+export type LogLine = z.infer<typeof LogLine>
+
 export const HelloMessage = z.object({
   type: z.literal('hello'),
   v: version,
@@ -96,6 +112,11 @@ export const HelloMessage = z.object({
     publicKey: z.string().regex(/^[A-Za-z0-9+/]{40,200}={0,2}$/, 'must be base64 of an Ed25519 SPKI key'),
     signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a base64 Ed25519 signature'),
   }),
+  /**
+   * What this agent understands beyond protocol 2's first messages, e.g. `logs` (readLogs). A VIM sends
+   * only what the agent names here; a VIM from before this field drops it unread.
+   */
+  features: z.array(z.enum(AGENT_FEATURES)).max(16).optional(),
 })
 export type HelloMessage = z.infer<typeof HelloMessage>
 
@@ -187,6 +208,8 @@ export const AckMessage = z
     ok: z.boolean(),
     /** Why the command failed; required when `ok` is false. */
     error: Text.optional(),
+    /** A readLogs answer: the newest lines asked for, oldest first. */
+    logs: z.array(LogLine).max(MAX_LOG_LINES).optional(),
   })
   .refine((ack) => ack.ok || (ack.error !== undefined && ack.error.length > 0), {
     message: 'a failed ack must say why',
@@ -235,6 +258,21 @@ export const SetPolicyMessage = z.object({
 })
 export type SetPolicyMessage = z.infer<typeof SetPolicyMessage>
 
+/**
+ * The last `tail` lines of a container's output (`containerId`), or of the agent's own log (no
+ * `containerId`), newer than `sinceMs` when given. Sent only to agents whose hello names `logs`; asked
+ * while someone watches, never streamed unasked.
+ */
+export const ReadLogsMessage = z.object({
+  type: z.literal('readLogs'),
+  v: version,
+  commandId: Id,
+  containerId: Id.optional(),
+  tail: z.number().int().min(1).max(MAX_LOG_LINES),
+  sinceMs: EpochMs.optional(),
+})
+export type ReadLogsMessage = z.infer<typeof ReadLogsMessage>
+
 // There is no `drain` command: a lower `setTarget` drains (the agent picks the least busy replicas, takes
 // them out of its balancer and lets in-flight requests finish), and the VIM takes a VM out of its own
 // rotation before it sends target 0. Protocol 2 listed one that no VIM ever sent; see docs/PROTOCOL.md.
@@ -257,6 +295,7 @@ export const VimMessage = z.discriminatedUnion('type', [
   WelcomeMessage,
   SetTargetMessage,
   SetPolicyMessage,
+  ReadLogsMessage,
   PingMessage,
   PongMessage,
 ])
@@ -278,6 +317,7 @@ const vimSchemas = {
   welcome: WelcomeMessage,
   setTarget: SetTargetMessage,
   setPolicy: SetPolicyMessage,
+  readLogs: ReadLogsMessage,
   ping: PingMessage,
   pong: PongMessage,
 } as const satisfies Record<VimMessageType, z.ZodType>
