@@ -14,6 +14,7 @@ const vitest = spawn(
     'integration',
     'test/e2e/screenshots.test.ts',
     'test/e2e/topology-scale.test.ts',
+    'test/e2e/logs.test.ts',
     'test/e2e/vms-swarm-screenshots.test.ts',
   ],
   {

@@ -85,6 +85,13 @@ const agentSamples: AgentMessage[] = [
   { type: 'ack', v: 2, commandId: 'cmd-8', ok: false, error: 'capacity is 8 containers; cannot run 12' },
   { type: 'ping', v: 2, at: 5 },
   { type: 'pong', v: 2, at: 5 },
+  {
+    type: 'ack',
+    v: 2,
+    commandId: 'cmd-9',
+    ok: true,
+    logs: [{ at: 1, stream: 'stderr', text: 'warning: slow' }],
+  },
 ]
 
 const vimSamples: VimMessage[] = [
@@ -95,6 +102,7 @@ const vimSamples: VimMessage[] = [
   { type: 'setPolicy', v: 2, commandId: 'cmd-3', policy: HPA_DEFAULT_POLICY },
   { type: 'ping', v: 2, at: 9 },
   { type: 'pong', v: 2, at: 9 },
+  { type: 'readLogs', v: 2, commandId: 'cmd-10', containerId: 'abc123', tail: 50, sinceMs: 1000 },
 ]
 
 function refused<M>(result: ParseResult<M>): { reason: string; closeCode: number } {
@@ -167,6 +175,30 @@ describe('protocol messages', () => {
       'a failed ack without a reason',
       '{"type":"ack","v":2,"commandId":"c","ok":false}',
       /error: a failed ack must say why/,
+      4400,
+    ],
+    [
+      'a logs answer with too many lines (a hostile agent flooding the VIM)',
+      JSON.stringify({
+        type: 'ack',
+        v: 2,
+        commandId: 'c',
+        ok: true,
+        logs: Array.from({ length: 201 }, (_, i) => ({ at: i, stream: 'stdout', text: 'x' })),
+      }),
+      /logs: Too big: expected array to have <=200 items/,
+      4400,
+    ],
+    [
+      'a logs line over the length bound',
+      JSON.stringify({
+        type: 'ack',
+        v: 2,
+        commandId: 'c',
+        ok: true,
+        logs: [{ at: 1, stream: 'stdout', text: 'x'.repeat(1001) }],
+      }),
+      /logs\[0\]\.text: Too big/,
       4400,
     ],
     [
