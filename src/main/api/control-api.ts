@@ -29,11 +29,11 @@ import type { SettingsStore } from '../cluster/settings-store'
 import type { ClusterSeries } from '../cluster/time-series'
 import type { AgentKeys } from '../hub/agent-keys'
 import type { AgentSession } from '../hub/agent-session'
-import { readLogs } from './logs-api'
 import type { VmProvider } from '../providers/provider'
 import type { FrontDataPlane } from '../proxy/front-plane'
 import type { VmDepartures } from '../scaler/vm-departures'
 import type { TrafficService } from '../traffic/traffic-service'
+import { readLogs } from './logs-api'
 
 export interface ControlApiDeps {
   store: ClusterStore

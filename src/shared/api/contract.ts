@@ -14,9 +14,9 @@ import {
   DeployState,
   UninstallInput,
 } from '../domain/provision'
+import { queryNumber } from '../domain/query-params'
 import { LabRuntime, VimSettings, VimSettingsPatch } from '../domain/settings'
 import { AddSwarmNodeInput, SwarmStartInput, SwarmStatus } from '../domain/swarm'
-import { queryNumber } from '../domain/query-params'
 import { SeriesQuery, SeriesResponse } from '../domain/time-series'
 import { TrafficSnapshot, TrafficStartInput, TrafficStatus } from '../domain/traffic'
 import { DataPlaneKind } from '../haproxy/data-plane'
@@ -126,8 +126,12 @@ export const LogsQuery = z
   .object({
     id: z.string().min(1, 'id is required'),
     containerId: z.string().min(1).max(128).optional(),
-    tail: queryNumber(z.number().int().min(1).max(MAX_LOG_LINES, `tail must be at most ${MAX_LOG_LINES}`)).optional(),
-    sinceMs: queryNumber(z.number().nonnegative('sinceMs must be a time in milliseconds since the epoch')).optional(),
+    tail: queryNumber(
+      z.number().int().min(1).max(MAX_LOG_LINES, `tail must be at most ${MAX_LOG_LINES}`),
+    ).optional(),
+    sinceMs: queryNumber(
+      z.number().nonnegative('sinceMs must be a time in milliseconds since the epoch'),
+    ).optional(),
   })
   .strict()
 export type LogsQuery = z.infer<typeof LogsQuery>
