@@ -4,21 +4,20 @@
 // The same, without a browser, through GET /api/v1/vms/:id/logs. Photographed light and dark into
 // ACS_SCREENSHOTS_DIR (docs/screenshots for the README), else test-output/screenshots.
 import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LogsAnswer } from '../../src/shared/api/contract'
 import type { ClusterSnapshot } from '../../src/shared/domain/cluster'
 import { launchChromium, watchPageProblems } from '../support/browser'
 import { shouldRunDocker } from '../support/docker'
-import { repoRoot } from '../support/headless-process'
 import { clusterWhere, containersOn, type LabVim, startLabVim, vimApi } from '../support/lab-vim'
+import { chooseTheme, SCREENSHOTS_DIR } from '../support/screenshots'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run =
   shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)") &&
   shouldRunDocker()
-const outputDir = resolve(repoRoot, process.env.ACS_SCREENSHOTS_DIR || join('test-output', 'screenshots'))
 
 describe.runIf(run)('logs in headless Chromium, lab of 1', () => {
   let lab: LabVim
@@ -33,7 +32,7 @@ describe.runIf(run)('logs in headless Chromium, lab of 1', () => {
       (s) => containersOn(s, 'lab-1', 'ready') === 1,
     )
     browser = await launchChromium()
-    mkdirSync(outputDir, { recursive: true })
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   }, 120_000)
   afterAll(async () => {
     await browser?.close()
@@ -70,14 +69,6 @@ describe.runIf(run)('logs in headless Chromium, lab of 1', () => {
     )
   })
 
-  async function chooseTheme(page: Page, theme: 'light' | 'dark') {
-    const nav = page.getByRole('navigation', { name: 'Main' })
-    await nav.getByRole('button', { name: 'Settings' }).click()
-    await page.getByLabel(theme === 'dark' ? 'Dark' : 'Light').check()
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme)
-    await nav.getByRole('button', { name: 'Topology' }).click()
-  }
-
   it('follows a container’s log live in its details, narrows it by search, and shows the agent’s log', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     const problems = await watchPageProblems(page)
@@ -110,7 +101,7 @@ describe.runIf(run)('logs in headless Chromium, lab of 1', () => {
         .first()
         .waitFor()
       await page.locator('.logs-panel').scrollIntoViewIfNeeded()
-      await page.screenshot({ path: join(outputDir, `logs-${theme}.png`) })
+      await page.screenshot({ path: join(SCREENSHOTS_DIR, `logs-${theme}.png`) })
     }
 
     // The VM's details: its agent's own log.

@@ -3,12 +3,13 @@
 // checking that the theme really took. Into ACS_SCREENSHOTS_DIR (`npm run screenshots` points it at
 // docs/screenshots), else test-output/screenshots.
 import { mkdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, watchPageProblems } from '../support/browser'
 import { dockerAvailable } from '../support/docker'
-import { type HeadlessProcess, repoRoot, startHeadless, testEnv } from '../support/headless-process'
+import { type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import { SCREENSHOTS_DIR } from '../support/screenshots'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
@@ -16,7 +17,6 @@ const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium
 const VIEWPORT = { width: 1280, height: 800 }
 const THEMES = ['light', 'dark'] as const
 const PAGES = ['topology', 'charts', 'vms', 'scaling', 'traffic', 'events', 'settings'] as const
-const outputDir = resolve(repoRoot, process.env.ACS_SCREENSHOTS_DIR || join('test-output', 'screenshots'))
 
 /** The width and height in a PNG's IHDR chunk; throws if the bytes are not a PNG. */
 function pngSize(bytes: Buffer): { width: number; height: number } {
@@ -45,7 +45,7 @@ describe.runIf(run)('screenshots of every page, light and dark', () => {
       testEnv(),
     )
     browser = await launchChromium()
-    mkdirSync(outputDir, { recursive: true })
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   })
   afterAll(async () => {
     await browser?.close()
@@ -139,7 +139,7 @@ describe.runIf(run)('screenshots of every page, light and dark', () => {
         await show(page, name)
         // The live graph and charts settle on the next snapshot; the shot is of a page at rest.
         await page.waitForTimeout(600)
-        const file = join(outputDir, `${name}-${theme}.png`)
+        const file = join(SCREENSHOTS_DIR, `${name}-${theme}.png`)
         await page.screenshot({ path: file })
         files.push(file)
       }

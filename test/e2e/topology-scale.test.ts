@@ -4,28 +4,22 @@
 // told apart by their names. Photographed light and dark into ACS_SCREENSHOTS_DIR (docs/screenshots for
 // the README), else test-output/screenshots.
 import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FleetChild, startFleetChild } from '../../bench/renderer/fleet-child'
 import { CERT_FILE } from '../../src/main/hub/certificate'
 import type { HubInfo } from '../../src/shared/api/contract'
 import { launchChromium, watchPageProblems } from '../support/browser'
-import {
-  type HeadlessProcess,
-  NO_CLUSTER,
-  repoRoot,
-  startHeadless,
-  testEnv,
-} from '../support/headless-process'
+import { type HeadlessProcess, NO_CLUSTER, startHeadless, testEnv } from '../support/headless-process'
 import { vimApi } from '../support/lab-vim'
+import { chooseTheme, SCREENSHOTS_DIR } from '../support/screenshots'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
 const VMS = 3
 const CONTAINERS = 8
 const VIEWPORT = { width: 1280, height: 800 }
-const outputDir = resolve(repoRoot, process.env.ACS_SCREENSHOTS_DIR || join('test-output', 'screenshots'))
 
 /** Every element in a graph node that holds text: its on-screen font size, text and whether it is in view. */
 const TEXT_PROBE = `(() => {
@@ -70,7 +64,7 @@ describe.runIf(run)(`the topology of ${VMS} VMs × ${CONTAINERS} containers in C
     })
     expect(fleet.joined.connected, fleet.joined.failures.join('; ')).toBe(VMS)
     browser = await launchChromium()
-    mkdirSync(outputDir, { recursive: true })
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   }, 120_000)
 
   afterAll(async () => {
@@ -78,14 +72,6 @@ describe.runIf(run)(`the topology of ${VMS} VMs × ${CONTAINERS} containers in C
     await fleet?.stop()
     await vim?.stop()
   })
-
-  async function chooseTheme(page: Page, theme: 'light' | 'dark') {
-    const nav = page.getByRole('navigation', { name: 'Main' })
-    await nav.getByRole('button', { name: 'Settings' }).click()
-    await page.getByLabel(theme === 'dark' ? 'Dark' : 'Light').check()
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme)
-    await nav.getByRole('button', { name: 'Topology' }).click()
-  }
 
   it('reads at 10 px or more, shows every VM name, and tells the containers apart', async () => {
     const page = await browser.newPage({ viewport: VIEWPORT })
@@ -125,7 +111,7 @@ describe.runIf(run)(`the topology of ${VMS} VMs × ${CONTAINERS} containers in C
     for (const theme of ['light', 'dark'] as const) {
       await chooseTheme(page, theme)
       await expect.poll(() => cells.count()).toBe(VMS * CONTAINERS)
-      await page.screenshot({ path: join(outputDir, `topology-large-${theme}.png`) })
+      await page.screenshot({ path: join(SCREENSHOTS_DIR, `topology-large-${theme}.png`) })
     }
     expect(problems).toEqual([])
   }, 90_000)

@@ -2,16 +2,16 @@
 // chosen (the same SSH login fields as an SSH host) beside the Swarm mode panel, for a VIM with a
 // two-VM lab. Into ACS_SCREENSHOTS_DIR (docs/screenshots for the README), else test-output/screenshots.
 import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, watchPageProblems } from '../support/browser'
-import { type HeadlessProcess, repoRoot, startHeadless, testEnv } from '../support/headless-process'
+import { type HeadlessProcess, startHeadless, testEnv } from '../support/headless-process'
+import { SCREENSHOTS_DIR } from '../support/screenshots'
 import { chromiumAvailable, shouldRun } from '../support/services'
 
 const run = shouldRun('browser', chromiumAvailable(), "install Debian's chromium (apt-get install chromium)")
 const VIEWPORT = { width: 1280, height: 800 }
-const outputDir = resolve(repoRoot, process.env.ACS_SCREENSHOTS_DIR || join('test-output', 'screenshots'))
 
 describe.runIf(run)('the VMs page offers Swarm', () => {
   let vim: HeadlessProcess
@@ -26,7 +26,7 @@ describe.runIf(run)('the VMs page offers Swarm', () => {
       testEnv(),
     )
     browser = await launchChromium()
-    mkdirSync(outputDir, { recursive: true })
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   })
   afterAll(async () => {
     await browser?.close()
@@ -59,7 +59,7 @@ describe.runIf(run)('the VMs page offers Swarm', () => {
       // The form and the panel side by side, as a user scrolls to them.
       await form.scrollIntoViewIfNeeded()
       await page.evaluate('document.activeElement?.blur()')
-      const file = join(outputDir, `vms-swarm-${theme}.png`)
+      const file = join(SCREENSHOTS_DIR, `vms-swarm-${theme}.png`)
       await page.screenshot({ path: file })
     }
     expect(problems).toEqual([])
