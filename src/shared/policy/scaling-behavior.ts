@@ -84,7 +84,9 @@ export function clearlyDown(
   if (clearDropSeconds <= 0 || recommendation > atMost) return false
   const recent = within(history, clearDropSeconds, now)
   const oldest = recent[0]
-  if (oldest === undefined || now - oldest.atMs < (clearDropSeconds - 1) * 1000) return false
+  // The oldest evaluation inside the window is at most one loop interval younger than the window.
+  const spanMs = (clearDropSeconds - policy.intervalSeconds) * 1000
+  if (oldest === undefined || now - oldest.atMs < spanMs - 1e-6) return false
   return recent.every((entry) => entry.replicas <= atMost)
 }
 
