@@ -43,6 +43,7 @@ export type ScalingLimit =
   | 'small-rise'
   | 'after-scale-up'
   | 'burst'
+  | 'warming'
 
 export interface DecisionReason {
   action: ScalingAction
@@ -137,7 +138,7 @@ export function decideReplicas(input: ScalingInput, previous?: PolicyState): Dec
   // they will take, so another scale-up now would buy for the same excess twice.
   if (desired > current && raw.warmingUp > 0 && steadiness.waitForWarmUp) {
     desired = current
-    limitedBy = 'warm-up'
+    limitedBy = 'warming'
   }
   // Giving back within the flap horizon of a scale-up would undo it; the load has not had time to settle.
   if (desired < current && scaledUpWithin(state, steadiness.scaleDownAfterUpSeconds, now)) {
