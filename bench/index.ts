@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only SECTION,…]`: runs the benchmarks and writes docs/BENCHMARKS.md with the machine,
+// `npm run bench [-- --quick] [-- --only SECTION,…] [-- --seeds 1,2,…]`: runs the benchmarks and writes docs/BENCHMARKS.md with the machine,
 // the method and the raw numbers of this run.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -85,12 +85,24 @@ async function rendererSection(quick: boolean): Promise<BenchSection> {
 /** Each section by the name `--only` takes, in the order of the document. */
 const SECTIONS: ReadonlyArray<{ name: string; run(quick: boolean, root: string): Promise<BenchSection> }> = [
   { name: 'stats', run: (quick) => agentStatsSection(quick) },
-  { name: 'autoscaling', run: (quick) => autoscalingSection({ quick }) },
+  { name: 'autoscaling', run: (quick) => autoscalingSection({ quick, ...seedsArgument() }) },
   { name: 'real-run', run: (quick, root) => autoscalingRealRunSection({ quick, root }) },
   { name: 'proxy', run: (quick) => proxySection({ quick }) },
   { name: 'hub', run: (quick) => hubScaleSection({ quick }) },
   { name: 'renderer', run: (quick) => rendererSection(quick) },
 ]
+
+/** `--seeds 11,12,…`: the simulation's seeds instead of its default ones, to check a result on fresh draws. */
+function seedsArgument(): { seeds?: number[] } {
+  const at = process.argv.indexOf('--seeds')
+  if (at < 0) return {}
+  const seeds = (process.argv[at + 1] ?? '').split(',').map(Number)
+  if (seeds.length === 0 || seeds.some((seed) => !Number.isInteger(seed) || seed < 0)) {
+    process.stderr.write('bench: --seeds takes whole numbers separated by commas, e.g. --seeds 11,12,13\n')
+    process.exit(2)
+  }
+  return { seeds }
+}
 
 /** The sections already in `doc`, by title, so that `--only` replaces its own and keeps the others. */
 function sectionsIn(doc: string): Map<string, string> {

@@ -67,5 +67,22 @@ export function methodText(
     "first 5 minutes once one metric window follows its readiness (the benchmark's 30 s rule is the stricter",
     'reading, which costs the baseline up to 15 s on a fast scale-up).',
   ]
-  return [simulation, workload, scores, calibration].map((lines) => lines.join(' ')).join('\n\n')
+  const steady = ours.steadiness
+  const rules = [
+    "Why ours differs from the HPA's rules where it does (`steadiness`, all off in the HPA defaults): a rise of",
+    `at most ${steady.smallRiseRatio}× the target must hold ${steady.smallRiseSeconds} s (noise buys nothing); no`,
+    `scale-down within ${steady.scaleDownAfterUpSeconds} s of a scale-up (one would be a flap); a scale-down leaves`,
+    `${pct(steady.scaleDownHeadroom)} headroom; a load that comes back within ${steady.burstMemorySeconds} s of a`,
+    `scale-down keeps its replicas for ${steady.burstStabilizationSeconds} s. Two rules release a surge's capacity`,
+    "sooner without chasing noise. **No second scale-up while the first one's replicas warm up**: a saturated",
+    "replica's CPU cannot show how far over it is, so until the new replicas take their share the busy ones",
+    'still show the excess they will absorb, and another scale-up then buys for the same excess twice (and,',
+    'by resetting the no-scale-down-after-a-scale-up clock, keeps them all a minute longer). **A clear drop',
+    `shortens the scale-down window**: once every recommendation of the last ${steady.clearDropSeconds} s asks for`,
+    `at most ${pct(steady.clearDropRatio)} of the replicas in force and at least two fewer, the surge is over, and`,
+    `the window is those ${steady.clearDropSeconds} s instead of ${ours.scaleDown.stabilizationSeconds} s; a`,
+    'one-replica drop (what noise moves around a small count) and a bursty load keep their longer windows, and',
+    `the ${steady.scaleDownAfterUpSeconds} s after a scale-up still hold, so the release is never a flap.`,
+  ]
+  return [simulation, workload, rules, scores, calibration].map((lines) => lines.join(' ')).join('\n\n')
 }

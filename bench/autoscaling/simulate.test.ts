@@ -69,8 +69,8 @@ describe('simulate: after a step down', () => {
     expect(Math.min(...hpa.record.serving.slice(200, 500))).toBe(4)
   })
 
-  it('ours gives them back after its 90 s window, so it pays for fewer', () => {
-    expect(firstDown(ours.record.changes)).toBeGreaterThanOrEqual(200 + 60)
+  it('ours gives them back once the drop (to a fifth) has held 15 s, so it pays for fewer', () => {
+    expect(firstDown(ours.record.changes)).toBeGreaterThanOrEqual(200 + 15)
     expect(firstDown(ours.record.changes)).toBeLessThanOrEqual(200 + 100)
     expect(Math.max(...ours.record.serving.slice(200 + 150, 500))).toBeLessThan(4)
     expect(ours.scores.containerSeconds).toBeLessThan(hpa.scores.containerSeconds)

@@ -33,6 +33,7 @@ export function compressPolicy(policy: ScalingPolicy, factor: number): ScalingPo
       scaleDownAfterUpSeconds: policy.steadiness.scaleDownAfterUpSeconds / factor,
       burstMemorySeconds: policy.steadiness.burstMemorySeconds / factor,
       burstStabilizationSeconds: policy.steadiness.burstStabilizationSeconds / factor,
+      clearDropSeconds: policy.steadiness.clearDropSeconds / factor,
     },
   }
 }

@@ -252,10 +252,70 @@ describe('decideReplicas: over time', () => {
   })
 
   it('ours gives back what a calm minute does not need, in one step', () => {
+    // 40 % under the target is no clear drop: the whole 60 s window applies.
+    const decisions = simulate(
+      ours(0.6),
+      8,
+      every(0, 130),
+      load(() => 8 * 0.36),
+    )
+    const at = (second: number) => decisions[second]!.desired
+    expect([at(30), at(59), at(60), at(130)]).toEqual([8, 8, 6, 6])
+  })
+
+  it('ours gives back a clear drop (to half or less, two replicas or more) once it has held 15 s', () => {
     const decisions = simulate(ours(0.6), 8, every(0, 130), () => 0.06)
     const at = (second: number) => decisions[second]!.desired
-    expect([at(30), at(59), at(60), at(130)]).toEqual([8, 8, 1, 1])
+    expect([at(13), at(14), at(15), at(130)]).toEqual([8, 8, 1, 1])
+  })
+
+  it('a drop of one replica is never clear: 2 → 1 waits the whole 60 s window', () => {
+    const decisions = simulate(ours(0.6), 2, every(0, 130), () => 0.12)
+    const at = (second: number) => decisions[second]!.desired
+    expect([at(30), at(59), at(60)]).toEqual([2, 2, 1])
     expect(decisions[30]?.reason.message).toBe(
+      'CPU 12% of limit vs target 60% (ratio 0.20): holding 2 replicas, recommended 1; scale-down stabilization ' +
+        'applies the highest of the last 60 s',
+    )
+  })
+
+  it("ours releases a spike's replicas 61 s after its last scale-up, not a whole window after the spike", () => {
+    // A 30 s spike at 8 limits' worth from 10 s on, then a tenth of the target on the replicas it bought.
+    const spike = load((s) => (s >= 10 && s < 40 ? 8 : 0.3))
+    const decisions = simulate(ours(0.6), 1, every(0, 200), spike)
+    const changes = decisions.flatMap((d, s) =>
+      d.desired !== d.reason.current ? [{ s, up: d.desired > d.reason.current, to: d.desired }] : [],
+    )
+    const lastUp = Math.max(...changes.filter((c) => c.up).map((c) => c.s))
+    // The 60 s window alone would hold until the last high recommendation (39 s) is 60 s old.
+    expect(changes.find((c) => !c.up)).toEqual({ s: Math.max(lastUp + 61, 40 + 15), up: false, to: 1 })
+    expect(lastUp + 61).toBeLessThan(39 + 60)
+  })
+
+  it('ours asks for no more replicas while the ones it just asked for are warming up', () => {
+    // The up window out of the way, to see the rule alone.
+    const policy = { ...ours(0.3), scaleUp: { ...ours(0.3).scaleUp, stabilizationSeconds: 0 } }
+    // Two saturated replicas and one still starting: counted as idle, it still leaves a ratio of 2.22.
+    const busy = [...ready(2, 1), ...starting(1)]
+    const held = decide(policy, 3, busy).reason
+    expect(held).toMatchObject({ rawDesired: 7, desired: 3, limitedBy: 'warming' })
+    expect(held.message).toBe(
+      'CPU 100% of limit vs target 30% (ratio 3.33; 2.22 counting 1 replica warming up as idle): holding 3 ' +
+        'replicas, recommended 7; waiting for the replicas still warming up to take their share first',
+    )
+    // Without the rule, HPA's warm-up accounting alone buys another before the first has taken any load.
+    const eager = { ...policy, steadiness: { ...policy.steadiness, waitForWarmUp: false } }
+    expect(decide(eager, 3, busy).desired).toBe(6)
+    // Once all are ready, it scales up again.
+    expect(decide(policy, 3, ready(3, 1)).desired).toBe(6)
+  })
+
+  it('explains a hold in the scale-down window in one sentence', () => {
+    const decisions = simulate(ours(0.6), 8, every(0, 130), () => 0.06)
+    const calm = { ...ours(0.6), steadiness: { ...ours(0.6).steadiness, clearDropSeconds: 0 } }
+    const slow = simulate(calm, 8, every(0, 130), () => 0.06)
+    expect(decisions[30]?.desired).toBe(1)
+    expect(slow[30]?.reason.message).toBe(
       'CPU 6% of limit vs target 60% (ratio 0.10): holding 8 replicas, recommended 1; scale-down stabilization ' +
         'applies the highest of the last 60 s',
     )
@@ -348,8 +408,10 @@ describe('decideReplicas: over time', () => {
     expect(directions).toEqual([true, false])
     expect(Math.max(...counts)).toBe(8) // 4.8 limits' worth of load at a 60 % target
     expect(moves.find((m) => m.up)?.s).toBeLessThanOrEqual(13)
-    // The last high recommendation is at 69 s; it leaves the 60 s window at 129 s.
-    expect(moves.find((m) => !m.up)?.s).toBe(69 + 60)
+    // The load falls to a quarter at 70 s: a clear drop, released once it has held 15 s, but never within
+    // 60 s of the last scale-up (the 60 s window alone would wait for 129 s).
+    const lastUp = Math.max(...moves.filter((m) => m.up).map((m) => m.s))
+    expect(moves.find((m) => !m.up)?.s).toBe(Math.max(70 + 15 - 1, lastUp + 61))
     // Two replicas would run right at the target (1.2 limits at 60 %); the headroom keeps a third.
     expect(counts.at(-1)).toBe(3)
   })

@@ -3,6 +3,7 @@
 import { describeDecision } from './decision-message'
 import { type RawRecommendation, type ReplicaSample, recommendReplicas } from './replica-calculator'
 import {
+  clearlyDown,
   inBurst,
   lowestWithin,
   type PolicyState,
@@ -42,6 +43,7 @@ export type ScalingLimit =
   | 'small-rise'
   | 'after-scale-up'
   | 'burst'
+  | 'warming'
 
 export interface DecisionReason {
   action: ScalingAction
@@ -105,7 +107,12 @@ export function decideReplicas(input: ScalingInput, previous?: PolicyState): Dec
 
   const { steadiness } = policy
   const bursty = inBurst(state, now, policy)
-  const downSeconds = bursty ? steadiness.burstStabilizationSeconds : policy.scaleDown.stabilizationSeconds
+  // Bursty load keeps its replicas warm; otherwise a clear drop need not wait out the whole window.
+  const downSeconds = bursty
+    ? steadiness.burstStabilizationSeconds
+    : clearlyDown(state.recommendations, raw.replicas, current, now, policy)
+      ? Math.min(steadiness.clearDropSeconds, policy.scaleDown.stabilizationSeconds)
+      : policy.scaleDown.stabilizationSeconds
   const stabilized = stabilize(state.recommendations, raw.replicas, current, now, policy, downSeconds)
   let desired = stabilized
   let limitedBy: ScalingLimit | undefined =
@@ -126,6 +133,12 @@ export function decideReplicas(input: ScalingInput, previous?: PolicyState): Dec
       desired = held
       limitedBy = 'small-rise'
     }
+  }
+  // Replicas just asked for have not taken their share yet: what the busy ones show still counts the load
+  // they will take, so another scale-up now would buy for the same excess twice.
+  if (desired > current && raw.warmingUp > 0 && steadiness.waitForWarmUp) {
+    desired = current
+    limitedBy = 'warming'
   }
   // Giving back within the flap horizon of a scale-up would undo it; the load has not had time to settle.
   if (desired < current && scaledUpWithin(state, steadiness.scaleDownAfterUpSeconds, now)) {

@@ -59,6 +59,8 @@ function limitation(reason: Omit<DecisionReason, 'message'>, policy: ScalingPoli
       return `recommended ${rawDesired}; the load came back within ${duration(policy.steadiness.burstMemorySeconds)} of a scale-down, so scale-down stabilization applies the highest of the last ${duration(policy.steadiness.burstStabilizationSeconds)}`
     case 'warm-up':
       return 'counting the replicas still warming up would reverse the direction, so waiting for them'
+    case 'warming':
+      return `recommended ${rawDesired}; waiting for the replicas still warming up to take their share first`
     case 'stabilization':
       return up
         ? `recommended ${rawDesired}; scale-up stabilization applies the lowest of the last ${duration(policy.scaleUp.stabilizationSeconds)}`

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decideReplicas } from './decide-replicas'
 import {
+  clearlyDown,
   type PolicyState,
   pruneState,
   recommendationOnly,
@@ -251,5 +252,25 @@ describe('recommendationOnly', () => {
       scaleUpEvents: [{ atMs: 1000, replicas: 1 }],
       scaleDownEvents: [{ atMs: 3000, replicas: 1 }],
     })
+  })
+})
+
+describe('clearlyDown', () => {
+  const second = (count: number, replicas: number) =>
+    Array.from({ length: count }, (_, i) => ago(count - i, replicas))
+  it.each([
+    ['15 s at a sixth of 6 replicas', second(15, 1), 1, 6, true],
+    ['only 13 s of history', second(13, 1), 1, 6, false],
+    ['one second at 4 of 6 within the window', [...second(14, 1).slice(0, 13), ago(1, 4)], 1, 6, false],
+    ['half of 6 (3) is clear', second(15, 3), 3, 6, true],
+    ['4 of 6 is not half', second(15, 4), 4, 6, false],
+    ['2 → 1 is half but frees one replica only', second(15, 1), 1, 2, false],
+    ['4 → 2 frees two', second(15, 2), 2, 4, true],
+  ])('%s', (_name, history, recommendation, current, expected) => {
+    expect(clearlyDown(history, recommendation, current, NOW, DEFAULT_POLICY)).toBe(expected)
+  })
+
+  it('is off for the HPA defaults', () => {
+    expect(clearlyDown(second(300, 1), 1, 8, NOW, HPA_DEFAULT_POLICY)).toBe(false)
   })
 })

@@ -42,6 +42,7 @@ export function pruneState(state: PolicyState, now: number, policy: ScalingPolic
     policy.scaleDown.stabilizationSeconds,
     steadiness.smallRiseSeconds,
     steadiness.burstStabilizationSeconds,
+    steadiness.clearDropSeconds,
   )
   const pruned: PolicyState = {
     recommendations: within(state.recommendations, longestWindow, now),
@@ -63,6 +64,30 @@ export function pruneState(state: PolicyState, now: number, policy: ScalingPolic
 export function inBurst(state: PolicyState, now: number, policy: ScalingPolicy): boolean {
   const memory = policy.steadiness.burstMemorySeconds
   return memory > 0 && state.burstAtMs !== undefined && now - state.burstAtMs <= memory * 1000
+}
+
+/**
+ * Whether the load is clearly down: every recommendation of the last `clearDropSeconds`, the current one
+ * included, asks for at most `clearDropRatio` of the replicas in force. A window shorter than that history
+ * (a loop just started) proves nothing.
+ */
+export function clearlyDown(
+  history: readonly TimedCount[],
+  recommendation: number,
+  current: number,
+  now: number,
+  policy: ScalingPolicy,
+): boolean {
+  const { clearDropRatio, clearDropSeconds } = policy.steadiness
+  // One replica is what noise moves around a small count (2 → 1 is "half"): a clear drop frees at least two.
+  const atMost = Math.min(current * clearDropRatio, current - 2)
+  if (clearDropSeconds <= 0 || recommendation > atMost) return false
+  const recent = within(history, clearDropSeconds, now)
+  const oldest = recent[0]
+  // The oldest evaluation inside the window is at most one loop interval younger than the window.
+  const spanMs = (clearDropSeconds - policy.intervalSeconds) * 1000
+  if (oldest === undefined || now - oldest.atMs < spanMs - 1e-6) return false
+  return recent.every((entry) => entry.replicas <= atMost)
 }
 
 /** Whether a scale-up happened within the last `seconds` (≤, like the 60 s flap horizon). */

@@ -30,6 +30,9 @@ describe('HPA_DEFAULT_POLICY', () => {
         scaleDownHeadroom: 0,
         burstMemorySeconds: 0,
         burstStabilizationSeconds: 0,
+        clearDropRatio: 0,
+        clearDropSeconds: 0,
+        waitForWarmUp: false,
       },
     })
   })

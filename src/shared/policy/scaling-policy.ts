@@ -79,6 +79,12 @@ const steadiness = settingsObject({
   burstMemorySeconds: nonNegativeSeconds('steadiness.burstMemorySeconds').default(600),
   /** While the load is bursty (a return within the memory), the scale-down window is this long instead. */
   burstStabilizationSeconds: nonNegativeSeconds('steadiness.burstStabilizationSeconds').default(300),
+  /** No further scale-up while replicas of an earlier one are still warming up. */
+  waitForWarmUp: z.boolean().default(true),
+  /** A drop to at most this fraction of the current replicas' worth counts as clearly over. */
+  clearDropRatio: fraction('steadiness.clearDropRatio').default(0.5),
+  /** Once a clear drop has held this long, the scale-down window is this long instead. 0 = off. */
+  clearDropSeconds: nonNegativeSeconds('steadiness.clearDropSeconds').default(15),
 })
 
 export type Steadiness = z.infer<typeof steadiness>
@@ -91,6 +97,9 @@ export const NO_STEADINESS: Steadiness = {
   scaleDownHeadroom: 0,
   burstMemorySeconds: 0,
   burstStabilizationSeconds: 0,
+  clearDropRatio: 0,
+  clearDropSeconds: 0,
+  waitForWarmUp: false,
 }
 
 export const ScalingPolicy = settingsObject({
@@ -168,7 +177,10 @@ export type PolicyBounds = Partial<Pick<ScalingPolicy, 'targetUtilization' | 'mi
  * - steadiness: a small rise (≤ 1.3× the target) must hold 15 s, as long as HPA's metric window, so noise
  *   does not buy replicas; no scale-down within 60 s of a scale-up; a scale-down leaves 5 % headroom under
  *   the target, so the next noisy minute does not undo it; and once the load has come back within 600 s of
- *   a scale-down, the scale-down window is 300 s (HPA's), so recurring bursts find their replicas warm.
+ *   a scale-down, the scale-down window is 300 s (HPA's), so recurring bursts find their replicas warm;
+ *   but once every recommendation of the last 15 s asks for at most half the replicas in force, the surge
+ *   is clearly over and the scale-down window is those 15 s (never within 60 s of a scale-up, never while
+ *   the load is bursty): a spike's capacity is not paid for a minute longer than the spike.
  */
 export function defaultPolicy(bounds: PolicyBounds = {}): ScalingPolicy {
   return ScalingPolicy.parse(bounds)

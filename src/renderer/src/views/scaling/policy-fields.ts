@@ -144,6 +144,21 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
         unit: 's',
         hint: 'Replaces the scale-down stabilization window, so returning bursts find their replicas warm.',
       },
+      {
+        key: 'steadiness.clearDropRatio',
+        label: 'Clear drop: load at most',
+        path: policy('steadiness', 'clearDropRatio'),
+        unit: '%',
+        fraction: true,
+        hint: 'Of what the running replicas serve (and two replicas or more to give back): the surge is over.',
+      },
+      {
+        key: 'steadiness.clearDropSeconds',
+        label: 'Scale-down window after a clear drop',
+        path: policy('steadiness', 'clearDropSeconds'),
+        unit: 's',
+        hint: 'Replaces the scale-down window once a clear drop has held this long (never while bursty).',
+      },
     ],
   },
   {
