@@ -1,16 +1,11 @@
 // The lab the VIM starts with: a command-line option wins over the saved setting, which wins over the
 // default. The Settings page shows the result and where each value came from. Pure.
-import type { SettingSource } from '../../shared/api/contract'
+import type { EffectiveSettings, SettingSource } from '../../shared/api/contract'
 import { DEFAULT_LAB_VMS, type LabRuntime, type VimSettings } from '../../shared/domain/settings'
 import type { VimOptions } from './cli'
 import { labNamePrefix } from './cluster-id'
 
-export interface LabInEffect {
-  vms: number
-  runtime: LabRuntime
-  namePrefix: string
-  from: { vms: SettingSource; runtime: SettingSource }
-}
+export type LabInEffect = EffectiveSettings['lab']
 
 function choose<T>(fromCli: T | undefined, fromSettings: T | undefined, fallback: T): [T, SettingSource] {
   if (fromCli !== undefined) return [fromCli, 'command line']

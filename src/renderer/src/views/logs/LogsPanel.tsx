@@ -123,3 +123,27 @@ export function LogsPanel({
     </section>
   )
 }
+
+/** A button that opens and closes a LogsPanel: nothing is read from the agent until it is opened. */
+export function LogsToggle({
+  vmId,
+  containerId,
+  title,
+  what,
+}: {
+  vmId: string
+  containerId?: string
+  title: string
+  /** What the button names: "logs", "agent log". */
+  what: string
+}) {
+  const [open, setOpen] = useState(false)
+  return (
+    <>
+      <button type="button" className="ui-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        {open ? `Hide ${what}` : `Show ${what}`}
+      </button>
+      {open && <LogsPanel vmId={vmId} title={title} {...(containerId !== undefined && { containerId })} />}
+    </>
+  )
+}

@@ -2,19 +2,24 @@
 // takes (VMs, runtime, name prefix, data plane) beside what this run took and what decided it.
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import type { EffectiveSettings } from '../../../../shared/api/contract'
-import { LAB_RUNTIMES, MAX_LAB_VMS, type VimSettings } from '../../../../shared/domain/settings'
-import { DATA_PLANES } from '../../../../shared/haproxy/data-plane'
+import {
+  LAB_RUNTIMES,
+  type LabRuntime,
+  MAX_LAB_VMS,
+  type VimSettings,
+} from '../../../../shared/domain/settings'
+import { DATA_PLANES, type DataPlaneKind } from '../../../../shared/haproxy/data-plane'
 import { useApiClient } from '../../app-context'
 import { useAction, useNotify } from '../../components/toasts/use-action'
 
 type NextStart = { vms: string; runtime: string; namePrefix: string; dataPlane: string }
 
-const RUNTIME_TEXT: Record<(typeof LAB_RUNTIMES)[number], string> = {
+const RUNTIME_TEXT: Record<LabRuntime, string> = {
   auto: 'Docker where it answers, else processes',
   docker: 'Docker',
   process: 'Processes (no isolation)',
 }
-const PLANE_TEXT: Record<(typeof DATA_PLANES)[number], string> = {
+const PLANE_TEXT: Record<DataPlaneKind, string> = {
   embedded: 'Embedded (Node)',
   haproxy: 'HAProxy, where installed',
 }
@@ -83,11 +88,11 @@ export function LabSettings() {
     if (!draft) return
     const lab = {
       ...(draft.vms !== '' && { vms: Number(draft.vms) }),
-      ...(draft.runtime !== '' && { runtime: draft.runtime as (typeof LAB_RUNTIMES)[number] }),
+      ...(draft.runtime !== '' && { runtime: draft.runtime as LabRuntime }),
       ...(draft.namePrefix.trim() !== '' && { namePrefix: draft.namePrefix.trim() }),
     }
     await save(
-      { lab, proxy: { dataPlane: draft.dataPlane as (typeof DATA_PLANES)[number] } },
+      { lab, proxy: { dataPlane: draft.dataPlane as DataPlaneKind } },
       'Saved for the next start',
       'The lab and data plane change when the app starts again; a command-line option still wins.',
     )

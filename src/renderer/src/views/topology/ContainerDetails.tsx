@@ -1,12 +1,12 @@
 // A container's details: its state and load now, its CPU and memory over the last 5 minutes, and its
 // output, live, on demand.
-import { useMemo, useState } from 'react'
+import { useMemo } from 'react'
 import type { ContainerInfo, VmInfo } from '../../../../shared/domain/cluster'
 import { StatusBadge } from '../../components/StatusBadge'
 import { formatMiB, formatRate } from '../../components/units'
 import { type ChartLine, TimeChart } from '../charts/TimeChart'
 import { toColumns, usePolledSeries } from '../charts/usePolledSeries'
-import { LogsPanel } from '../logs/LogsPanel'
+import { LogsToggle } from '../logs/LogsPanel'
 
 const CPU: ChartLine[] = [{ label: 'CPU', color: 'var(--accent)' }]
 const MEMORY: ChartLine[] = [{ label: 'memory', color: 'var(--ok)' }]
@@ -15,7 +15,6 @@ const mebibytes = (v: number) => `${Math.round(v)} MiB`
 
 export function ContainerDetails({ vm, container }: { vm: VmInfo; container: ContainerInfo }) {
   const { series, error } = usePolledSeries(vm.name, container.id)
-  const [logs, setLogs] = useState(false)
   const columns = useMemo(() => {
     if (series?.kind !== 'container') return undefined
     const { times, series: s } = series
@@ -64,15 +63,7 @@ export function ContainerDetails({ vm, container }: { vm: VmInfo; container: Con
       ) : (
         <p className="muted">{error ? `No series yet: ${error}` : 'Loading series…'}</p>
       )}
-      <button
-        type="button"
-        className="ui-button"
-        aria-expanded={logs}
-        onClick={() => setLogs((open) => !open)}
-      >
-        {logs ? 'Hide logs' : 'Show logs'}
-      </button>
-      {logs && <LogsPanel vmId={vm.name} containerId={container.id} title={`Logs of ${container.name}`} />}
+      <LogsToggle vmId={vm.name} containerId={container.id} title={`Logs of ${container.name}`} what="logs" />
     </>
   )
 }

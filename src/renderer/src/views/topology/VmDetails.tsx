@@ -1,11 +1,11 @@
 // A VM's details: what it is and runs, start/stop, its recent series and events, and its agent's log on demand.
-import { useMemo, useState } from 'react'
+import { useMemo } from 'react'
 import type { VmInfo } from '../../../../shared/domain/cluster'
 import { StatusBadge } from '../../components/StatusBadge'
 import { formatMiB, formatRate } from '../../components/units'
 import { type ChartLine, TimeChart } from '../charts/TimeChart'
 import { toColumns, usePolledSeries } from '../charts/usePolledSeries'
-import { LogsPanel } from '../logs/LogsPanel'
+import { LogsToggle } from '../logs/LogsPanel'
 import { VmActions } from './VmActions'
 import { VmRecentEvents } from './VmRecentEvents'
 
@@ -21,7 +21,6 @@ const rate = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)}/s`
 
 export function VmDetails({ vm }: { vm: VmInfo }) {
   const { series, error } = usePolledSeries(vm.name)
-  const [agentLog, setAgentLog] = useState(false)
   const columns = useMemo(() => {
     if (series?.kind !== 'vm') return undefined
     const { times, series: s } = series
@@ -89,17 +88,7 @@ export function VmDetails({ vm }: { vm: VmInfo }) {
         <p className="muted">{error ? `No series yet: ${error}` : 'Loading series…'}</p>
       )}
       <VmRecentEvents vmId={vm.name} />
-      {vm.agent && (
-        <button
-          type="button"
-          className="ui-button"
-          aria-expanded={agentLog}
-          onClick={() => setAgentLog((open) => !open)}
-        >
-          {agentLog ? 'Hide agent log' : 'Show agent log'}
-        </button>
-      )}
-      {agentLog && <LogsPanel vmId={vm.name} title={`Agent log of ${vm.name}`} />}
+      {vm.agent && <LogsToggle vmId={vm.name} title={`Agent log of ${vm.name}`} what="agent log" />}
     </>
   )
 }
