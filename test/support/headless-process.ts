@@ -87,6 +87,11 @@ export async function startHeadless(
   })
   let output = ''
   child.stderr.on('data', (chunk) => (output += chunk))
+  // 'close' comes once every process holding the output pipes has gone: npm may exit on SIGTERM before the
+  // VIM under it has finished its shutdown (left its Swarm, stopped its lab).
+  const closed = new Promise((resolve) => child.once('close', resolve))
+  let done = false
+  void closed.then(() => (done = true))
   const uiUrl = await new Promise<URL>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no UI line within ${timeoutMs} ms:\n${output}`)),
@@ -114,10 +119,13 @@ export async function startHeadless(
     dataDir: env.ACS_DATA_DIR,
     output: () => output,
     stop: async ({ keepData = false } = {}) => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve))
-        process.kill(-pid, 'SIGTERM')
-        await exited
+      if (!done) {
+        try {
+          process.kill(-pid, 'SIGTERM')
+        } catch {
+          // npm is gone already; the VIM under it is finishing its shutdown
+        }
+        await closed
       }
       if (!keepData) rmSync(env.ACS_DATA_DIR, { recursive: true, force: true })
     },
