@@ -58,6 +58,9 @@ describe('VimMetrics', () => {
     const { body } = await metrics.render()
     expect(body).not.toContain('vm="vm-1"')
     expect(body).toContain('acs_vm_replicas{vm="vm-2"} 2')
+    // A VM of that name that comes back counts from zero, as a new series.
+    metrics.recordRequest('vm-1', 200, 0.01)
+    expect((await metrics.render()).body).toContain('acs_requests_total{vm="vm-1",status_class="2xx"} 1')
   })
 
   it('keeps to its own registry: two instances do not clash, and process metrics are opt-out', async () => {

@@ -23,13 +23,22 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const
 /** The `vm` label of requests answered without reaching a VM (the front proxy's own 503). */
 export const NO_VM = 'none'
 
+/** Where a status's class is in STATUS_CLASSES. */
+function statusClassIndex(status: number): number {
+  return status >= 100 && status < 600 ? Math.floor(status / 100) - 1 : STATUS_CLASSES.length - 1
+}
+
 export function statusClass(status: number): (typeof STATUS_CLASSES)[number] {
-  return status >= 100 && status < 600 ? STATUS_CLASSES[Math.floor(status / 100) - 1]! : 'other'
+  return STATUS_CLASSES[statusClassIndex(status)] as (typeof STATUS_CLASSES)[number]
 }
 
 export class VimMetrics {
   readonly registry = new Registry()
-  private readonly requests: Counter<'vm' | 'status_class'>
+  /**
+   * Requests answered, per VM and status class (in STATUS_CLASSES order), counted here and handed to the
+   * counter at each scrape: prom-client would hash and check the labels on every request.
+   */
+  private readonly answered = new Map<string, number[]>()
   private readonly latency: Histogram
   private readonly backends: Gauge
   private readonly replicas: Gauge<'vm'>
@@ -41,11 +50,20 @@ export class VimMetrics {
   constructor(options: VimMetricsOptions = {}) {
     const prefix = options.prefix ?? 'acs_'
     const registers = [this.registry]
-    this.requests = new Counter({
+    const answered = this.answered
+    // Registered with the registry, which is all that reads it.
+    new Counter({
       name: `${prefix}requests_total`,
       help: 'Requests answered by the front proxy, by the VM that served them and status class.',
       labelNames: ['vm', 'status_class'],
       registers,
+      collect() {
+        this.reset()
+        for (const [vm, counts] of answered)
+          counts.forEach((count, index) => {
+            if (count > 0) this.inc({ vm, status_class: STATUS_CLASSES[index] as string }, count)
+          })
+      },
     })
     this.latency = new Histogram({
       name: `${prefix}request_duration_seconds`,
@@ -93,7 +111,13 @@ export class VimMetrics {
 
   /** One answered request; matches the front proxy's `onResponse` hook. */
   recordRequest(vmId: string | undefined, status: number, seconds: number): void {
-    this.requests.inc({ vm: vmId ?? NO_VM, status_class: statusClass(status) })
+    const vm = vmId ?? NO_VM
+    let counts = this.answered.get(vm)
+    if (!counts) {
+      counts = new Array(STATUS_CLASSES.length).fill(0)
+      this.answered.set(vm, counts)
+    }
+    ;(counts[statusClassIndex(status)] as number)++
     this.latency.observe(seconds)
   }
 
@@ -122,7 +146,7 @@ export class VimMetrics {
     this.replicas.remove({ vm: vmId })
     this.readyReplicas.remove({ vm: vmId })
     this.desiredReplicas.remove({ vm: vmId })
-    for (const status_class of STATUS_CLASSES) this.requests.remove({ vm: vmId, status_class })
+    this.answered.delete(vmId)
   }
 
   /** The text exposition format, for a `/metrics` response. */

@@ -1,10 +1,11 @@
-// The lean path of one try for a request without a body (nearly all of them): undici's pool and its
-// handler callbacks instead of a ClientRequest, an Agent and an IncomingMessage per request, which a
-// profile showed to be most of a proxied request's cost. Same contract and bounded waits as exchange():
-// connect within connectMs (the pool's), response head within responseHeadMs, no idle body gap beyond
-// idleMs. A request that never reached a connected socket can go elsewhere whole. Node-only.
-import type { Dispatcher } from 'undici'
+// The lean path of one try for a request without a body (nearly all of them): kept-alive connections
+// and handler callbacks (upstream-connections.ts) instead of a ClientRequest, an Agent and an
+// IncomingMessage per request, which a profile showed to be most of a proxied request's cost. Same
+// contract and bounded waits as exchange(): connect within connectMs (the connections'), response head
+// within responseHeadMs, no idle body gap beyond idleMs. A request that never reached a connected socket
+// can go elsewhere whole. Node-only.
 import { type RelayedHead, relayedHead } from './raw-heads'
+import type { UpstreamErrorKind, UpstreamHandler } from './upstream-connections'
 import {
   type ExchangeControl,
   type ExchangeHandlers,
@@ -17,22 +18,10 @@ import type { UpstreamPools } from './upstream-pools'
 
 type Phase = 'waiting' | 'held' | 'relaying' | 'discarded' | 'done'
 
-/** The undici error codes that name a bounded wait running out. */
-const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT'
-const HEAD_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT'
-const BODY_TIMEOUT = 'UND_ERR_BODY_TIMEOUT'
-
-function errorCode(error: Error): string {
-  const own = (error as NodeJS.ErrnoException).code
-  const cause = ((error as { cause?: NodeJS.ErrnoException }).cause ?? undefined)?.code
-  // undici's "other side closed" carries the socket's own code (ECONNRESET) as its cause when there is one.
-  return own === 'UND_ERR_SOCKET' ? (cause ?? 'ECONNRESET') : (own ?? cause ?? 'ERROR')
-}
-
 /**
  * Forwards a bodyless `req` through `pools`; exactly one of the handlers' terminal callbacks runs, as
- * with exchange(). Returns undefined, having done nothing, when undici refuses the request up front (e.g.
- * an `Expect` header), so that the caller takes the general path instead.
+ * with exchange(). Returns undefined, having done nothing, when the lean path does not carry the request
+ * (an `Expect` header), so that the caller takes the general path instead.
  */
 export function pooledExchange(
   options: UpstreamExchange,
@@ -41,7 +30,6 @@ export function pooledExchange(
 ): ExchangeControl | undefined {
   const { req, res, timeouts } = options
   let phase: Phase = 'waiting'
-  let connected = false
   let abortUpstream: ((reason?: Error) => void) | undefined
   /** The client left, or the caller gave up, before the connection was made: abort it once it is. */
   let abortOnConnect = false
@@ -83,9 +71,8 @@ export function pooledExchange(
     if (heldComplete) res.end()
   }
 
-  const handler: Dispatcher.DispatchHandler = {
+  const handler: UpstreamHandler = {
     onConnect(abort) {
-      connected = true
       abortUpstream = abort
       if (abortOnConnect) abort()
     },
@@ -123,40 +110,31 @@ export function pooledExchange(
       if (phase === 'relaying') res.end()
       else if (phase === 'held') heldComplete = true
     },
-    onError(error) {
+    onError(kind, code) {
       if (phase === 'waiting') {
         phase = 'done'
         res.off('close', onClientClose)
-        const code = errorCode(error)
-        let failure: UpstreamFailure
-        if (!connected)
-          failure = code === CONNECT_TIMEOUT ? { kind: 'connect-timeout' } : { kind: 'connect-failed', code }
-        else failure = code === HEAD_TIMEOUT ? { kind: 'head-timeout' } : { kind: 'reset', code }
-        handlers.failed(failure)
+        handlers.failed(failureOf(kind, code))
         return
       }
+      // A held 503 that broke is discarded or relayed by now; a relayed one ends here.
       if (phase !== 'relaying') return
-      end(errorCode(error) === BODY_TIMEOUT ? 'idle-timeout' : 'broken')
+      end(kind === 'idle-timeout' ? 'idle-timeout' : 'broken')
       res.destroy()
     },
   }
 
-  const pool = pools.get(options.host, options.port, timeouts.connectMs)
-  try {
-    pool.dispatch(
-      {
-        origin: undefined,
-        path: req.url ?? '/',
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: options.headers,
-        headersTimeout: timeouts.responseHeadMs,
-        bodyTimeout: timeouts.idleMs,
-      } as Dispatcher.DispatchOptions,
-      handler,
-    )
-  } catch {
-    return undefined
-  }
+  const sent = pools.get(options.host, options.port, timeouts.connectMs).dispatch(
+    {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: options.headers,
+      headTimeoutMs: timeouts.responseHeadMs,
+      idleMs: timeouts.idleMs,
+    },
+    handler,
+  )
+  if (!sent) return undefined
   res.once('close', onClientClose)
   return {
     abandon: (failure) => {
@@ -168,5 +146,19 @@ export function pooledExchange(
       handlers.failed(failure)
       return true
     },
+  }
+}
+
+/** What the caller hears of a try that failed before its head. */
+function failureOf(kind: UpstreamErrorKind, code: string): UpstreamFailure {
+  switch (kind) {
+    case 'connect-failed':
+      return { kind: 'connect-failed', code }
+    case 'connect-timeout':
+      return { kind: 'connect-timeout' }
+    case 'head-timeout':
+      return { kind: 'head-timeout' }
+    default:
+      return { kind: 'reset', code }
   }
 }

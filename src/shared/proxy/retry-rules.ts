@@ -7,7 +7,8 @@ import type { UpstreamFailure } from './upstream-exchange'
 /** Tries per request: the first and at most two more on other backends. */
 export const MAX_ATTEMPTS = 3
 
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Methods safe to send again when it is unknown whether the backend saw them. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 export interface RequestShape {
   method: string

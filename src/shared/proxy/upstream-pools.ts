@@ -1,13 +1,13 @@
-// Kept-alive connections to each backend for the lean path (pooled-exchange.ts): one undici Pool per
-// backend address and connect timeout, with no cap of its own (the balancer's in-flight limit already
+// Kept-alive connections to each backend for the lean path (pooled-exchange.ts): one BackendConnections
+// per backend address and connect timeout, with no cap of its own (the balancer's in-flight limit already
 // bounds how many requests a backend gets at once), pruned once unused for a minute. Node-only.
-import { Pool } from 'undici'
+import { BackendConnections } from './upstream-connections'
 
 /** How long a backend's pool stays after its last request: backends come and go with containers. */
 const UNUSED_MS = 60_000
 
 interface Entry {
-  readonly pool: Pool
+  readonly connections: BackendConnections
   lastUsed: number
 }
 
@@ -21,22 +21,21 @@ export class UpstreamPools {
     this.sweep = setInterval(() => this.prune(), UNUSED_MS / 4).unref()
   }
 
-  /** The pool for a backend; a changed connect timeout gets a new pool (in-flight requests keep theirs). */
-  get(host: string, port: number, connectMs: number): Pool {
+  /** A backend's connections; a changed connect timeout gets new ones (in-flight requests keep theirs). */
+  get(host: string, port: number, connectMs: number): BackendConnections {
     const key = `${host}|${port}|${connectMs}`
     let entry = this.pools.get(key)
     if (!entry) {
-      const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-      entry = { pool: new Pool(origin, { connect: { timeout: connectMs, noDelay: true } }), lastUsed: 0 }
+      entry = { connections: new BackendConnections(host, port, connectMs), lastUsed: 0 }
       this.pools.set(key, entry)
     }
     entry.lastUsed = this.now
-    return entry.pool
+    return entry.connections
   }
 
   close(): void {
     clearInterval(this.sweep)
-    for (const entry of this.pools.values()) void entry.pool.destroy().catch(() => {})
+    for (const entry of this.pools.values()) entry.connections.close(true)
     this.pools.clear()
   }
 
@@ -46,7 +45,7 @@ export class UpstreamPools {
       if (this.now - entry.lastUsed < UNUSED_MS) continue
       this.pools.delete(key)
       // close() lets requests still on it finish.
-      void entry.pool.close().catch(() => {})
+      entry.connections.close()
     }
   }
 }
