@@ -56,11 +56,21 @@ function isToken(name: string): boolean {
   return true
 }
 
-/** Whether a field value holds a control other than HTAB, which RFC 9110 §5.5 does not allow. */
-function hasControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if ((c < 32 && c !== 9) || c === 127) return true
+/**
+ * Whether a head holds a control character other than HTAB (not allowed in a field value or reason, RFC
+ * 9110 §5.5), or a CR or LF that is not part of a CRLF line end: one pass over the whole head.
+ */
+function hasBadCharacter(head: string): boolean {
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i)
+    if (
+      c >= 32
+        ? c === 127
+        : c !== 9 &&
+          !(c === 13 && head.charCodeAt(i + 1) === 10) &&
+          !(c === 10 && head.charCodeAt(i - 1) === 13)
+    )
+      return true
   }
   return false
 }
@@ -75,7 +85,12 @@ function trimWhitespace(text: string): string {
 
 /** Whether a comma-separated list (Connection, Transfer-Encoding) holds `token`, in any case. */
 function listHas(list: string, token: string): boolean {
+  // Nearly every Connection header says just one of these.
   if (list.length === token.length) return list.toLowerCase() === token
+  if (list.length === 5 || list.length === 10) {
+    const lower = list.toLowerCase()
+    if (lower === 'close' || lower === 'keep-alive') return false
+  }
   return list.split(',').some((item) => trimWhitespace(item).toLowerCase() === token)
 }
 
@@ -219,6 +234,7 @@ export class ResponseParser {
   }
 
   private readHead(text: string): void {
+    if (hasBadCharacter(text)) malformed('HPE_INVALID_HEADER_TOKEN', 'a control character in the head')
     const lines = text.split('\r\n')
     const statusLine = lines[0] as string
     // "HTTP/1.1 200 OK": version, a space, three digits, then a space and the reason (which may be empty).
@@ -247,7 +263,6 @@ export class ResponseParser {
       const name = line.slice(0, colon)
       if (!isToken(name)) malformed('HPE_INVALID_HEADER_TOKEN', `invalid header name ${JSON.stringify(name)}`)
       const value = trimWhitespace(line.slice(colon + 1))
-      if (hasControl(value)) malformed('HPE_INVALID_HEADER_TOKEN', `invalid value in header ${name}`)
       rawHeaders.push(name, value)
       // Only the names the framing depends on are compared, and only when their length matches.
       if (name.length === 14 && name.toLowerCase() === 'content-length') {
@@ -318,8 +333,13 @@ function chunkSize(line: string): number {
   return Number.parseInt(digits, 16)
 }
 
+/** The last hint read, since a backend says the same one on every response. */
+let lastHint = { hint: '', ms: undefined as number | undefined }
+
 /** `timeout=5, max=1000` → 5000; undefined when no timeout is given. */
 function keepAliveMs(hint: string): number | undefined {
+  if (hint === lastHint.hint) return lastHint.ms
   const match = /(?:^|[\s,])timeout\s*=\s*(\d+)/i.exec(hint)
-  return match ? Number(match[1]) * 1000 : undefined
+  lastHint = { hint, ms: match ? Number(match[1]) * 1000 : undefined }
+  return lastHint.ms
 }
