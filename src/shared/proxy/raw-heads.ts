@@ -1,5 +1,5 @@
 // The heads a proxied request and its response travel with, built in one pass over the raw header lines
-// as flat [name, value, …] lists, the form Node's parser gives and both node:http and undici take: no
+// as flat [name, value, …] lists, the form Node's parser gives and node:http and our upstream path take: no
 // headers object on the way in, none on the way out, and each header checked once. The rules are the
 // ones of hop-by-hop.ts and forwarding.ts. Pure.
 import { type ForwardingContext, hopForwarding, isForwardingHeader, type SentForwarding } from './forwarding'
@@ -118,20 +118,17 @@ export interface RelayedHead {
 }
 
 /**
- * The response head for the client from the backend's raw header lines (strings from node:http, bytes
- * from undici, read as latin1 like Node's parser does): hop-by-hop headers, what `Connection` lists and
- * the unserved marker dropped.
+ * The response head for the client from the backend's raw header lines (node:http's, or response-parser's):
+ * hop-by-hop headers, what `Connection` lists and the unserved marker dropped.
  */
-export function relayedHead(raw: readonly (string | Buffer)[]): RelayedHead {
+export function relayedHead(raw: readonly string[]): RelayedHead {
   let lines: string[] = []
   let connection: string | undefined
   let unserved = false
   let servedBy: string | undefined
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const rawName = raw[i] as string | Buffer
-    const rawValue = raw[i + 1] as string | Buffer
-    const name = (typeof rawName === 'string' ? rawName : rawName.toString('latin1')).toLowerCase()
-    const value = typeof rawValue === 'string' ? rawValue : rawValue.toString('latin1')
+    const name = (raw[i] as string).toLowerCase()
+    const value = raw[i + 1] as string
     if (name === 'connection') connection = join(connection, value)
     else if (name === UNSERVED_HEADER) unserved = true
     else if (isHopByHop(name, NONE_LISTED)) continue
