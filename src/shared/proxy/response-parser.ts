@@ -151,10 +151,7 @@ export class ResponseParser {
           break
         }
         case 'length': {
-          const take = Math.min(this.remaining, data.length - at)
-          this.remaining -= take
-          this.events.body(data.subarray(at, at + take))
-          at += take
+          at = this.passBody(data, at)
           if (this.remaining === 0) {
             this.finish(data, at)
             return
@@ -165,10 +162,7 @@ export class ResponseParser {
           this.events.body(at === 0 ? data : data.subarray(at))
           return
         case 'chunk-data': {
-          const take = Math.min(this.remaining, data.length - at)
-          this.remaining -= take
-          this.events.body(data.subarray(at, at + take))
-          at += take
+          at = this.passBody(data, at)
           if (this.remaining === 0) {
             this.state = 'chunk-end'
             this.remaining = 2
@@ -226,6 +220,14 @@ export class ResponseParser {
       return true
     }
     return this.state === 'done'
+  }
+
+  /** Hands on what `data` holds of the `remaining` body bytes from `at`; where the rest starts. */
+  private passBody(data: Buffer, at: number): number {
+    const take = Math.min(this.remaining, data.length - at)
+    this.remaining -= take
+    this.events.body(data.subarray(at, at + take))
+    return at + take
   }
 
   private finish(data: Buffer, at: number): void {

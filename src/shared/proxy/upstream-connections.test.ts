@@ -88,6 +88,13 @@ async function rawBackend(answer: (socket: Socket, request: string, index: numbe
   return { port, connections: () => connections }
 }
 
+/** Answers the first request, and closes the connection on the second without reading it (a keep-alive race). */
+const closesSecondRequestUnread = () =>
+  rawBackend((socket, _request, index) => {
+    if (index === 1) return void socket.destroy()
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+  })
+
 describe('BackendConnections', () => {
   it('sends requests one after another on one kept-alive connection, with the head it was given', async () => {
     let connections = 0
@@ -116,11 +123,7 @@ describe('BackendConnections', () => {
   })
 
   it('sends an idempotent request again on a new connection when the backend closed the reused one unread', async () => {
-    // Answers the first request on each connection, and closes the connection on the next without reading it.
-    const backend = await rawBackend((socket, _request, index) => {
-      if (index === 1) return void socket.destroy()
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
-    })
+    const backend = await closesSecondRequestUnread()
     const connections = new BackendConnections('127.0.0.1', backend.port, 1000)
     closers.push(async () => connections.close(true))
     expect((await request(connections)).status).toBe(200)
@@ -130,10 +133,7 @@ describe('BackendConnections', () => {
   })
 
   it('does not send a POST again, and says the connection was closed before the answer', async () => {
-    const backend = await rawBackend((socket, _request, index) => {
-      if (index === 1) return void socket.destroy()
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
-    })
+    const backend = await closesSecondRequestUnread()
     const connections = new BackendConnections('127.0.0.1', backend.port, 1000)
     closers.push(async () => connections.close(true))
     await request(connections)
