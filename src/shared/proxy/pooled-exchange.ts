@@ -30,7 +30,7 @@ export function pooledExchange(
 ): ExchangeControl | undefined {
   const { req, res, timeouts } = options
   let phase: Phase = 'waiting'
-  let abortUpstream: ((reason?: Error) => void) | undefined
+  let abortUpstream: (() => void) | undefined
   /** The client left, or the caller gave up, before the connection was made: abort it once it is. */
   let abortOnConnect = false
   let status = 0

@@ -83,7 +83,7 @@ function trimWhitespace(text: string): string {
   return start === 0 && end === text.length ? text : text.slice(start, end)
 }
 
-/** Whether a comma-separated list (Connection, Transfer-Encoding) holds `token`, in any case. */
+/** Whether a comma-separated Connection list holds `token`, in any case. */
 function listHas(list: string, token: string): boolean {
   // Nearly every Connection header says just one of these.
   if (list.length === token.length) return list.toLowerCase() === token
@@ -101,6 +101,8 @@ function malformed(code: string, message: string): never {
 interface Framing {
   state: State
   length: number
+  /** The connection carries nothing after this response, whatever Connection says. */
+  closeAfter?: true
 }
 
 /** One connection's responses, in order: `start` before each request, then `feed` what the socket reads. */
@@ -110,7 +112,6 @@ export class ResponseParser {
   /** Bytes of a head or line not yet complete. */
   private pending: Buffer | undefined
   private remaining = 0
-  private keepAlive = true
 
   constructor(private readonly events: ResponseEvents) {}
 
@@ -120,7 +121,6 @@ export class ResponseParser {
     this.state = 'head'
     this.pending = undefined
     this.remaining = 0
-    this.keepAlive = true
   }
 
   /** Reads what arrived; throws MalformedResponse when it cannot be a response. */
@@ -134,13 +134,15 @@ export class ResponseParser {
     while (at < data.length) {
       switch (this.state) {
         case 'head': {
-          const end = data.indexOf(HEAD_END, at)
-          if (end < 0) {
-            if (data.length - at > MAX_HEAD_BYTES) malformed('HPE_HEADER_OVERFLOW', 'response head too large')
-            this.pending = data.subarray(at)
-            return
-          }
-          if (end - at > MAX_HEAD_BYTES) malformed('HPE_HEADER_OVERFLOW', 'response head too large')
+          const end = this.endOf(
+            data,
+            at,
+            HEAD_END,
+            MAX_HEAD_BYTES,
+            'HPE_HEADER_OVERFLOW',
+            'response head too large',
+          )
+          if (end < 0) return
           const head = data.toString('latin1', at, end)
           at = end + 4
           this.readHead(head)
@@ -179,12 +181,15 @@ export class ResponseParser {
         }
         case 'chunk-size':
         case 'trailers': {
-          const end = data.indexOf(LINE_END, at)
-          if (end < 0) {
-            if (data.length - at > MAX_LINE_BYTES) malformed('HPE_INVALID_CHUNK_SIZE', 'chunk line too long')
-            this.pending = data.subarray(at)
-            return
-          }
+          const end = this.endOf(
+            data,
+            at,
+            LINE_END,
+            MAX_LINE_BYTES,
+            'HPE_INVALID_CHUNK_SIZE',
+            'chunk line too long',
+          )
+          if (end < 0) return
           const line = data.toString('latin1', at, end)
           at = end + 2
           if (this.state === 'trailers') {
@@ -220,6 +225,24 @@ export class ResponseParser {
       return true
     }
     return this.state === 'done'
+  }
+
+  /**
+   * Where `marker` starts after `at`, within `limit` bytes; -1 when it has not come yet, with the piece kept
+   * for the next read.
+   */
+  private endOf(
+    data: Buffer,
+    at: number,
+    marker: Buffer,
+    limit: number,
+    code: string,
+    message: string,
+  ): number {
+    const end = data.indexOf(marker, at)
+    if ((end < 0 ? data.length : end) - at > limit) malformed(code, message)
+    if (end < 0) this.pending = data.subarray(at)
+    return end
   }
 
   /** Hands on what `data` holds of the `remaining` body bytes from `at`; where the rest starts. */
@@ -285,19 +308,20 @@ export class ResponseParser {
       if (status === 101) malformed('HPE_UNEXPECTED_UPGRADE', 'the backend switched protocols unasked')
       return
     }
-    this.keepAlive =
-      minor === 1
-        ? !(connection && listHas(connection, 'close'))
-        : !!connection && listHas(connection, 'keep-alive')
     const framing = this.framing(status, contentLength, transferEncoding)
-    if (framing.state === 'close') this.keepAlive = false
+    const keepAlive =
+      !framing.closeAfter &&
+      framing.state !== 'close' &&
+      (minor === 1
+        ? !(connection && listHas(connection, 'close'))
+        : !!connection && listHas(connection, 'keep-alive'))
     this.state = framing.state
     this.remaining = framing.length
     this.events.head({
       status,
       statusText: statusLine.slice(13),
       rawHeaders,
-      keepAlive: this.keepAlive,
+      keepAlive,
       keepAliveMs: keepAliveHint === undefined ? undefined : keepAliveMs(keepAliveHint),
     })
   }
@@ -312,9 +336,11 @@ export class ResponseParser {
     if (transferEncoding !== undefined) {
       const codings = transferEncoding.split(',')
       const last = trimWhitespace(codings[codings.length - 1] as string).toLowerCase()
+      if (last !== 'chunked') return { state: 'close', length: 0 }
       // Both framings at once is how responses are smuggled: read it as chunked, never reuse the connection.
-      if (contentLength !== undefined) this.keepAlive = false
-      return last === 'chunked' ? { state: 'chunk-size', length: 0 } : { state: 'close', length: 0 }
+      return contentLength === undefined
+        ? { state: 'chunk-size', length: 0 }
+        : { state: 'chunk-size', length: 0, closeAfter: true }
     }
     if (contentLength !== undefined) {
       if (!/^\d{1,15}$/.test(contentLength))

@@ -8,18 +8,16 @@
 import { connect, type Socket } from 'node:net'
 import { MalformedResponse, type ResponseHead, ResponseParser } from './response-parser'
 import { IDEMPOTENT_METHODS } from './retry-rules'
+import type { RelayEnd, UpstreamFailure } from './upstream-exchange'
 
-/** How an upstream request failed; `code` is the socket's or the parser's error code. */
+/**
+ * How an upstream request failed, in the exchange's own terms: before the head, as an UpstreamFailure
+ * (health checks' 'backend-down' is the caller's); after it, as a relay that broke or stood still.
+ * `code` beside it is the socket's or the parser's error code.
+ */
 export type UpstreamErrorKind =
-  | 'connect-failed'
-  | 'connect-timeout'
-  /** Closed, reset or unreadable after the connection opened, before the response head. */
-  | 'reset'
-  | 'head-timeout'
-  /** The body stood still for the idle time. */
-  | 'idle-timeout'
-  /** Closed, reset or unreadable while the body came. */
-  | 'broken'
+  | Exclude<UpstreamFailure['kind'], 'backend-down'>
+  | Extract<RelayEnd, 'idle-timeout' | 'broken'>
 
 export interface UpstreamRequest {
   method: string
@@ -64,12 +62,16 @@ export class BackendConnections {
   /** Connections carrying a request. */
   private readonly inUse = new Set<Connection>()
   private closed = false
+  /** Sent for a request that names no host (an HTTP/1.0 client's). */
+  readonly hostLine: string
 
   constructor(
     readonly host: string,
     readonly port: number,
     private readonly connectMs: number,
-  ) {}
+  ) {
+    this.hostLine = `host: ${host.includes(':') ? `[${host}]` : host}:${port}\r\n`
+  }
 
   /** Requests under way. */
   get busy(): number {
@@ -192,8 +194,7 @@ class Connection {
       if (name === 'host') hasHost = true
       head += `${name}: ${headers[i + 1]}\r\n`
     }
-    if (!hasHost)
-      head += `host: ${this.owner.host.includes(':') ? `[${this.owner.host}]` : this.owner.host}:${this.owner.port}\r\n`
+    if (!hasHost) head += this.owner.hostLine
     this.arm('head', request.headTimeoutMs)
     ;(this.socket as Socket).write(`${head}\r\n`, 'latin1')
   }
@@ -304,8 +305,11 @@ class Connection {
     this.timer = setTimeout(() => this.onTimer(), ms).unref()
   }
 
+  /** No deadline, and no timer left holding this connection after it is gone. */
   private disarm(): void {
     this.deadlineKind = undefined
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
   }
 
   private onTimer(): void {
