@@ -2,8 +2,10 @@
 // shared balancer, and answers GET /_agent/status on the same port to those allowed to read it.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { AGENT_HEALTH_PATH, AGENT_STATUS_PATH } from '../../src/shared/proxy/agent-paths'
 import { createBalancedProxy } from '../../src/shared/proxy/balanced-proxy'
 import type { TrustedProxies } from '../../src/shared/proxy/forwarding'
+import { serveLean } from '../../src/shared/proxy/lean-server'
 import type { Agent } from '../agent'
 import type { AgentStatus } from '../status'
 import { answerAgentPage } from './agent-pages'
@@ -51,6 +53,11 @@ export async function startLocalLoadBalancer(
     },
   )
   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head))
+  // Plain requests skip node:http's per-request objects; the agent's pages and the rest go as above.
+  const lean = serveLean(server, {
+    takes: (target) => target !== AGENT_STATUS_PATH && target !== AGENT_HEALTH_PATH,
+    handle: proxy.web,
+  })
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -64,8 +71,8 @@ export async function startLocalLoadBalancer(
     port: (server.address() as AddressInfo).port,
     close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs)
+      lean.closeIdle()
+      const timer = setTimeout(() => lean.closeAll(), graceMs)
       await closed
       clearTimeout(timer)
       proxy.close()

@@ -1,7 +1,7 @@
 // The VIM's front door for the workload: one port that spreads client requests over the ready VMs'
 // agent load balancers, weighted by how many ready containers each runs. The agents' own pages under
 // /_agent/ are never reachable through it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
@@ -14,6 +14,12 @@ import { AGENT_HEALTH_PATH, isAgentPath } from '../../shared/proxy/agent-paths'
 import { type BackendAddress, createBalancedProxy, sendJsonError } from '../../shared/proxy/balanced-proxy'
 import { TrustedProxies } from '../../shared/proxy/forwarding'
 import { HealthChecker } from '../../shared/proxy/health-checker'
+import {
+  type ClientResponse,
+  type LeanServing,
+  type ProxiedRequest,
+  serveLean,
+} from '../../shared/proxy/lean-server'
 import type { ProxyLimits } from '../../shared/proxy/proxy-limits'
 import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-meter'
 
@@ -22,7 +28,7 @@ import { RequestMeter, type TrafficSummary } from '../../shared/proxy/request-me
  * request would cost the garbage collector more than the lookup saves.
  */
 const SERVED_BY = Symbol('servedBy')
-type Answer = ServerResponse & { [SERVED_BY]?: string | undefined }
+type Answer = ClientResponse & { [SERVED_BY]?: string | undefined }
 
 export interface FrontBackend {
   vmId: string
@@ -60,8 +66,9 @@ export class FrontProxy {
   private readonly addresses = new Map<string, BackendAddress>()
   private readonly healthPaths = new Map<string, string>()
   private server: Server | undefined
+  private lean: LeanServing | undefined
   /** Requests taken and not yet answered, whose connections close after the answer once stopping. */
-  private readonly answering = new Set<ServerResponse>()
+  private readonly answering = new Set<ClientResponse>()
   private readonly proxy
   private trustedProxies: TrustedProxies
   /** Probes every VM in rotation; an unhealthy VM stays in the pool but gets no new requests. */
@@ -95,7 +102,7 @@ export class FrontProxy {
       describe: (id) => id,
       retryUnserved: true,
       ...(options.onResponse && {
-        onRelay: (res: ServerResponse, servedBy: string | undefined) => {
+        onRelay: (res: ClientResponse, servedBy: string | undefined) => {
           ;(res as Answer)[SERVED_BY] = servedBy
         },
       }),
@@ -163,6 +170,8 @@ export class FrontProxy {
       (req, res) => this.handle(req, res),
     )
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
+    // Plain requests skip node:http's per-request objects; it serves the rest (bodies, upgrades) as above.
+    this.lean = serveLean(server, { takes: () => true, handle: (req, res) => this.handle(req, res) })
     this.server = server
     this.health.start()
     await new Promise<void>((resolve, reject) => {
@@ -175,7 +184,7 @@ export class FrontProxy {
     return (server.address() as AddressInfo).port
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: ProxiedRequest, res: ClientResponse): void {
     this.answering.add(res)
     const started = performance.now()
     // One listener per request: the answer went out in full (finished), or the client left before it did.
@@ -186,7 +195,7 @@ export class FrontProxy {
     else this.proxy.web(req, res)
   }
 
-  private answered(res: ServerResponse, started: number): void {
+  private answered(res: ClientResponse, started: number): void {
     this.answering.delete(res)
     const { onResponse } = this.options
     if (!onResponse || !res.writableFinished) return
@@ -212,7 +221,7 @@ export class FrontProxy {
     const server = this.server
     if (!server?.listening) return
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-    server.closeIdleConnections()
+    this.lean?.closeIdle()
     for (const res of this.answering) if (!res.headersSent) res.shouldKeepAlive = false
     let timer: NodeJS.Timeout | undefined
     await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))])
@@ -224,7 +233,7 @@ export class FrontProxy {
     this.health.stop()
     this.proxy.close()
     if (!server) return
-    server.closeAllConnections()
+    this.lean?.closeAll()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }

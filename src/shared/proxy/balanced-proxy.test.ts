@@ -1,13 +1,17 @@
 // The shared forwarder against real loopback HTTP servers.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
 import { BackendPool } from '../balancer'
 import { type BackendAddress, createBalancedProxy } from './balanced-proxy'
 import { RequestMeter } from './request-meter'
+import { CLIENT_SIDES, type ClientSide, type ProxyServer, proxyServer } from './test-support/proxy-server'
 
 const servers: Server[] = []
+const proxies: ProxyServer[] = []
+/** The client side the current suite runs the proxies on. */
+let side: ClientSide = 'lean'
 
 async function listen(server: Server): Promise<number> {
   servers.push(server)
@@ -48,21 +52,24 @@ async function frontWith(addresses: Record<string, BackendAddress>, pool = new B
     resolve: (id) => addresses[id],
     noBackendMessage: () => 'No VM is ready yet.',
   })
-  const server = createServer((req, res) => proxy.web(req, res))
-  server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head))
-  server.on('close', () => proxy.close())
-  const port = await listen(server)
-  return { url: `http://127.0.0.1:${port}`, pool, meter }
+  const server = await proxyServer(proxy, side)
+  proxies.push(server)
+  return { url: server.url, pool, meter }
 }
 
 afterEach(async () => {
+  for (const server of proxies.splice(0)) await server.close()
   for (const server of servers.splice(0)) {
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
   }
 })
 
-describe('createBalancedProxy', () => {
+describe.each(CLIENT_SIDES)('createBalancedProxy (%s client side)', (clientSide) => {
+  beforeEach(() => {
+    side = clientSide
+  })
+
   it('answers 503 with a JSON error when no backend is ready', async () => {
     const { url } = await frontWith({})
     const response = await fetch(url)

@@ -3,7 +3,7 @@
 // only when that is safe, an in-flight limit per backend with a bounded FIFO queue beyond it, passive
 // ejection through the pool, hop-by-hop headers dropped both ways, truthful X-Forwarded-* and Forwarded
 // headers, and JSON errors that say what happened. Node-only: the renderer never imports this file.
-import { Agent, type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { Agent, type IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
@@ -13,6 +13,7 @@ import { secondsText } from '../duration-text'
 import { AdmissionQueue, slotsFor, type Waiter } from './admission-queue'
 import { addForwarding, clientAddress, type ForwardingContext, TrustedProxies } from './forwarding'
 import { isWebSocketUpgrade, upstreamRequestHeaders, withoutHopByHop } from './hop-by-hop'
+import type { ClientResponse, ProxiedRequest } from './lean-server'
 import { upstreamHead } from './raw-heads'
 import type { RequestMeter } from './request-meter'
 import { failureAnswer, failureOutcome, MAX_ATTEMPTS, mayRetry, type RequestShape } from './retry-rules'
@@ -42,11 +43,11 @@ export interface BalancedProxyOptions {
   /** Peers whose forwarding headers are kept and extended; asked per request (it may change). */
   trustedProxies?: () => TrustedProxies
   /** Told as a backend's response head goes to the client, with its X-Served-By (the front's metrics). */
-  onRelay?: (res: ServerResponse, servedBy: string | undefined) => void
+  onRelay?: (res: ClientResponse, servedBy: string | undefined) => void
 }
 
 export interface BalancedProxy {
-  web(req: IncomingMessage, res: ServerResponse): void
+  web(req: ProxiedRequest, res: ClientResponse): void
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Starts queued requests if backends have room again (e.g. after the backends changed). */
   wake(): void
@@ -106,16 +107,16 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
   })
 
   /** The facts about the client's connection that its forwarding headers are judged by. */
-  function forwardingContext(req: IncomingMessage, trusted: TrustedProxies): ForwardingContext {
+  function forwardingContext(req: ProxiedRequest, trusted: TrustedProxies): ForwardingContext {
     const peer = req.socket.remoteAddress
     return { peer, peerTrusted: trusted.has(peer), encrypted: req.socket instanceof TLSSocket }
   }
 
-  function unserved(res: ServerResponse, reason: UnservedReason, message: string): void {
-    sendJsonError(res, 503, message, options.markUnserved ? { [UNSERVED_HEADER]: reason } : {})
+  function unserved(res: ClientResponse, reason: UnservedReason, message: string): void {
+    sendJsonError(res, 503, message, options.markUnserved ? [UNSERVED_HEADER, reason] : [])
   }
 
-  function web(req: IncomingMessage, res: ServerResponse): void {
+  function web(req: ProxiedRequest, res: ClientResponse): void {
     const trusted = trustedProxies()
     const context = forwardingContext(req, trusted)
     // Built once from the raw lines, and sent as is on every try.
@@ -325,21 +326,19 @@ export function createBalancedProxy(options: BalancedProxyOptions): BalancedProx
 
 const ERROR_CODES: Record<number, string> = { 404: 'not_found', 503: 'unavailable', 504: 'timeout' }
 
+/** A JSON error answer; `headers` are extra [name, value, …] lines. */
 export function sendJsonError(
-  res: ServerResponse,
+  res: ClientResponse,
   status: number,
   message: string,
-  headers: OutgoingHttpHeaders = {},
+  headers: string[] = [],
 ): void {
   if (res.headersSent || res.destroyed) return void res.destroy()
   const code = ERROR_CODES[status] ?? 'bad_gateway'
-  const body = JSON.stringify({ error: { code, message } })
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-    ...(status === 503 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
-    ...headers,
-  })
+  const body = Buffer.from(JSON.stringify({ error: { code, message } }))
+  const lines = ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(body.length)]
+  lines.push('Cache-Control', 'no-store')
+  if (status === 503) lines.push('Retry-After', String(RETRY_AFTER_SECONDS))
+  res.writeHead(status, undefined, [...lines, ...headers])
   res.end(body)
 }

@@ -1,15 +1,17 @@
 // The in-flight limit and the bounded FIFO queue of the shared forwarder, with real sockets on loopback:
 // fast 503s once the queue is full, arrival order, and exact slot bookkeeping when clients leave.
-import { createServer, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ServerResponse } from 'node:http'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BackendPool } from '../balancer'
 import { until } from '../testing/poll'
 import { type BackendAddress, type BalancedProxy, createBalancedProxy } from './balanced-proxy'
 import { closeAll, httpBackend, rawRequest } from './test-support/loopback-backends'
+import { CLIENT_SIDES, type ClientSide, type ProxyServer, proxyServer } from './test-support/proxy-server'
 import { UNSERVED_HEADER } from './unserved'
 
-const proxies: Server[] = []
+const proxies: ProxyServer[] = []
+/** The client side the current suite runs the proxies on. */
+let side: ClientSide = 'lean'
 
 /** A backend that holds every request until the test lets it go, in arrival order. */
 async function heldBackend(name: string) {
@@ -38,24 +40,22 @@ async function proxyOver(
     noBackendMessage: () => 'No container is ready.',
     markUnserved: true,
   })
-  const server = createServer((req, res) => proxy.web(req, res))
-  server.on('close', () => proxy.close())
+  const server = await proxyServer(proxy, side)
   proxies.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
   const inFlight = () => pool.snapshot().reduce((sum, b) => sum + b.inFlight, 0)
-  return { url: `http://127.0.0.1:${port}`, port, pool, proxy, inFlight }
+  return { url: server.url, port: server.port, pool, proxy, inFlight }
 }
 
 afterEach(async () => {
-  for (const server of proxies.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
+  for (const server of proxies.splice(0)) await server.close()
   await closeAll()
 })
 
-describe('overload queue', () => {
+describe.each(CLIENT_SIDES)('overload queue (%s client side)', (clientSide) => {
+  beforeEach(() => {
+    side = clientSide
+  })
+
   it('turns the request beyond limit + queue away within 100 ms, and serves the queue in arrival order', async () => {
     const backend = await heldBackend('acs-1')
     const { url, proxy } = await proxyOver({ 'acs-1': backend }, { maxInFlightPerWeight: 1, maxQueued: 2 })

@@ -2,8 +2,9 @@
 // accepted within connectMs, the response head arrive within responseHeadMs of the request being sent,
 // and the body never stand still for idleMs. The client's body is piped only once the upstream socket
 // is connected, so a request that could not connect can go to another backend whole. Node-only.
-import { type Agent, type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http'
+import { type Agent, type ClientRequest, type IncomingMessage, request } from 'node:http'
 import type { Socket } from 'node:net'
+import type { ClientResponse, ProxiedRequest } from './lean-server'
 import { pooledExchange } from './pooled-exchange'
 import type { ProxyTimeouts } from './proxy-limits'
 import { relayedHead } from './raw-heads'
@@ -23,8 +24,8 @@ export type UpstreamFailure =
 export type RelayEnd = 'complete' | 'broken' | 'idle-timeout' | 'client-gone'
 
 export interface UpstreamExchange {
-  req: IncomingMessage
-  res: ServerResponse
+  req: ProxiedRequest
+  res: ClientResponse
   /** The head that goes upstream, flat [name, value, …] (raw-heads.ts's upstreamHead). */
   headers: string[]
   /** No body announced: the lean path may take it. */
@@ -38,7 +39,7 @@ export interface UpstreamExchange {
   /** Hand a 503 carrying the unserved marker to `unserved` instead of relaying it. */
   interceptUnserved: boolean
   /** Told as a response head goes to the client, with its X-Served-By: one shared function, no closure. */
-  onRelay?: ((res: ServerResponse, servedBy: string | undefined) => void) | undefined
+  onRelay?: ((res: ClientResponse, servedBy: string | undefined) => void) | undefined
 }
 
 export interface ExchangeHandlers {
@@ -113,7 +114,8 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
       if (settled) return
       timer = setTimeout(() => fail({ kind: 'head-timeout' }), timeouts.responseHeadMs)
     })
-    if (!options.bodyless) req.pipe(upstream)
+    // Only node:http's requests have a body (the lean server hands those to it).
+    if (!options.bodyless) (req as IncomingMessage).pipe(upstream)
     else upstream.end()
   }
   upstream.once('socket', (socket: Socket) => {
@@ -203,7 +205,7 @@ export function exchange(options: UpstreamExchange, handlers: ExchangeHandlers):
  * as Node decided for it; said outright, Node adds no Keep-Alive hint.
  */
 export function writeRelayedHead(
-  res: ServerResponse,
+  res: ClientResponse,
   status: number,
   statusText: string | undefined,
   headers: string[],
