@@ -3,6 +3,7 @@
 // Upgrade or Expect, each line in the strict grammar of RFC 9112. Anything else is "other": node:http's
 // parser (llhttp) takes the connection from there and serves or refuses it as it always has, so this
 // reader never has to decide an ambiguous message, only recognize an unambiguous one. Pure.
+import { isToken } from './response-parser'
 
 /** Node's default limit on a request head; a longer one goes to node:http, which answers 431. */
 export const MAX_HEAD_BYTES = 16 * 1024
@@ -32,31 +33,6 @@ export type LeanHead =
 
 const PARTIAL: LeanHead = { kind: 'partial' }
 const OTHER: LeanHead = { kind: 'other' }
-
-/** RFC 9110 tchar. */
-function isToken(text: string, from: number, to: number): boolean {
-  if (from >= to) return false
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
-    const ok =
-      (c >= 0x61 && c <= 0x7a) || // a-z
-      (c >= 0x41 && c <= 0x5a) || // A-Z
-      (c >= 0x30 && c <= 0x39) || // 0-9
-      c === 0x2d || // -
-      c === 0x21 || // !
-      (c >= 0x23 && c <= 0x27) || // # $ % & '
-      c === 0x2a || // *
-      c === 0x2b || // +
-      c === 0x2e || // .
-      c === 0x5e || // ^
-      c === 0x5f || // _
-      c === 0x60 || // `
-      c === 0x7c || // |
-      c === 0x7e // ~
-    if (!ok) return false
-  }
-  return true
-}
 
 /** A field value's characters: visible ASCII, space, tab and obs-text; never a control or DEL. */
 function isFieldValue(text: string, from: number, to: number): boolean {
@@ -121,13 +97,14 @@ export function readLeanRequest(text: string, maxBytes = MAX_HEAD_BYTES): LeanHe
     if (rawHeaders.length >= MAX_HEADER_LINES * 2) return OTHER
     const colon = text.indexOf(':', start)
     // No colon, a name with spaces or other non-token characters, or a folded line (leading space).
-    if (colon < 0 || colon > stop || !isToken(text, start, colon)) return OTHER
+    if (colon < 0 || colon > stop) return OTHER
+    const name = text.slice(start, colon)
+    if (!isToken(name)) return OTHER
     let from = colon + 1
     let to = stop
     while (from < to && isSpace(text.charCodeAt(from))) from++
     while (to > from && isSpace(text.charCodeAt(to - 1))) to--
     if (!isFieldValue(text, from, to)) return OTHER
-    const name = text.slice(start, colon)
     const value = text.slice(from, to)
     const lower = name.length <= 17 ? name.toLowerCase() : ''
     if (NOT_LEAN.has(lower)) return OTHER

@@ -47,7 +47,8 @@ const TOKEN = new Uint8Array(128)
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
   TOKEN[c.charCodeAt(0)] = 1
 
-function isToken(name: string): boolean {
+/** A header name: one or more RFC 9110 token characters. */
+export function isToken(name: string): boolean {
   if (name.length === 0) return false
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i)
