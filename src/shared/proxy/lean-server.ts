@@ -238,6 +238,9 @@ class LeanConnection {
   }
 }
 
+/** Bodies up to this size are copied behind the head, so that both go in one plain write. */
+const SMALL_BODY_BYTES = 4096
+
 /** No body follows the head: HEAD answers, 1xx, 204 and 304. */
 const bodyless = (method: string, status: number) =>
   method === 'HEAD' || status < 200 || status === 204 || status === 304
@@ -312,11 +315,18 @@ class LeanResponse extends EventEmitter implements ClientResponse {
     this.head = ''
     if (this.framing === 'length') {
       if (head === '') return this.connection.write(chunk)
-      this.connection.socket.cork()
-      this.connection.write(head)
-      const ok = this.connection.write(chunk)
-      this.connection.socket.uncork()
-      return ok
+      if (chunk.length > SMALL_BODY_BYTES) {
+        this.connection.socket.cork()
+        this.connection.write(head)
+        const ok = this.connection.write(chunk)
+        this.connection.socket.uncork()
+        return ok
+      }
+      // A small answer in one buffer and one write, without the stream's writev path.
+      const whole = Buffer.allocUnsafe(head.length + chunk.length)
+      whole.write(head, 0, 'latin1')
+      chunk.copy(whole, head.length)
+      return this.connection.write(whole)
     }
     this.connection.socket.cork()
     this.connection.write(`${head}${chunk.length.toString(16)}\r\n`)
