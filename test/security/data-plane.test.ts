@@ -3,7 +3,7 @@
 // and hop-by-hop headers must not reach the backend, the agent's status page must not be reachable
 // through the front proxy, and WebSockets must still work through both tiers.
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
@@ -33,6 +33,8 @@ interface Echo {
 
 const cleanups: (() => Promise<void>)[] = []
 let backendServer: Server
+/** Every request line the backend was given (method and target), in order. */
+const backendSaw: string[] = []
 let lb: LocalLoadBalancer
 let front: FrontProxy
 let frontPort: number
@@ -49,6 +51,7 @@ async function listen(server: Server, host: string): Promise<number> {
 beforeAll(async () => {
   // The workload stand-in: echoes what reached it, answers with hop-by-hop headers of its own.
   backendServer = createServer((req, res) => {
+    backendSaw.push(`${req.method} ${req.url}`)
     const body = JSON.stringify({
       url: req.url ?? '',
       method: req.method ?? '',
@@ -291,4 +294,48 @@ describe('front proxy → agent load balancer → backend', () => {
       socket.terminate()
     }
   })
+
+  it('lets no request be smuggled past the front proxy, whatever framing trick carries it', async () => {
+    const inner = 'GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'
+    const payloads = [
+      // CL.TE and TE.CL: both framings at once.
+      `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${5 + inner.length}\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${inner}`,
+      `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n${inner.length.toString(16)}\r\n${inner}\r\n0\r\n\r\n`,
+      // A framing header hidden by spelling, folding or duplication.
+      `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${inner}`,
+      `POST / HTTP/1.1\r\nHost: a\r\nX-Pad: 1\r\n Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${inner}`,
+      `GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: ${inner.length}\r\n\r\n${inner}`,
+      // A request in the body of a GET is that GET's body, never a request of its own.
+      `GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: ${inner.length}\r\n\r\n${inner}`,
+      // Bare LF line ends behind a plain request: the first is served, the rest refused.
+      `GET /first HTTP/1.1\r\nHost: a\r\n\r\n${inner.replaceAll('\r\n', '\n')}`,
+    ]
+    for (const payload of payloads) {
+      const answers = await rawExchange(frontPort, payload)
+      expect(answers, JSON.stringify(payload)).toMatch(/^HTTP\/1\.1 (200|400) /)
+    }
+    expect(backendSaw.filter((line) => line.includes('smuggled'))).toEqual([])
+  })
 })
+
+/** Writes `payload` on a new connection and collects everything the server sends until it closes. */
+function rawExchange(port: number, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let received = ''
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(
+        new Error(`no close within 5 s after ${JSON.stringify(payload)}; got ${JSON.stringify(received)}`),
+      )
+    }, 5000)
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (received += chunk))
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(received)
+    })
+    socket.write(payload)
+  })
+}

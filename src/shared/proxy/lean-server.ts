@@ -95,6 +95,7 @@ class LeanConnection {
   private pending = ''
   private current: LeanResponse | undefined
   private timer: NodeJS.Timeout | undefined
+  private timerFor: 'head' | 'idle' | undefined
 
   constructor(
     readonly socket: Socket,
@@ -208,8 +209,6 @@ class LeanConnection {
   private readonly onDrain = () => {
     this.current?.emit('drain')
   }
-
-  private timerFor: 'head' | 'idle' | undefined
 
   /** One deadline at a time: the head's (headersTimeout) while one arrives, the idle one between requests. */
   private arm(kind: 'head' | 'idle'): void {
