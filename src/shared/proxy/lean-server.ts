@@ -96,6 +96,9 @@ class LeanConnection {
   private current: LeanResponse | undefined
   private timer: NodeJS.Timeout | undefined
   private timerFor: 'head' | 'idle' | undefined
+  private deadline = 0
+  /** When the pending timer fires. */
+  private timerAt = 0
 
   constructor(
     readonly socket: Socket,
@@ -175,6 +178,7 @@ class LeanConnection {
   private handOver(): void {
     const { socket } = this
     this.disarm()
+    if (this.timer) clearTimeout(this.timer)
     this.connections.delete(this)
     socket.off('data', this.onData)
     socket.off('end', this.onEnd)
@@ -197,6 +201,7 @@ class LeanConnection {
 
   private readonly onClose = () => {
     this.disarm()
+    if (this.timer) clearTimeout(this.timer)
     this.connections.delete(this)
     const res = this.current
     this.current = undefined
@@ -210,24 +215,43 @@ class LeanConnection {
     this.current?.emit('drain')
   }
 
-  /** One deadline at a time: the head's (headersTimeout) while one arrives, the idle one between requests. */
+  /**
+   * One deadline at a time: the head's (headersTimeout) while one arrives, the idle one between requests.
+   * One timer per connection, moved rather than replaced: it fires at or before the deadline and looks,
+   * so that a request costs no timer call.
+   */
   private arm(kind: 'head' | 'idle'): void {
-    this.disarm()
-    this.timerFor = kind
     const ms = kind === 'head' ? this.server.headersTimeout : this.server.keepAliveTimeout
-    if (ms > 0) this.timer = setTimeout(this.onTimeout, ms)
+    if (ms <= 0) {
+      this.disarm()
+      return
+    }
+    this.timerFor = kind
+    this.deadline = performance.now() + ms
+    if (this.timer && this.timerAt <= this.deadline) return
+    if (this.timer) clearTimeout(this.timer)
+    this.timerAt = this.deadline
+    this.timer = setTimeout(this.onTimeout, ms).unref()
   }
 
+  /** No deadline; the timer, if any, finds none when it fires. */
   private disarm(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
     this.timerFor = undefined
   }
 
   private readonly onTimeout = () => {
     this.timer = undefined
+    const kind = this.timerFor
+    if (kind === undefined) return
+    const now = performance.now()
+    if (now < this.deadline - 1) {
+      this.timerAt = this.deadline
+      this.timer = setTimeout(this.onTimeout, this.deadline - now).unref()
+      return
+    }
+    this.timerFor = undefined
     // As node:http does: a head that did not arrive in time gets 408; an idle connection just closes.
-    if (this.timerFor === 'head' && this.pending !== '') {
+    if (kind === 'head' && this.pending !== '') {
       this.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
     } else this.socket.destroy()
   }
