@@ -5,7 +5,6 @@
 // and answered on the socket directly, and at the first request that is anything else (a body, an
 // upgrade, HTTP/1.0, a malformed or oversized head, a path the owner serves itself) the connection goes
 // to node:http whole, with the bytes not yet served, and stays there. Node-only.
-import { EventEmitter } from 'node:events'
 import { type Server, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { MAX_HEAD_BYTES, readLeanRequest } from './request-head'
@@ -261,6 +260,13 @@ class LeanConnection {
   }
 }
 
+type ResponseEvent = 'close' | 'drain'
+interface Listener {
+  event: ResponseEvent
+  listener: () => void
+  once: boolean
+}
+
 /** Bodies up to this size are copied behind the head, so that both go in one plain write. */
 const SMALL_BODY_BYTES = 4096
 
@@ -268,7 +274,7 @@ const SMALL_BODY_BYTES = 4096
 const bodyless = (method: string, status: number) =>
   method === 'HEAD' || status < 200 || status === 204 || status === 304
 
-class LeanResponse extends EventEmitter implements ClientResponse {
+class LeanResponse implements ClientResponse {
   statusCode = 200
   headersSent = false
   destroyed = false
@@ -280,14 +286,14 @@ class LeanResponse extends EventEmitter implements ClientResponse {
   /** The head, kept until the first body bytes so that both go in one write. */
   private head = ''
   private framing: 'length' | 'chunked' | 'none' = 'none'
+  /** Its two events, without EventEmitter's generic machinery for an object made per request. */
+  private listeners: Listener[] = []
 
   constructor(
     private readonly connection: LeanConnection,
     private readonly method: string,
     private keepAlive: boolean,
-  ) {
-    super()
-  }
+  ) {}
 
   get shouldKeepAlive(): boolean {
     return this.keepAlive && this.connection.accepting
@@ -388,6 +394,29 @@ class LeanResponse extends EventEmitter implements ClientResponse {
     this.destroyed = true
     this.connection.socket.destroy()
     return this
+  }
+
+  on(event: ResponseEvent, listener: () => void): this {
+    this.listeners.push({ event, listener, once: false })
+    return this
+  }
+
+  once(event: ResponseEvent, listener: () => void): this {
+    this.listeners.push({ event, listener, once: true })
+    return this
+  }
+
+  off(event: ResponseEvent, listener: () => void): this {
+    const at = this.listeners.findIndex((l) => l.event === event && l.listener === listener)
+    if (at >= 0) this.listeners.splice(at, 1)
+    return this
+  }
+
+  emit(event: ResponseEvent): void {
+    const called = this.listeners.filter((l) => l.event === event)
+    if (called.some((l) => l.once))
+      this.listeners = this.listeners.filter((l) => !(l.once && l.event === event))
+    for (const { listener } of called) listener()
   }
 
   /** The connection closed before the answer went out whole. */
