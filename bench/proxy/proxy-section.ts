@@ -81,12 +81,13 @@ export const EMBEDDED_LIMITS = [
   'Measured A/B on the same machine, same backends, alternating: the agent LB went from 121–128 µs of CPU per request',
   'at 32 connections to 90–112 with the first changes, to 80–103 with its own upstream connections and to 67–97 with',
   'the lean client side (throughput +20–30 % in the same rounds); the front proxy and agent LB together from 231–315',
-  'to 181–237. What is left at one connection is mostly the kernel: every hop wakes another process, and on this',
-  "virtual machine perf puts about a quarter of the agent LB's CPU at one connection in wake-ups alone",
-  '(`_raw_spin_unlock_irqrestore`, `finish_task_switch`) and much of the rest in the TCP path of its two writes;',
-  'the JavaScript per request is spread thin over the balancer, the forwarding rules, the meter and the parsers. nginx',
-  'and HAProxy make the same system calls from C, at 25–35 µs of CPU per request here: that is the remaining gap, and',
-  '`--data-plane haproxy` is the answer for those who need it.',
+  'to 181–237. What is left at one connection is mostly outside our code: timed inside the agent LB (performance.now()',
+  "around its own steps), a request's bytes become the upstream write in 6–8 µs of JavaScript plus 16–18 µs in that",
+  "write, and the response's bytes become the client's write in 10–13 µs plus 15–18 µs; the rest of a hop is two wake-ups",
+  "of the process, two reads and Node's stream and event-loop machinery around them. On this virtual machine perf puts",
+  "about a quarter of the agent LB's CPU at one connection in wake-ups alone (`_raw_spin_unlock_irqrestore`,",
+  '`finish_task_switch`). nginx and HAProxy make the same system calls from C, at 25–35 µs of CPU per request here: that',
+  'is the remaining gap, and `--data-plane haproxy` is the answer for those who need it.',
 ].join(' ')
 
 const fixed = (value: number | undefined, digits: number) =>
