@@ -339,6 +339,7 @@ export function sendJsonError(
   const lines = ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(body.length)]
   lines.push('Cache-Control', 'no-store')
   if (status === 503) lines.push('Retry-After', String(RETRY_AFTER_SECONDS))
-  res.writeHead(status, undefined, [...lines, ...headers])
+  lines.push(...headers)
+  res.writeHead(status, undefined, lines)
   res.end(body)
 }

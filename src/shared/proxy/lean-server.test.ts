@@ -48,6 +48,7 @@ async function start(
   const handle = (req: ProxiedRequest, res: ClientResponse) => {
     served.push({ side: 'lean', method: req.method ?? '', url: req.url ?? '', body: '' })
     if (req.url === '/held') return void held.push(res)
+    if (req.url === '/big') return void sendBig(res)
     const text = Buffer.from(`lean ${req.method} ${req.url}`)
     if (req.url === '/chunked') {
       res.writeHead(200, undefined, ['X-Kind', 'chunked'])
@@ -59,10 +60,32 @@ async function start(
     res.writeHead(200, undefined, ['Content-Length', String(text.length)])
     res.end(text)
   }
+  /** 4 MiB in 64 KiB writes that wait for 'drain' whenever the socket says it is full. */
+  const big = { size: 4 * 1024 * 1024, full: 0, drains: 0 }
+  const sendBig = (res: ClientResponse) => {
+    const chunk = Buffer.alloc(64 * 1024, 'x')
+    let sent = 0
+    res.writeHead(200, undefined, ['Content-Length', String(big.size)])
+    const more = () => {
+      while (sent < big.size) {
+        sent += chunk.length
+        if (!res.write(chunk)) {
+          big.full++
+          return
+        }
+      }
+      res.end()
+    }
+    res.on('drain', () => {
+      big.drains++
+      more()
+    })
+    more()
+  }
   const lean = serveLean(server, { takes: options.takes ?? (() => true), handle })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   servers.push({ server, lean })
-  return { port: (server.address() as AddressInfo).port, served, held, lean, server }
+  return { port: (server.address() as AddressInfo).port, served, held, lean, server, big }
 }
 
 /** A raw client: what it sent, everything it received, and whether the server closed the connection. */
@@ -161,6 +184,21 @@ describe('serveLean', () => {
     await until('the idle connection closed', () => idle.seen.closed, 3000)
     expect(bodyOf(idle.seen.text)).toBe('lean GET /once')
     expect(served.map((s) => s.url)).toEqual(['/once'])
+  })
+
+  it('holds a large answer back while the client does not read, and sends it whole once it does', async () => {
+    const { port, big } = await start()
+    const { socket, seen } = client(port)
+    socket.pause()
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n')
+    await until('the socket full', () => big.full > 0)
+    socket.resume()
+    await until(
+      'the whole answer',
+      () => seen.text.length >= big.size && bodyOf(seen.text).length === big.size,
+    )
+    expect(big.drains).toBeGreaterThan(0)
+    expect(bodyOf(seen.text)).toBe('x'.repeat(big.size))
   })
 
   it('tells the handler when the client leaves before the answer is out', async () => {
