@@ -79,7 +79,7 @@ export const EMBEDDED_LIMITS = [
   "any other request (a body, an upgrade, HTTP/1.0, a malformed or oversized head, the agent's own pages) hands its",
   'connection, with the bytes not yet served, to node:http and its llhttp parser, which serves or refuses it as before.',
   'Measured A/B on the same machine, same backends, alternating: the agent LB went from 121–128 µs of CPU per request',
-  'at 32 connections to 90–112 with the first changes, to 80–103 with its own upstream connections and to 67–97 with',
+  'at 32 connections to 90–112 with the first changes, to 80–103 with its own upstream connections and to 68–97 with',
   'the lean client side (throughput +20–30 % in the same rounds); the front proxy and agent LB together from 231–315',
   'to 181–237. What is left at one connection is mostly outside our code: timed inside the agent LB (performance.now()',
   "around its own steps), a request's bytes become the upstream write in 6–8 µs of JavaScript plus 16–18 µs in that",

@@ -8,6 +8,7 @@
 // to node:http whole, with the bytes not yet served, and stays there. Node-only.
 import { type Server, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+import { MovedDeadline } from './moved-deadline'
 import { MAX_HEAD_BYTES, readLeanRequest } from './request-head'
 
 /** What the proxy reads of a request: node:http's IncomingMessage, or the lean server's. */
@@ -94,11 +95,8 @@ class LeanConnection {
   /** Bytes read (latin1) and not yet taken by a request. */
   private pending = ''
   private current: LeanResponse | undefined
-  private timer: NodeJS.Timeout | undefined
-  private timerFor: 'head' | 'idle' | undefined
-  private deadline = 0
-  /** When the pending timer fires. */
-  private timerAt = 0
+  /** The head's or the idle deadline; none while a request is being answered. */
+  private readonly deadline = new MovedDeadline<'head' | 'idle'>((kind) => this.expired(kind))
 
   constructor(
     readonly socket: Socket,
@@ -143,7 +141,7 @@ class LeanConnection {
     const head = readLeanRequest(this.pending)
     if (head.kind === 'partial') {
       // The time for a head counts from its first byte.
-      if (this.timerFor !== 'head') this.arm('head')
+      if (this.deadline.current !== 'head') this.arm('head')
       return
     }
     if (head.kind === 'other' || !this.handlers.takes(head.target)) {
@@ -151,7 +149,7 @@ class LeanConnection {
       return
     }
     this.pending = this.pending.slice(head.length)
-    this.disarm()
+    this.deadline.clear()
     const res = new LeanResponse(this, head.method, head.keepAlive)
     this.current = res
     this.handlers.handle(
@@ -177,8 +175,7 @@ class LeanConnection {
   /** node:http takes the connection from here, with the bytes not yet served; it never comes back. */
   private handOver(): void {
     const { socket } = this
-    this.disarm()
-    if (this.timer) clearTimeout(this.timer)
+    this.deadline.stop()
     this.connections.delete(this)
     socket.off('data', this.onData)
     socket.off('end', this.onEnd)
@@ -200,8 +197,7 @@ class LeanConnection {
   }
 
   private readonly onClose = () => {
-    this.disarm()
-    if (this.timer) clearTimeout(this.timer)
+    this.deadline.stop()
     this.connections.delete(this)
     const res = this.current
     this.current = undefined
@@ -215,42 +211,15 @@ class LeanConnection {
     this.current?.emit('drain')
   }
 
-  /**
-   * One deadline at a time: the head's (headersTimeout) while one arrives, the idle one between requests.
-   * One timer per connection, moved rather than replaced: it fires at or before the deadline and looks,
-   * so that a request costs no timer call.
-   */
+  /** The head's deadline (headersTimeout) while one arrives, the idle one (keepAliveTimeout) between requests. */
   private arm(kind: 'head' | 'idle'): void {
     const ms = kind === 'head' ? this.server.headersTimeout : this.server.keepAliveTimeout
-    if (ms <= 0) {
-      this.disarm()
-      return
-    }
-    this.timerFor = kind
-    this.deadline = performance.now() + ms
-    if (this.timer && this.timerAt <= this.deadline) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timerAt = this.deadline
-    this.timer = setTimeout(this.onTimeout, ms).unref()
+    if (ms > 0) this.deadline.arm(kind, ms)
+    else this.deadline.clear()
   }
 
-  /** No deadline; the timer, if any, finds none when it fires. */
-  private disarm(): void {
-    this.timerFor = undefined
-  }
-
-  private readonly onTimeout = () => {
-    this.timer = undefined
-    const kind = this.timerFor
-    if (kind === undefined) return
-    const now = performance.now()
-    if (now < this.deadline - 1) {
-      this.timerAt = this.deadline
-      this.timer = setTimeout(this.onTimeout, this.deadline - now).unref()
-      return
-    }
-    this.timerFor = undefined
-    // As node:http does: a head that did not arrive in time gets 408; an idle connection just closes.
+  /** As node:http does: a head that did not arrive in time gets 408; an idle connection just closes. */
+  private expired(kind: 'head' | 'idle'): void {
     if (kind === 'head' && this.pending !== '') {
       this.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
     } else this.socket.destroy()

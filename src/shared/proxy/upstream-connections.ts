@@ -6,6 +6,7 @@
 // socket turns out to have been closed by the backend before it read anything goes once more on a new
 // connection, when its method is idempotent. Bounded waits: connect, response head, idle body. Node-only.
 import { connect, type Socket } from 'node:net'
+import { MovedDeadline } from './moved-deadline'
 import { MalformedResponse, type ResponseHead, ResponseParser } from './response-parser'
 import { IDEMPOTENT_METHODS } from './retry-rules'
 import type { RelayEnd, UpstreamFailure } from './upstream-exchange'
@@ -137,11 +138,8 @@ class Connection {
   private received = 0
   private keepAliveMs = DEFAULT_KEEP_ALIVE_MS
   private reusable = false
-  private deadline = 0
-  private deadlineKind: Deadline | undefined
-  private timer: NodeJS.Timeout | undefined
-  /** When the armed timer fires. */
-  private timerAt = 0
+  /** Connect, head, idle or keep-alive: the one deadline running. */
+  private readonly deadline = new MovedDeadline<Deadline>((kind) => this.expired(kind))
 
   constructor(
     private readonly owner: BackendConnections,
@@ -152,7 +150,7 @@ class Connection {
       body: (chunk) => {
         const exchange = this.exchange
         if (!exchange) return
-        this.arm('idle', exchange.request.idleMs)
+        this.deadline.arm('idle', exchange.request.idleMs)
         if (!exchange.handler.onData(chunk)) this.socket?.pause()
       },
       complete: (rest) => this.onComplete(rest),
@@ -163,7 +161,7 @@ class Connection {
     this.exchange = exchange
     const socket = connect({ host: this.owner.host, port: this.owner.port, noDelay: true })
     this.socket = socket
-    this.arm('connect', this.connectMs)
+    this.deadline.arm('connect', this.connectMs)
     socket.once('connect', () => {
       this.connected = true
       const current = this.exchange
@@ -195,12 +193,12 @@ class Connection {
       head += `${name}: ${headers[i + 1]}\r\n`
     }
     if (!hasHost) head += this.owner.hostLine
-    this.arm('head', request.headTimeoutMs)
+    this.deadline.arm('head', request.headTimeoutMs)
     ;(this.socket as Socket).write(`${head}\r\n`, 'latin1')
   }
 
   destroy(): void {
-    this.disarm()
+    this.deadline.stop()
     this.socket?.destroy()
   }
 
@@ -235,7 +233,7 @@ class Connection {
       0,
       (head.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS + KEEP_ALIVE_MARGIN_MS) - KEEP_ALIVE_MARGIN_MS,
     )
-    this.arm('idle', exchange.request.idleMs)
+    this.deadline.arm('idle', exchange.request.idleMs)
     const resume = () => {
       if (this.exchange === exchange) this.socket?.resume()
     }
@@ -251,8 +249,8 @@ class Connection {
     const reusable = this.reusable && rest === undefined && this.keepAliveMs > 0 && !this.socket?.destroyed
     if (reusable) {
       this.socket?.resume()
-      this.arm('keep-alive', this.keepAliveMs)
-    } else this.disarm()
+      this.deadline.arm('keep-alive', this.keepAliveMs)
+    } else this.deadline.stop()
     this.owner.released(this, reusable)
     exchange.handler.onComplete()
   }
@@ -294,35 +292,7 @@ class Connection {
     exchange.handler.onError(kind, code)
   }
 
-  /** One timer per connection, moved rather than replaced: it fires at or before the deadline and looks. */
-  private arm(kind: Deadline, ms: number): void {
-    const now = performance.now()
-    this.deadlineKind = kind
-    this.deadline = now + ms
-    if (this.timer && this.timerAt <= this.deadline) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timerAt = this.deadline
-    this.timer = setTimeout(() => this.onTimer(), ms).unref()
-  }
-
-  /** No deadline, and no timer left holding this connection after it is gone. */
-  private disarm(): void {
-    this.deadlineKind = undefined
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-  }
-
-  private onTimer(): void {
-    this.timer = undefined
-    const kind = this.deadlineKind
-    if (kind === undefined) return
-    const now = performance.now()
-    if (now < this.deadline - 1) {
-      this.timerAt = this.deadline
-      this.timer = setTimeout(() => this.onTimer(), this.deadline - now).unref()
-      return
-    }
-    this.deadlineKind = undefined
+  private expired(kind: Deadline): void {
     if (kind === 'keep-alive') {
       this.owner.forgetIdle(this)
       this.destroy()
