@@ -1,11 +1,12 @@
 // The client side of the proxies for the plainest requests, without node:http's per-request objects: at
-// one connection, a minimal forwarder behind node:http's server took about 70 µs more CPU per request than
-// the same forwarder reading its sockets directly (IncomingMessage, ServerResponse, their streams and
-// events), a third of what a proxied request cost. Each connection the node:http server accepts starts here; requests that
-// request-head.ts recognizes (bodyless GET/HEAD/OPTIONS/DELETE over HTTP/1.1, strictly formed) are read
-// and answered on the socket directly, and at the first request that is anything else (a body, an
-// upgrade, HTTP/1.0, a malformed or oversized head, a path the owner serves itself) the connection goes
-// to node:http whole, with the bytes not yet served, and stays there. Node-only.
+// one connection, a minimal forwarder behind node:http's server took about 70 µs more CPU per request
+// than the same forwarder reading its sockets directly (IncomingMessage, ServerResponse, their streams
+// and events), a third of what a proxied request cost. Each connection the node:http server accepts
+// starts here; requests that request-head.ts recognizes (bodyless GET/HEAD/OPTIONS/DELETE over HTTP/1.1,
+// strictly formed) are read and answered on the socket directly, and at the first request that is
+// anything else (a body, an upgrade, HTTP/1.0, a malformed or oversized head, a path the owner serves
+// itself) the connection goes to node:http whole, with the bytes not yet served, and stays there.
+// Node-only.
 import { type Server, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { MovedDeadline } from './moved-deadline'
