@@ -10,7 +10,8 @@
 import { type Server, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { MovedDeadline } from './moved-deadline'
-import { MAX_HEAD_BYTES, readLeanRequest } from './request-head'
+import { readLeanRequest } from './request-head'
+import { MAX_HEAD_BYTES } from './response-parser'
 
 /** What the proxy reads of a request: node:http's IncomingMessage, or the lean server's. */
 export interface ProxiedRequest {
@@ -338,13 +339,10 @@ class LeanResponse implements ClientResponse {
 
   end(chunk?: string | Buffer): this {
     if (this.destroyed || this.ended) return this
-    if (!this.headersSent) {
-      const body = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    const body = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    if (!this.headersSent)
       this.writeHead(this.statusCode, undefined, body ? ['Content-Length', String(body.length)] : [])
-      chunk = body
-    }
-    if (chunk !== undefined && chunk.length > 0)
-      this.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+    if (body !== undefined && body.length > 0) this.write(body)
     const last = this.framing === 'chunked' ? `${this.head}0\r\n\r\n` : this.head
     this.head = ''
     this.ended = true

@@ -1,7 +1,8 @@
 // The lean server's request reader: the plain requests it takes, and everything it must leave to
 // node:http (bodies, other protocols, and every head a lenient reading could get wrong).
 import { describe, expect, it } from 'vitest'
-import { MAX_HEAD_BYTES, readLeanRequest } from './request-head'
+import { readLeanRequest } from './request-head'
+import { MAX_HEAD_BYTES } from './response-parser'
 
 const PLAIN = 'GET /work?n=1 HTTP/1.1\r\nHost: lab.example\r\nUser-Agent: curl/8\r\nAccept:  */* \r\n\r\n'
 

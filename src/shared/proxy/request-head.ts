@@ -3,10 +3,8 @@
 // Upgrade or Expect, each line in the strict grammar of RFC 9112. Anything else is "other": node:http's
 // parser (llhttp) takes the connection from there and serves or refuses it as it always has, so this
 // reader never has to decide an ambiguous message, only recognize an unambiguous one. Pure.
-import { isToken } from './response-parser'
+import { isToken, listHas, MAX_HEAD_BYTES, trimWhitespace } from './response-parser'
 
-/** Node's default limit on a request head; a longer one goes to node:http, which answers 431. */
-export const MAX_HEAD_BYTES = 16 * 1024
 /** More header lines than any real client sends: such a request goes to node:http. */
 const MAX_HEADER_LINES = 100
 
@@ -35,9 +33,9 @@ const PARTIAL: LeanHead = { kind: 'partial' }
 const OTHER: LeanHead = { kind: 'other' }
 
 /** A field value's characters: visible ASCII, space, tab and obs-text; never a control or DEL. */
-function isFieldValue(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
+function isFieldValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
     if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return false
   }
   return true
@@ -53,19 +51,10 @@ function isOriginForm(text: string, from: number, to: number): boolean {
   return true
 }
 
-const isSpace = (c: number) => c === 0x20 || c === 0x09
-
-/** Whether a Connection value lists `close` (case-insensitive, comma-separated tokens). */
-function listsClose(value: string): boolean {
-  const lower = value.toLowerCase()
-  if (lower === 'keep-alive') return false
-  if (lower === 'close') return true
-  return lower.split(',').some((token) => token.trim() === 'close')
-}
-
 /**
  * The request at the start of `text` (bytes as latin1, as read from the socket), if the lean path serves
- * it. Lines must end in CRLF: a bare CR or LF anywhere makes it "other", as does a head over `maxBytes`.
+ * it. Lines must end in CRLF: a bare CR or LF anywhere makes it "other", as does a head over `maxBytes`
+ * (by default Node's own limit; node:http then answers 431).
  */
 export function readLeanRequest(text: string, maxBytes = MAX_HEAD_BYTES): LeanHead {
   let lineEnd = text.indexOf('\n')
@@ -100,16 +89,12 @@ export function readLeanRequest(text: string, maxBytes = MAX_HEAD_BYTES): LeanHe
     if (colon < 0 || colon > stop) return OTHER
     const name = text.slice(start, colon)
     if (!isToken(name)) return OTHER
-    let from = colon + 1
-    let to = stop
-    while (from < to && isSpace(text.charCodeAt(from))) from++
-    while (to > from && isSpace(text.charCodeAt(to - 1))) to--
-    if (!isFieldValue(text, from, to)) return OTHER
-    const value = text.slice(from, to)
+    const value = trimWhitespace(text.slice(colon + 1, stop))
+    if (!isFieldValue(value)) return OTHER
     const lower = name.length <= 17 ? name.toLowerCase() : ''
     if (NOT_LEAN.has(lower)) return OTHER
     if (lower === 'host') hosts++
-    else if (lower === 'connection' && listsClose(value)) keepAlive = false
+    else if (lower === 'connection' && listHas(value, 'close')) keepAlive = false
     rawHeaders.push(name, value)
     start = lineEnd + 1
   }

@@ -76,7 +76,8 @@ function hasBadCharacter(head: string): boolean {
   return false
 }
 
-function trimWhitespace(text: string): string {
+/** `text` without the spaces and tabs around it. */
+export function trimWhitespace(text: string): string {
   let start = 0
   let end = text.length
   while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++
@@ -85,7 +86,7 @@ function trimWhitespace(text: string): string {
 }
 
 /** Whether a comma-separated Connection list holds `token`, in any case. */
-function listHas(list: string, token: string): boolean {
+export function listHas(list: string, token: string): boolean {
   // Nearly every Connection header says just one of these.
   if (list.length === token.length) return list.toLowerCase() === token
   if (list.length === 5 || list.length === 10) {
